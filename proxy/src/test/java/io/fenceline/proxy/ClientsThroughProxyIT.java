@@ -355,7 +355,7 @@ class ClientsThroughProxyIT {
                 } else if (m.type() == 'Z') {
                     ready++;
                 } else {
-                    assertTrue(m.type() != 'E', "unexpected error: " + m.errorFields());
+                    assertTrue(m.type() != 'E', () -> "unexpected error: " + m.errorFields());
                 }
             }
             assertEquals(List.of("1", "2", "3", "42", "4"), values);

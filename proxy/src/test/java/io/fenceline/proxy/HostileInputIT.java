@@ -155,7 +155,8 @@ class HostileInputIT {
             RawClient.Message m;
             do {
                 m = c.read();
-                assertTrue(m.type() != 'E', "startup failed: " + m.errorFields());
+                RawClient.Message seen = m;
+                assertTrue(seen.type() != 'E', () -> "startup failed: " + seen.errorFields());
             } while (m.type() != 'Z');
             c.send(message('X', new byte[0]));
             assertTrue(c.closedByPeer(5000));
