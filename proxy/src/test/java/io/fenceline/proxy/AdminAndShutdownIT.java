@@ -94,6 +94,21 @@ class AdminAndShutdownIT {
     }
 
     @Test
+    void connectionsBeyondTheLimitAreRefusedWith53300() throws Exception {
+        ProxySettings s = TestProxies.settings(pg, Optional.empty(), 1 << 20, Duration.ofSeconds(10), 2, Duration.ofSeconds(1));
+        try (ProxyProcess p = ProxyProcess.start(s); Connection a = connect(p); Connection b = connect(p)) {
+            SQLException refused = assertThrows(SQLException.class, () -> connect(p).close());
+            assertEquals("53300", refused.getSQLState(), refused.toString());
+            a.close();
+            ClientsThroughProxyIT.waitFor(() -> p.server().activeConnections() == 1);
+            try (Connection c = connect(p)) {
+                assertTrue(c.isValid(5), "a slot freed by a closed session is usable again");
+            }
+            assertTrue(b.isValid(5));
+        }
+    }
+
+    @Test
     void shutdownLetsTransactionsFinishAndClosesIdleSessions() throws Exception {
         ProxySettings s = TestProxies.settings(pg, Optional.empty(), 1 << 20, Duration.ofSeconds(10), 50, Duration.ofSeconds(10));
         ProxyProcess p = ProxyProcess.start(s);

@@ -42,7 +42,6 @@ public final class Session implements BackendStream.Listener {
     private CancelKey cancelKey;
     private byte transactionStatus = ReadyForQuery.IDLE;
     private int outstanding;
-    private long startupNanos;
 
     public Session(ProxyMetrics metrics, MonotonicClock clock, Events events) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -111,7 +110,6 @@ public final class Session implements BackendStream.Listener {
         }
         startup = message;
         phase = Phase.AUTHENTICATING;
-        startupNanos = clock.nanoTime();
     }
 
     /** A whole frontend message of {@code type} was forwarded. */
@@ -143,7 +141,6 @@ public final class Session implements BackendStream.Listener {
         transactionStatus = status;
         if (phase == Phase.AUTHENTICATING) {
             phase = Phase.READY;
-            metrics.relayLatency(clock.nanoTime() - startupNanos);
             events.ready();
             return;
         }
