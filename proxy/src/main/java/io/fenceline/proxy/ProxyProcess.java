@@ -14,6 +14,13 @@ import java.util.Optional;
  */
 public final class ProxyProcess implements AutoCloseable {
 
+    /**
+     * One event loop per core: relaying is mostly system calls, and fewer loops batch more ready
+     * connections per epoll wakeup (measured with bin/bench, see docs/benchmarks.md).
+     */
+    static final int WORKER_THREADS = Integer.getInteger("fenceline.ioThreads",
+            Runtime.getRuntime().availableProcessors());
+
     private final ProxySettings settings;
     private final ProxyServer server;
     private final PrometheusMetrics metrics;
@@ -29,7 +36,7 @@ public final class ProxyProcess implements AutoCloseable {
     /** Starts serving; throws {@link IllegalStateException} naming what could not be started. */
     public static ProxyProcess start(ProxySettings settings) {
         PrometheusMetrics metrics = new PrometheusMetrics();
-        ProxyServer server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, 0);
+        ProxyServer server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS);
         AdminServer admin = null;
         try {
             if (settings.admin().isPresent()) {
