@@ -189,6 +189,11 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
         }
         long id = held.leaseId();
         long sent = clock.nanoTime();
+        if (!held.writable(sent)) {
+            // We were delayed past the deadline (a pause): the lease is lost, whatever etcd would answer.
+            lost(book.expireIfDue(sent));
+            return;
+        }
         leases.keepAliveOnce(id)
                 .orTimeout(keepAliveTimeoutNanos, TimeUnit.NANOSECONDS)
                 .whenCompleteAsync((reply, error) -> onKeepAlive(id, sent, reply, error), exec);
