@@ -15,7 +15,7 @@ import java.util.List;
  * @param leaseTtl       lease TTL asked from etcd, whole seconds, at least 2 s
  * @param rho            bound on the relative clock-rate difference between us and etcd's leader (0.01 = 1%)
  * @param margin         subtracted from every deadline: covers forward-to-commit time and process pauses
- * @param requestTimeout bound on any single etcd request, keepalives included
+ * @param requestTimeout bound on any single etcd request; a keepalive is bounded by the smaller of this and TTL/3
  */
 public record EtcdSettings(List<String> endpoints, String prefix, Duration leaseTtl, double rho, Duration margin,
                            Duration requestTimeout) {
@@ -115,11 +115,12 @@ public record EtcdSettings(List<String> endpoints, String prefix, Duration lease
             // The deadline must outlast one keepalive interval plus one bounded round trip, or the lease
             // could never be kept without a gap in write authority.
             long usable = (long) (leaseTtl.toNanos() * (1.0 - rho)) - margin.toNanos();
-            long needed = leaseTtl.dividedBy(3).toNanos() + requestTimeout.toNanos();
+            long interval = leaseTtl.dividedBy(3).toNanos();
+            long needed = interval + Math.min(interval, requestTimeout.toNanos());
             if (usable <= needed) {
                 p.add("etcd.margin: " + margin + " is too large for etcd.leaseTtl " + leaseTtl + " (rho " + rho
                         + ", etcd.requestTimeout " + requestTimeout + "): TTL*(1-rho)-margin must exceed TTL/3 + "
-                        + "requestTimeout");
+                        + "min(TTL/3, requestTimeout), one keepalive interval plus one keepalive round trip");
             }
         }
         return p;
