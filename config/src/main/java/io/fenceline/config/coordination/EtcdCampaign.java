@@ -21,6 +21,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.function.Function;
 
 /**
@@ -91,7 +92,7 @@ final class EtcdCampaign implements Campaign {
         }
         long lease = held.leaseId();
         ByteSequence k = Jetcd.bytes(key);
-        CompletableFuture<TxnResponse> txn = kv.txn()
+        Supplier<CompletableFuture<TxnResponse>> txn = () -> kv.txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                 .Then(Op.put(k, value, PutOption.builder().withLeaseId(lease).build()), Op.get(k, GetOption.DEFAULT))
                 .Else(Op.get(k, GetOption.DEFAULT))
@@ -156,9 +157,7 @@ final class EtcdCampaign implements Campaign {
         if (w != null && entries.stream().noneMatch(e -> e.createRevision() == w.epoch())) {
             vacate(w, "key " + key + " no longer holds epoch " + w.epoch());
         }
-        if (entries.isEmpty()) {
-            attempt();
-        }
+        attempt();
     }
 
     private void onKeyEvents(List<KeyEvent> events) {
@@ -234,7 +233,7 @@ final class EtcdCampaign implements Campaign {
                 return;
             }
             ByteSequence k = Jetcd.bytes(key);
-            CompletableFuture<TxnResponse> txn = kv.txn()
+            Supplier<CompletableFuture<TxnResponse>> txn = () -> kv.txn()
                     .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(w.epoch())))
                     .Then(Op.delete(k, DeleteOption.DEFAULT))
                     .commit();

@@ -37,12 +37,20 @@ final class EtcdCoordinator implements Coordinator {
                 .keepaliveTime(GRPC_KEEPALIVE)
                 .keepaliveTimeout(GRPC_KEEPALIVE_TIMEOUT)
                 .keepaliveWithoutCalls(false)
+                // jetcd retries unary calls itself; keep that inside our own bound (its policy requires the
+                // total duration to exceed the first delay).
+                .retryDelay(retryDelayMillis(settings))
+                .retryMaxDelay(retryDelayMillis(settings) * 4)
                 .retryMaxDuration(settings.requestTimeout())
                 .build();
         this.store = new EtcdRecordStore(client.getKVClient(), keys, settings.requestTimeout().toNanos());
         LOG.info("etcd client for {} (prefix {}, lease TTL {}, rho {}, margin {}, request timeout {})",
                 settings.endpoints(), settings.prefix(), settings.leaseTtl(), settings.rho(), settings.margin(),
                 settings.requestTimeout());
+    }
+
+    private static long retryDelayMillis(EtcdSettings settings) {
+        return Math.max(1, Math.min(100, settings.requestTimeout().toMillis() / 4));
     }
 
     @Override

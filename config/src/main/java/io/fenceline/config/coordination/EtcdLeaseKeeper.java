@@ -137,7 +137,7 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
         }
         book.acquiring(reason).ifPresent(this::publish);
         long sent = clock.nanoTime();
-        leases.grant(ttlSeconds)
+        call(() -> leases.grant(ttlSeconds))
                 .orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
                 .whenCompleteAsync((reply, error) -> onGranted(sent, reply, error), exec);
     }
@@ -194,7 +194,7 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
             lost(book.expireIfDue(sent));
             return;
         }
-        leases.keepAliveOnce(id)
+        call(() -> leases.keepAliveOnce(id))
                 .orTimeout(keepAliveTimeoutNanos, TimeUnit.NANOSECONDS)
                 .whenCompleteAsync((reply, error) -> onKeepAlive(id, sent, reply, error), exec);
     }
@@ -275,7 +275,7 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
             cancel(deadlineTimer);
             cancel(nextRequest);
             t.ifPresent(this::publish);
-            leases.revoke(id)
+            call(() -> leases.revoke(id))
                     .orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
                     .whenCompleteAsync((r, e) -> {
                         if (e != null) {
@@ -301,7 +301,7 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
                 cancel(nextRequest);
                 if (book.state() instanceof LeaseState.Held held) {
                     book.lose("keeper closed", clock.nanoTime()).ifPresent(this::publish);
-                    leases.revoke(held.leaseId())
+                    call(() -> leases.revoke(held.leaseId()))
                             .orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
                             .whenComplete((r, e) -> revoked.complete(null));
                 } else {
@@ -333,13 +333,22 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
     }
 
     private void revokeQuietly(long id, String why) {
-        leases.revoke(id)
+        call(() -> leases.revoke(id))
                 .orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
                 .whenComplete((r, e) -> {
                     if (e != null) {
                         LOG.debug("revoke of lease {} ({}) did not complete: {}", id, why, describe(e));
                     }
                 });
+    }
+
+    /** jetcd refuses some calls synchronously (e.g. a closed client): make that a failed future too. */
+    private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> request) {
+        try {
+            return request.get();
+        } catch (RuntimeException refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
     }
 
     private static void cancel(ScheduledFuture<?> f) {

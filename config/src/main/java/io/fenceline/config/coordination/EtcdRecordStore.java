@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /** {@link RecordStore} over jetcd's KV client. */
 final class EtcdRecordStore implements RecordStore {
@@ -39,7 +40,7 @@ final class EtcdRecordStore implements RecordStore {
 
     @Override
     public CompletableFuture<Optional<StoredEntry>> getEntry(String key) {
-        return Jetcd.bounded("get", key, timeoutNanos, kv.get(Jetcd.bytes(key)))
+        return Jetcd.bounded("get", key, timeoutNanos, () -> kv.get(Jetcd.bytes(key)))
                 .thenApply(r -> r.getKvs().isEmpty() ? Optional.empty() : Optional.of(Jetcd.entry(r.getKvs().get(0))));
     }
 
@@ -47,7 +48,7 @@ final class EtcdRecordStore implements RecordStore {
     public CompletableFuture<List<StoredEntry>> getPrefix(String prefix) {
         GetOption option = GetOption.builder().isPrefix(true)
                 .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build();
-        return Jetcd.bounded("get prefix", prefix, timeoutNanos, kv.get(Jetcd.bytes(prefix), option))
+        return Jetcd.bounded("get prefix", prefix, timeoutNanos, () -> kv.get(Jetcd.bytes(prefix), option))
                 .thenApply(EtcdRecordStore::entries);
     }
 
@@ -63,20 +64,20 @@ final class EtcdRecordStore implements RecordStore {
 
     @Override
     public CompletableFuture<Long> put(String key, Object record) {
-        return Jetcd.bounded("put", key, timeoutNanos, kv.put(Jetcd.bytes(key), json(record)))
+        return Jetcd.bounded("put", key, timeoutNanos, () -> kv.put(Jetcd.bytes(key), json(record)))
                 .thenApply(r -> r.getHeader().getRevision());
     }
 
     @Override
     public CompletableFuture<Long> putLeased(String key, Object record, long leaseId) {
         PutOption option = PutOption.builder().withLeaseId(leaseId).build();
-        return Jetcd.bounded("put (lease " + leaseId + ")", key, timeoutNanos, kv.put(Jetcd.bytes(key), json(record), option))
+        return Jetcd.bounded("put (lease " + leaseId + ")", key, timeoutNanos, () -> kv.put(Jetcd.bytes(key), json(record), option))
                 .thenApply(r -> r.getHeader().getRevision());
     }
 
     @Override
     public CompletableFuture<Long> putText(String key, String text) {
-        return Jetcd.bounded("put", key, timeoutNanos, kv.put(Jetcd.bytes(key), Jetcd.bytes(text)))
+        return Jetcd.bounded("put", key, timeoutNanos, () -> kv.put(Jetcd.bytes(key), Jetcd.bytes(text)))
                 .thenApply(r -> r.getHeader().getRevision());
     }
 
@@ -95,7 +96,7 @@ final class EtcdRecordStore implements RecordStore {
     private CompletableFuture<PutResult> conditionalPut(String operation, String key, ByteSequence value,
                                                         CmpTarget<?> expected) {
         ByteSequence k = Jetcd.bytes(key);
-        CompletableFuture<TxnResponse> txn = kv.txn()
+        Supplier<CompletableFuture<TxnResponse>> txn = () -> kv.txn()
                 .If(new Cmp(k, Cmp.Op.EQUAL, expected))
                 .Then(Op.put(k, value, PutOption.DEFAULT))
                 .Else(Op.get(k, GetOption.DEFAULT))
@@ -111,7 +112,7 @@ final class EtcdRecordStore implements RecordStore {
 
     @Override
     public CompletableFuture<Boolean> delete(String key) {
-        return Jetcd.bounded("delete", key, timeoutNanos, kv.delete(Jetcd.bytes(key))).thenApply(r -> r.getDeleted() > 0);
+        return Jetcd.bounded("delete", key, timeoutNanos, () -> kv.delete(Jetcd.bytes(key))).thenApply(r -> r.getDeleted() > 0);
     }
 
     @Override
@@ -126,7 +127,7 @@ final class EtcdRecordStore implements RecordStore {
         String prefix = keys.auditPrefix(draft.group());
         GetOption last = GetOption.builder().isPrefix(true).withKeysOnly(true).withLimit(1)
                 .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.DESCEND).build();
-        return Jetcd.bounded("get last audit key", prefix, timeoutNanos, kv.get(Jetcd.bytes(prefix), last))
+        return Jetcd.bounded("get last audit key", prefix, timeoutNanos, () -> kv.get(Jetcd.bytes(prefix), last))
                 .thenCompose(r -> {
                     long lastSeq = r.getKvs().isEmpty() ? 0 : keys.parse(Jetcd.text(r.getKvs().get(0).getKey()))
                             .filter(EtcdKey.Audit.class::isInstance).map(k -> ((EtcdKey.Audit) k).seq()).orElseThrow(
@@ -135,7 +136,7 @@ final class EtcdRecordStore implements RecordStore {
                     AuditRecord record = draft.withSeq(lastSeq + 1);
                     String key = keys.audit(draft.group(), record.seq());
                     ByteSequence k = Jetcd.bytes(key);
-                    CompletableFuture<TxnResponse> txn = kv.txn()
+                    Supplier<CompletableFuture<TxnResponse>> txn = () -> kv.txn()
                             .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
                             .Then(Op.put(k, json(record), PutOption.DEFAULT))
                             .commit();
@@ -161,20 +162,20 @@ final class EtcdRecordStore implements RecordStore {
         String end = prefix.substring(0, prefix.length() - 1) + (char) (prefix.charAt(prefix.length() - 1) + 1);
         GetOption option = GetOption.builder().withRange(Jetcd.bytes(end)).withLimit(limit)
                 .withSortField(GetOption.SortTarget.KEY).withSortOrder(GetOption.SortOrder.ASCEND).build();
-        return Jetcd.bounded("list audit", prefix, timeoutNanos, kv.get(Jetcd.bytes(from), option))
+        return Jetcd.bounded("list audit", prefix, timeoutNanos, () -> kv.get(Jetcd.bytes(from), option))
                 .thenApply(r -> entries(r).stream().map(e -> decode(e, AuditRecord.class).value()).toList());
     }
 
     @Override
     public CompletableFuture<Long> currentRevision() {
         return Jetcd.bounded("get", keys.prefix(), timeoutNanos,
-                kv.get(Jetcd.bytes(keys.prefix()), GetOption.builder().withCountOnly(true).build()))
+                () -> kv.get(Jetcd.bytes(keys.prefix()), GetOption.builder().withCountOnly(true).build()))
                 .thenApply(r -> r.getHeader().getRevision());
     }
 
     @Override
     public CompletableFuture<Void> compact(long revision) {
-        return Jetcd.bounded("compact to revision " + revision, "(all keys)", timeoutNanos, kv.compact(revision))
+        return Jetcd.bounded("compact to revision " + revision, "(all keys)", timeoutNanos, () -> kv.compact(revision))
                 .thenApply(r -> null);
     }
 

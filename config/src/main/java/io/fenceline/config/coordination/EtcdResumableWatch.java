@@ -87,7 +87,7 @@ final class EtcdResumableWatch implements ResumableWatch {
             return;
         }
         GetOption option = prefix ? GetOption.builder().isPrefix(true).build() : GetOption.DEFAULT;
-        Jetcd.bounded("get", key, requestTimeoutNanos, client.getKVClient().get(Jetcd.bytes(key), option))
+        Jetcd.bounded("get", key, requestTimeoutNanos, () -> client.getKVClient().get(Jetcd.bytes(key), option))
                 .whenComplete((reply, error) -> submit(() -> onSnapshot(why, reply, error)));
     }
 

@@ -107,9 +107,9 @@ public record EtcdSettings(List<String> endpoints, String prefix, Duration lease
         if (!marginOk) {
             p.add("etcd.margin: " + margin + " must be >= 0");
         }
-        boolean timeoutOk = requestTimeout != null && !requestTimeout.isNegative() && !requestTimeout.isZero();
+        boolean timeoutOk = requestTimeout != null && requestTimeout.compareTo(Duration.ofMillis(10)) >= 0;
         if (!timeoutOk) {
-            p.add("etcd.requestTimeout: " + requestTimeout + " must be > 0");
+            p.add("etcd.requestTimeout: " + requestTimeout + " must be at least 10ms");
         }
         if (ttlOk && rhoOk && marginOk && timeoutOk) {
             // The deadline must outlast one keepalive interval plus one bounded round trip, or the lease

@@ -9,6 +9,7 @@ import io.etcd.jetcd.common.exception.EtcdException;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** Conversions between jetcd's types and ours, and the bounded-call wrapper every request goes through. */
 final class Jetcd {
@@ -30,12 +31,20 @@ final class Jetcd {
     }
 
     /**
-     * Bounds {@code call} by {@code timeoutNanos} and turns any failure into a {@link CoordinationException}
+     * Sends {@code request} and bounds it by {@code timeoutNanos} and turns any failure into a {@link CoordinationException}
      * naming the operation and the key.
      */
-    static <T> CompletableFuture<T> bounded(String operation, String key, long timeoutNanos, CompletableFuture<T> call) {
+    static <T> CompletableFuture<T> bounded(String operation, String key, long timeoutNanos,
+                                            Supplier<CompletableFuture<T>> request) {
         long started = System.nanoTime();
         CompletableFuture<T> result = new CompletableFuture<>();
+        CompletableFuture<T> call;
+        try {
+            call = request.get();
+        } catch (RuntimeException refused) {
+            // jetcd refuses some calls synchronously (closed client, invalid retry settings).
+            call = CompletableFuture.failedFuture(refused);
+        }
         call.orTimeout(timeoutNanos, TimeUnit.NANOSECONDS).whenComplete((value, error) -> {
             if (error == null) {
                 result.complete(value);

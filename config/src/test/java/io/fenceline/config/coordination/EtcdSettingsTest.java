@@ -26,7 +26,7 @@ class EtcdSettingsTest {
         String m = e.getMessage();
         for (String fragment : List.of("etcd.endpoints: '127.0.0.1:2379'", "etcd.endpoints: 'http://h' must name a host",
                 "etcd.prefix: 'fl/' must start with '/'", "etcd.leaseTtl: PT1.5S must be whole seconds",
-                "etcd.rho: 0.5", "etcd.margin: PT-0.001S", "etcd.requestTimeout: PT0S", "(8 problems)")) {
+                "etcd.rho: 0.5", "etcd.margin: PT-0.001S", "etcd.requestTimeout: PT0S must be at least 10ms", "(8 problems)")) {
             assertTrue(m.contains(fragment), fragment + " missing in: " + m);
         }
     }
