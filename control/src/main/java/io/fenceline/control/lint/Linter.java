@@ -148,9 +148,9 @@ public final class Linter {
                 CatalogDiff.byIdentity(before, after), rewritten, taken, sizes);
         List<Finding> findings = new ArrayList<>(Rules.evaluate(facts, options));
         Verdict verdict = Rules.verdict(findings);
-        if (verdict == Verdict.BREAKING && phase != PhaseName.CONTRACT) {
-            List<String> breaking = findings.stream().filter(f -> f.rule().level() == Level.BREAKING)
-                    .map(f -> f.rule().id()).distinct().toList();
+        List<String> breaking = findings.stream().filter(f -> f.rule().level() == Level.BREAKING)
+                .map(f -> f.rule().id()).distinct().toList();
+        if (!breaking.isEmpty() && phase != PhaseName.CONTRACT) {
             findings.add(0, new Finding(LintRule.FL401, "statement " + index, "breaking " + breaking + " in "
                     + phase.key() + "; breaking changes belong in contract", false));
         }
