@@ -15,7 +15,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -72,20 +71,17 @@ class LintIT {
     private static final String NONE = "none";
 
     private static PostgresServer pg;
+    private static String scratchUrl;
     private static Linter linter;
     private static final List<String> results = Collections.synchronizedList(new ArrayList<>());
 
     @BeforeAll
     static void startPostgres() throws Exception {
         pg = PostgresServer.builder().start();
-        pg.execute("DROP DATABASE IF EXISTS lint_scratch");
         pg.execute("CREATE DATABASE lint_scratch");
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("lint_scratch"));
-             Statement st = c.createStatement()) {
-            st.execute("DROP ROLE IF EXISTS app_reader");
-            st.execute(SCHEMA);
-        }
-        linter = new Linter(ScratchDatabase.of(pg.jdbcUrl("lint_scratch")), LintOptions.DEFAULTS);
+        pg.executeIn("lint_scratch", SCHEMA);
+        scratchUrl = pg.jdbcUrl("lint_scratch") + "?user=" + pg.superuser();
+        linter = new Linter(ScratchDatabase.of(scratchUrl), LintOptions.DEFAULTS);
     }
 
     @AfterAll
@@ -303,7 +299,7 @@ class LintIT {
         assertEquals(LockMode.ROW_EXCLUSIVE, steps.get(1).statements().get(0).strongestLock().orElseThrow().mode());
         assertTrue(steps.stream().noneMatch(StepReport::blocks), () -> steps.toString());
         // And nothing stayed behind on the scratch database.
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("lint_scratch"));
+        try (Connection c = pg.connect("lint_scratch");
              Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.columns"
                      + " WHERE table_name = 'accounts' AND column_name IN ('contact', 'email')")) {
@@ -314,7 +310,7 @@ class LintIT {
 
     @Test
     void allowedDangerousRuleDoesNotBlock() throws Exception {
-        Linter allowing = new Linter(ScratchDatabase.of(pg.jdbcUrl("lint_scratch")),
+        Linter allowing = new Linter(ScratchDatabase.of(scratchUrl),
                 LintOptions.DEFAULTS.withAllowed(Set.of(LintRule.FL202)));
         StepReport step = allowing.lint(List.of(manifest(EXPAND, "CREATE INDEX accounts_name ON accounts (name)",
                 "DROP INDEX accounts_name"))).get(0);
@@ -325,7 +321,7 @@ class LintIT {
 
     @Test
     void bigTableMakesAccessExclusiveDangerous() throws Exception {
-        Linter strict = new Linter(ScratchDatabase.of(pg.jdbcUrl("lint_scratch")),
+        Linter strict = new Linter(ScratchDatabase.of(scratchUrl),
                 LintOptions.DEFAULTS.withBigTableRows(500));
         StatementReport report = strict.lint(List.of(manifest(EXPAND, "ALTER TABLE accounts ADD COLUMN nickname text",
                 "ALTER TABLE accounts DROP COLUMN nickname"))).get(0).statements().get(0);
@@ -335,7 +331,7 @@ class LintIT {
 
     @Test
     void schemaOnlyScratchCanAssumeTablesHoldRows() throws Exception {
-        Linter assuming = new Linter(ScratchDatabase.of(pg.jdbcUrl("lint_scratch")),
+        Linter assuming = new Linter(ScratchDatabase.of(scratchUrl),
                 LintOptions.DEFAULTS.withAssumeExistingTablesNonEmpty(true));
         StatementReport report = assuming.lint(List.of(manifest(EXPAND, "CREATE INDEX empty_audit_id ON empty_audit (id)",
                 "DROP INDEX empty_audit_id"))).get(0).statements().get(0);
