@@ -104,7 +104,7 @@ final class LintCommand implements java.util.concurrent.Callable<Integer> {
         try (Connection probe = scratch.connect()) {
             probe.isValid(5);
         } catch (SQLException e) {
-            err.println("fenceline lint: cannot reach the scratch database " + redact(scratchUrl) + ": ["
+            err.println("fenceline lint: cannot reach the scratch database " + scratch.describe() + ": ["
                     + e.getSQLState() + "] " + e.getMessage());
             return ExitCodes.UNREACHABLE;
         }
@@ -114,7 +114,7 @@ final class LintCommand implements java.util.concurrent.Callable<Integer> {
         try {
             steps = new Linter(scratch, options).lint(selected);
         } catch (SQLException e) {
-            err.println("fenceline lint: the scratch database " + redact(scratchUrl) + " failed during lint: ["
+            err.println("fenceline lint: the scratch database " + scratch.describe() + " failed during lint: ["
                     + e.getSQLState() + "] " + e.getMessage());
             return ExitCodes.UNREACHABLE;
         }
@@ -184,10 +184,5 @@ final class LintCommand implements java.util.concurrent.Callable<Integer> {
     private static String oneLine(String sql) {
         String line = sql.replaceAll("\\s+", " ").strip();
         return line.length() <= 100 ? line : line.substring(0, 97) + "...";
-    }
-
-    /** The URL without a password parameter. */
-    static String redact(String url) {
-        return url.replaceAll("(?i)(password=)[^&]*", "$1***");
     }
 }

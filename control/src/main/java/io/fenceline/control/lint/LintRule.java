@@ -85,6 +85,9 @@ public enum LintRule {
             "A constraint is added to an existing table: writes of the old version that violate it will fail."),
     FL305("no-down", Level.NOTE,
             "The phase has no down SQL (a Flyway import without a U file): it cannot be rolled back."),
+    FL306("phases-replayed", Level.NOTE,
+            "Lint could not copy the scratch database, so it replayed the earlier phases inside this phase's"
+                    + " transaction: a lock those phases already took is not reported again for this phase."),
 
     FL401("breaking-before-contract", Level.ERROR,
             "A breaking change is in the expand or backfill phase, while the old version is still running."

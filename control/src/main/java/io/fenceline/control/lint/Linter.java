@@ -50,9 +50,60 @@ public final class Linter {
     /**
      * Lints every phase of {@code manifests}, in version then phase order, each on top of the ones before.
      *
+     * <p>With more than one phase, lint works on a throwaway copy of the scratch database and commits each
+     * phase there after linting it, so that the locks a statement takes are not hidden by locks an earlier
+     * phase took in the same transaction. If the copy cannot be made, earlier phases are replayed inside each
+     * phase's transaction instead, and the reports say so (FL306).
+     *
      * @throws SQLException if the scratch database cannot be reached or fails lint's catalog queries
      */
     public List<StepReport> lint(List<Manifest> manifests) throws SQLException {
+        long phases = manifests.stream().mapToLong(m -> m.phaseNames().size()).sum();
+        if (phases <= 1) {
+            return lintReplaying(manifests, null);
+        }
+        ScratchDatabase.Copy copy;
+        try {
+            copy = scratch.copy();
+        } catch (SQLException e) {
+            log.warn("cannot copy the scratch database {} ({}: {}); replaying earlier phases in each transaction",
+                    scratch.describe(), e.getSQLState(), e.getMessage());
+            return lintReplaying(manifests, "could not copy the scratch database: " + e.getSQLState() + ": "
+                    + e.getMessage());
+        }
+        try (copy) {
+            return lintCommitting(copy.database(), manifests);
+        }
+    }
+
+    /** Lints each phase on the copy, then commits it there for the phases after it. */
+    private List<StepReport> lintCommitting(ScratchDatabase copy, List<Manifest> manifests) throws SQLException {
+        List<StepReport> reports = new ArrayList<>();
+        String failure = null;
+        try (Connection connection = copy.connect()) {
+            connection.setAutoCommit(false);
+            for (Manifest manifest : manifests) {
+                for (PhaseName name : manifest.phaseNames()) {
+                    Phase phase = manifest.phase(name).orElseThrow();
+                    reports.add(lintPhase(connection, List.of(), failure, null, manifest, name, phase));
+                    if (failure == null) {
+                        begin(connection, manifest.options());
+                        String error = runAll(connection, phase.statements());
+                        if (error == null) {
+                            connection.commit();
+                        } else {
+                            connection.rollback();
+                            failure = manifest.label() + " " + name.key() + ": " + error;
+                        }
+                    }
+                }
+            }
+        }
+        return reports;
+    }
+
+    /** Lints each phase in its own transaction after replaying the phases before it there. */
+    private List<StepReport> lintReplaying(List<Manifest> manifests, String whyReplaying) throws SQLException {
         List<StepReport> reports = new ArrayList<>();
         List<String> setup = new ArrayList<>();
         try (Connection connection = scratch.connect()) {
@@ -60,7 +111,8 @@ public final class Linter {
             for (Manifest manifest : manifests) {
                 for (PhaseName name : manifest.phaseNames()) {
                     Phase phase = manifest.phase(name).orElseThrow();
-                    reports.add(lintPhase(connection, setup, manifest, name, phase));
+                    reports.add(lintPhase(connection, setup, null, setup.isEmpty() ? null : whyReplaying, manifest,
+                            name, phase));
                     setup.addAll(phase.statements());
                 }
             }
@@ -68,15 +120,18 @@ public final class Linter {
         return reports;
     }
 
-    private StepReport lintPhase(Connection c, List<String> setup, Manifest manifest, PhaseName name, Phase phase)
-            throws SQLException {
+    private StepReport lintPhase(Connection c, List<String> setup, String priorFailure, String whyReplaying,
+                                 Manifest manifest, PhaseName name, Phase phase) throws SQLException {
         log.debug("linting {} {} ({} statements on top of {})", manifest.label(), name.key(),
                 phase.statements().size(), setup.size());
         List<StatementReport> statements = new ArrayList<>();
         List<Finding> stepFindings = new ArrayList<>();
+        if (whyReplaying != null) {
+            stepFindings.add(new Finding(LintRule.FL306, manifest.label() + " " + name.key(), whyReplaying, false));
+        }
         try {
             begin(c, manifest.options());
-            String setupError = runAll(c, setup);
+            String setupError = priorFailure != null ? priorFailure : runAll(c, setup);
             if (setupError != null) {
                 stepFindings.add(new Finding(LintRule.FL002, manifest.label(), setupError, false));
                 return new StepReport(manifest.version(), manifest.source(), name, statements,

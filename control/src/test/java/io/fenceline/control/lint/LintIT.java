@@ -295,9 +295,15 @@ class LintIT {
                 steps.stream().map(StepReport::label).toList());
         assertEquals(List.of(COMPATIBLE, COMPATIBLE, BREAKING, COMPATIBLE),
                 steps.stream().map(StepReport::verdict).toList());
-        // The backfill UPDATE takes ROW EXCLUSIVE only, and the contract's down re-adds the column.
+        // The backfill UPDATE takes ROW EXCLUSIVE only; the contract's DROP COLUMN shows its own ACCESS
+        // EXCLUSIVE although expand took the same lock (phases are committed on a copy, not replayed).
         assertEquals(LockMode.ROW_EXCLUSIVE, steps.get(1).statements().get(0).strongestLock().orElseThrow().mode());
+        assertEquals("AccessExclusiveLock on public.accounts",
+                steps.get(2).statements().get(0).strongestLock().orElseThrow().toString());
         assertTrue(steps.stream().noneMatch(StepReport::blocks), () -> steps.toString());
+        assertTrue(steps.stream().allMatch(s -> s.down() instanceof DownCheck.Restored), () -> steps.toString());
+        assertEquals("0", pg.queryValue("postgres",
+                "SELECT count(*) FROM pg_database WHERE datname LIKE 'fenceline_lint_%'"), "copy dropped");
         // And nothing stayed behind on the scratch database.
         try (Connection c = pg.connect("lint_scratch");
              Statement st = c.createStatement();
@@ -306,6 +312,26 @@ class LintIT {
             rs.next();
             assertEquals(1, rs.getInt(1), "only email, as before lint");
         }
+    }
+
+    @Test
+    void whenTheScratchDatabaseCannotBeCopiedEarlierPhasesAreReplayedAndReportsSaySo() throws Exception {
+        Manifest v1 = Manifest.of(1, "contact", new Phase("ALTER TABLE accounts ADD COLUMN contact text",
+                        "ALTER TABLE accounts DROP COLUMN contact"), null,
+                new Phase("ALTER TABLE accounts DROP COLUMN contact", "ALTER TABLE accounts ADD COLUMN contact text"),
+                ManifestOptions.NONE, "0001-contact.yaml");
+        List<StepReport> steps;
+        try (Connection busy = pg.connect("lint_scratch")) { // a session on the template blocks CREATE DATABASE
+            assertTrue(busy.isValid(5));
+            steps = linter.lint(List.of(v1));
+        }
+        assertTrue(steps.get(0).findings().isEmpty(), () -> steps.get(0).findings().toString());
+        Finding replayed = steps.get(1).findings().get(0);
+        assertEquals(LintRule.FL306, replayed.rule());
+        assertTrue(replayed.detail().contains("55006"), replayed::detail);
+        assertEquals(BREAKING, steps.get(1).verdict());
+        assertTrue(steps.get(1).statements().get(0).strongestLock().isEmpty(),
+                "the replayed expand already holds the lock: the limitation FL306 names");
     }
 
     @Test
