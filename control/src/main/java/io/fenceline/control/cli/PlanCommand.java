@@ -48,13 +48,13 @@ final class PlanCommand implements Callable<Integer> {
                 + (manifests.isEmpty() ? "" : ", V" + manifests.get(0).version() + " to V"
                 + manifests.get(manifests.size() - 1).version()));
         if (!manifests.isEmpty()) {
-            out.printf("%-6s %-26s %-12s %-24s %s%n", "VER", "PHASES", "CHECKSUM", "FILE", "DESCRIPTION");
+            out.printf("%-6s %-36s %-12s %-24s %s%n", "VER", "PHASES", "CHECKSUM", "FILE", "DESCRIPTION");
         }
         for (Manifest m : manifests) {
             String phases = m.phaseNames().stream().map(p -> p.key() + "(" + m.phase(p).orElseThrow()
                     .statements().size() + (m.phase(p).orElseThrow().down() == null ? ",no down" : "") + ")")
                     .collect(Collectors.joining(" "));
-            out.printf("%-6s %-26s %-12s %-24s %s%n", "V" + m.version(), phases, m.checksum().substring(0, 12),
+            out.printf("%-6s %-36s %-12s %-24s %s%n", "V" + m.version(), phases, m.checksum().substring(0, 12),
                     Path.of(m.source()).getFileName(), m.description());
         }
         printProblems(out, set.problems());

@@ -45,7 +45,7 @@ class CliTest {
         validFolder();
         Run run = run("plan", "--migrations", dir.toString());
         assertEquals(ExitCodes.OK, run.code(), run::toString);
-        assertTrue(run.out().contains("V1     expand(1)"), run::out);
+        assertTrue(run.out().contains("V1     expand(1) "), run::out);
         assertTrue(run.out().contains("V2     expand(1,no down)"), run::out);
         assertTrue(run.out().contains("valid: no problems"), run::out);
     }
