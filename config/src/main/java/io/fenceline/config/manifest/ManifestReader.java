@@ -73,8 +73,7 @@ public final class ManifestReader {
         JsonNode versionNode = root.get("version");
         if (versionNode == null || versionNode.isNull()) {
             problems.add(field(source, "version", "is missing; it is the schema version this file produces"));
-        } else if (!versionNode.canConvertToExactIntegral() || !versionNode.isNumber()
-                || !versionNode.canConvertToInt()) {
+        } else if (!versionNode.isIntegralNumber() || !versionNode.canConvertToInt()) {
             problems.add(field(source, "version", "must be a whole number, got " + versionNode));
         } else if (versionNode.intValue() <= 0) {
             problems.add(field(source, "version", "must be greater than 0, got " + versionNode.intValue()));

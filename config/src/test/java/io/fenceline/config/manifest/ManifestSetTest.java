@@ -68,6 +68,8 @@ class ManifestSetTest {
                         FIELD, "version: must be greater than 0", null),
                 row("version as text", files("0001-a.yaml", V1.replace("version: 1", "version: one")), List.of(),
                         FIELD, "version: must be a whole number", null),
+                row("version with a fraction", files("0001-a.yaml", V1.replace("version: 1", "version: 1.0")),
+                        List.of(), FIELD, "version: must be a whole number", null),
                 row("missing description", files("0001-a.yaml", V1.replace("description: step 1\n", "")),
                         List.of(), FIELD, "description: is missing", null),
                 row("unknown key", files("0001-a.yaml", V1 + "rollback: yes\n"), List.of(),

@@ -335,6 +335,19 @@ class LintIT {
     }
 
     @Test
+    void aStatementThatCannotRunInATransactionDoesNotStopTheLaterPhases() throws Exception {
+        Manifest v1 = Manifest.of(1, "vacuum", new Phase("ALTER TABLE accounts ADD COLUMN contact text;"
+                        + " VACUUM accounts", "ALTER TABLE accounts DROP COLUMN contact"), null,
+                new Phase("ALTER TABLE accounts DROP COLUMN contact", "ALTER TABLE accounts ADD COLUMN contact text"),
+                ManifestOptions.NONE, "0001-vacuum.yaml");
+        List<StepReport> steps = linter.lint(List.of(v1));
+        assertEquals(List.of(COMPATIBLE, DANGEROUS), steps.get(0).statements().stream()
+                .map(StatementReport::verdict).toList());
+        assertInstanceOf(DownCheck.Restored.class, steps.get(0).down(), steps.get(0).down()::describe);
+        assertEquals(BREAKING, steps.get(1).verdict(), () -> steps.get(1).toString());
+    }
+
+    @Test
     void allowedDangerousRuleDoesNotBlock() throws Exception {
         Linter allowing = new Linter(ScratchDatabase.of(scratchUrl),
                 LintOptions.DEFAULTS.withAllowed(Set.of(LintRule.FL202)));
