@@ -8,7 +8,6 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -211,9 +210,8 @@ public final class ManifestReader {
 
     private static void unknownKeys(String source, String prefix, ObjectNode node, Set<String> known,
                                     List<ManifestProblem> problems) {
-        Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-        while (fields.hasNext()) {
-            String key = fields.next().getKey();
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            String key = field.getKey();
             if (!known.contains(key)) {
                 problems.add(field(source, prefix + key, "is not a known key; known keys here are "
                         + known.stream().sorted().toList()));

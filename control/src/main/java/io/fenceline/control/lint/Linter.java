@@ -181,6 +181,7 @@ public final class Linter {
             st.execute(eq.executed());
         } catch (SQLException e) {
             execute(c, "ROLLBACK TO SAVEPOINT fenceline_lint");
+            execute(c, "RELEASE SAVEPOINT fenceline_lint");
             String error = e.getSQLState() + ": " + e.getMessage();
             boolean notLintable = CANNOT_RUN_IN_TRANSACTION.equals(e.getSQLState());
             Finding finding = new Finding(notLintable ? LintRule.FL208 : LintRule.FL001, "statement " + index,
