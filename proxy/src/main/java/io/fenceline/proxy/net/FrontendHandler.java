@@ -271,9 +271,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     private void failConnect(Throwable cause) {
-        log.warn("cannot connect to the database at {} for client {}: {}", shared.upstream(), client.remoteAddress(), cause.toString());
+        String upstream = Shared.describe(shared.upstream());
+        log.warn("cannot connect to the database at {} for client {}: {}", upstream, client.remoteAddress(), cause.toString());
         fail(new ProtocolViolation(SqlState.CONNECTION_FAILURE,
-                "the proxy cannot connect to the database at " + shared.upstream() + ": " + cause.getMessage()));
+                "the proxy cannot connect to the database at " + upstream + ": " + cause.getMessage()));
     }
 
     private void startupTimedOut() {
