@@ -288,7 +288,7 @@ void PgLockingClause(List<SqlNode> lockedTables) :
     SqlIdentifier id;
 }
 {
-    <FOR>
+    ( <FOR> | <FOR_LOCKING> )
     (
         <UPDATE>
     |
