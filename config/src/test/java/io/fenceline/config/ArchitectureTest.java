@@ -1,0 +1,27 @@
+package io.fenceline.config;
+
+import io.fenceline.testing.ArchitectureRules;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** The house rules applied to config's main classes, its sources and its pom. */
+class ArchitectureTest {
+
+    private final Path module = ArchitectureRules.moduleDir();
+
+    @Test
+    void importRules() {
+        ArchitectureRules.checkImports(ArchitectureRules.mainClasses(module));
+    }
+
+    @Test
+    void everyPackageHasPackageInfo() {
+        ArchitectureRules.checkPackageInfo(module.resolve("src/main/java"));
+        ArchitectureRules.checkPackageInfo(module.resolve("src/test/java/io/fenceline/testing"));
+    }
+
+    @Test
+    void dependsOnNoOtherModule() {
+        ArchitectureRules.checkModuleDependencies(module);
+    }
+}
