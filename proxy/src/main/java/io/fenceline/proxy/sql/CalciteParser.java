@@ -20,32 +20,32 @@ import org.apache.calcite.sql.validate.SqlConformanceEnum;
  */
 final class CalciteParser {
 
-  /** Longer than PostgreSQL's 63-byte limit: PostgreSQL truncates, Calcite would reject. */
-  private static final int IDENTIFIER_MAX_LENGTH = 4096;
+    /** Longer than PostgreSQL's 63-byte limit: PostgreSQL truncates, Calcite would reject. */
+    private static final int IDENTIFIER_MAX_LENGTH = 4096;
 
-  private static final ThreadLocal<PostgresParserImpl> PARSER =
-      ThreadLocal.withInitial(() -> new PostgresParserImpl(new StringReader("")));
+    private static final ThreadLocal<PostgresParserImpl> PARSER =
+            ThreadLocal.withInitial(() -> new PostgresParserImpl(new StringReader("")));
 
-  private CalciteParser() {
-  }
-
-  static SqlNode parse(String sql) throws SqlParseException {
-    PostgresParserImpl p = PARSER.get();
-    p.ReInit(new StringReader(sql));
-    p.setOriginalSql(sql);
-    p.setTabSize(1);
-    p.setQuotedCasing(Casing.UNCHANGED);
-    p.setUnquotedCasing(Casing.TO_LOWER);
-    p.setIdentifierMaxLength(IDENTIFIER_MAX_LENGTH);
-    p.setConformance(SqlConformanceEnum.BABEL);
-    p.switchTo(SqlAbstractParserImpl.LexicalState.DQID);
-    try {
-      return p.parseSqlStmtEof();
-    } catch (Exception | TokenMgrError ex) {
-      throw p.normalizeException(ex);
-    } catch (StackOverflowError ex) {
-      throw new SqlParseException("statement nested too deeply to parse (" + sql.length()
-          + " characters)", null, null, null, ex);
+    private CalciteParser() {
     }
-  }
+
+    static SqlNode parse(String sql) throws SqlParseException {
+        PostgresParserImpl p = PARSER.get();
+        p.ReInit(new StringReader(sql));
+        p.setOriginalSql(sql);
+        p.setTabSize(1);
+        p.setQuotedCasing(Casing.UNCHANGED);
+        p.setUnquotedCasing(Casing.TO_LOWER);
+        p.setIdentifierMaxLength(IDENTIFIER_MAX_LENGTH);
+        p.setConformance(SqlConformanceEnum.BABEL);
+        p.switchTo(SqlAbstractParserImpl.LexicalState.DQID);
+        try {
+            return p.parseSqlStmtEof();
+        } catch (Exception | TokenMgrError ex) {
+            throw p.normalizeException(ex);
+        } catch (StackOverflowError ex) {
+            throw new SqlParseException("statement nested too deeply to parse (" + sql.length()
+                    + " characters)", null, null, null, ex);
+        }
+    }
 }

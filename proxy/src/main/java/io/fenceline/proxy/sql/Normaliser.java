@@ -29,177 +29,177 @@ import java.util.Set;
  */
 final class Normaliser {
 
-  /** Operators Calcite's grammar (with POSIX operators and Babel conformance) knows. */
-  private static final Set<String> CALCITE_OPERATORS = Set.of(
-      "=", "<", ">", "<=", ">=", "<>", "!=", "+", "-", "*", "/", "%", "||",
-      "~", "~*", "!~", "!~*", "::");
+    /** Operators Calcite's grammar (with POSIX operators and Babel conformance) knows. */
+    private static final Set<String> CALCITE_OPERATORS = Set.of(
+            "=", "<", ">", "<=", ">=", "<>", "!=", "+", "-", "*", "/", "%", "||",
+            "~", "~*", "!~", "!~*", "::");
 
-  private static final Set<String> TYPED_LITERAL_WORDS = Set.of(
-      "date", "time", "timestamp", "timestamptz", "interval");
+    private static final Set<String> TYPED_LITERAL_WORDS = Set.of(
+            "date", "time", "timestamp", "timestamptz", "interval");
 
-  /** Normalised statement: the key/parse text and the rewritten tokens. */
-  record Normalised(String text, List<Token> tokens) { }
+    /** Normalised statement: the key/parse text and the rewritten tokens. */
+    record Normalised(String text, List<Token> tokens) { }
 
-  private Normaliser() {
-  }
-
-  static Normalised normalise(List<Token> in) {
-    List<Token> out = new ArrayList<>(in.size());
-    int n = in.size();
-    for (int k = 0; k < n; k++) {
-      Token t = in.get(k);
-      Token next = k + 1 < n ? in.get(k + 1) : null;
-      switch (t.type()) {
-        case STRING -> {
-          Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
-          if (prev != null && prev.type() == Token.Type.WORD
-              && TYPED_LITERAL_WORDS.contains(prev.text())
-              && !(out.size() >= 2 && out.get(out.size() - 2).is(Token.Type.OPERATOR, "::"))) {
-            out.remove(out.size() - 1);
-          }
-          out.add(with(t, "'?'"));
-        }
-        case NUMBER -> out.add(with(t, "0"));
-        case PARAMETER -> out.add(with(t, "?"));
-        case OPERATOR -> out.add(CALCITE_OPERATORS.contains(t.text()) ? t : with(t, "||"));
-        case WORD -> k = word(in, k, out);
-        case PUNCTUATION -> {
-          if (t.isPunct('[') && next != null && next.isPunct(']')) {
-            k++;
-          } else {
-            out.add(t);
-          }
-        }
-        default -> out.add(t);
-      }
+    private Normaliser() {
     }
-    return new Normalised(render(out), out);
-  }
 
-  /** Rewrites at a word; returns the index of the last input token consumed. */
-  private static int word(List<Token> in, int k, List<Token> out) {
-    Token t = in.get(k);
-    int n = in.size();
-    Token next = k + 1 < n ? in.get(k + 1) : null;
-    switch (t.text()) {
-      case "operator" -> {
-        // OPERATOR(schema.op) -> the operator itself
-        if (next != null && next.isPunct('(')) {
-          int close = k + 2;
-          while (close < n && !in.get(close).isPunct(')')) {
-            close++;
-          }
-          if (close < n && in.get(close - 1).type() == Token.Type.OPERATOR) {
-            Token op = in.get(close - 1);
-            out.add(CALCITE_OPERATORS.contains(op.text()) ? op : with(op, "||"));
-            return close;
-          }
-        }
-        out.add(t);
-        return k;
-      }
-      case "collate" -> {
-        int j = k + 1;
-        while (j < n && isName(in.get(j))) {
-          if (j + 1 < n && in.get(j + 1).isPunct('.')) {
-            j += 2;
-          } else {
-            return j;
-          }
-        }
-        out.add(t);
-        return k;
-      }
-      case "only" -> {
-        Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
-        boolean fetchOnly = prev != null && (prev.isWord("rows") || prev.isWord("row"));
-        if (!fetchOnly && next != null && isName(next)) {
-          return k;
-        }
-        out.add(t);
-        return k;
-      }
-      case "current_schema" -> {
-        out.add(t);
-        if (next != null && next.isPunct('(') && k + 2 < n && in.get(k + 2).isPunct(')')) {
-          return k + 2;
-        }
-        return k;
-      }
-      case "distinct" -> {
-        out.add(t);
-        if (next != null && next.isWord("on") && k + 2 < n && in.get(k + 2).isPunct('(')) {
-          int depth = 0;
-          int j = k + 2;
-          for (; j < n; j++) {
-            Token u = in.get(j);
-            if (u.isPunct('(')) {
-              depth++;
-              if (depth == 1) {
-                continue;
-              }
-            } else if (u.isPunct(')')) {
-              depth--;
-              if (depth == 0) {
-                break;
-              }
+    static Normalised normalise(List<Token> in) {
+        List<Token> out = new ArrayList<>(in.size());
+        int n = in.size();
+        for (int k = 0; k < n; k++) {
+            Token t = in.get(k);
+            Token next = k + 1 < n ? in.get(k + 1) : null;
+            switch (t.type()) {
+                case STRING -> {
+                    Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
+                    if (prev != null && prev.type() == Token.Type.WORD
+                            && TYPED_LITERAL_WORDS.contains(prev.text())
+                            && !(out.size() >= 2 && out.get(out.size() - 2).is(Token.Type.OPERATOR, "::"))) {
+                        out.remove(out.size() - 1);
+                    }
+                    out.add(with(t, "'?'"));
+                }
+                case NUMBER -> out.add(with(t, "0"));
+                case PARAMETER -> out.add(with(t, "?"));
+                case OPERATOR -> out.add(CALCITE_OPERATORS.contains(t.text()) ? t : with(t, "||"));
+                case WORD -> k = word(in, k, out);
+                case PUNCTUATION -> {
+                    if (t.isPunct('[') && next != null && next.isPunct(']')) {
+                        k++;
+                    } else {
+                        out.add(t);
+                    }
+                }
+                default -> out.add(t);
             }
-            if (depth >= 1) {
-              out.add(normaliseSimple(u));
+        }
+        return new Normalised(render(out), out);
+    }
+
+    /** Rewrites at a word; returns the index of the last input token consumed. */
+    private static int word(List<Token> in, int k, List<Token> out) {
+        Token t = in.get(k);
+        int n = in.size();
+        Token next = k + 1 < n ? in.get(k + 1) : null;
+        switch (t.text()) {
+            case "operator" -> {
+                // OPERATOR(schema.op) -> the operator itself
+                if (next != null && next.isPunct('(')) {
+                    int close = k + 2;
+                    while (close < n && !in.get(close).isPunct(')')) {
+                        close++;
+                    }
+                    if (close < n && in.get(close - 1).type() == Token.Type.OPERATOR) {
+                        Token op = in.get(close - 1);
+                        out.add(CALCITE_OPERATORS.contains(op.text()) ? op : with(op, "||"));
+                        return close;
+                    }
+                }
+                out.add(t);
+                return k;
             }
-          }
-          out.add(new Token(Token.Type.PUNCTUATION, ",", t.start(), t.end()));
-          return j;
+            case "collate" -> {
+                int j = k + 1;
+                while (j < n && isName(in.get(j))) {
+                    if (j + 1 < n && in.get(j + 1).isPunct('.')) {
+                        j += 2;
+                    } else {
+                        return j;
+                    }
+                }
+                out.add(t);
+                return k;
+            }
+            case "only" -> {
+                Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
+                boolean fetchOnly = prev != null && (prev.isWord("rows") || prev.isWord("row"));
+                if (!fetchOnly && next != null && isName(next)) {
+                    return k;
+                }
+                out.add(t);
+                return k;
+            }
+            case "current_schema" -> {
+                out.add(t);
+                if (next != null && next.isPunct('(') && k + 2 < n && in.get(k + 2).isPunct(')')) {
+                    return k + 2;
+                }
+                return k;
+            }
+            case "distinct" -> {
+                out.add(t);
+                if (next != null && next.isWord("on") && k + 2 < n && in.get(k + 2).isPunct('(')) {
+                    int depth = 0;
+                    int j = k + 2;
+                    for (; j < n; j++) {
+                        Token u = in.get(j);
+                        if (u.isPunct('(')) {
+                            depth++;
+                            if (depth == 1) {
+                                continue;
+                            }
+                        } else if (u.isPunct(')')) {
+                            depth--;
+                            if (depth == 0) {
+                                break;
+                            }
+                        }
+                        if (depth >= 1) {
+                            out.add(normaliseSimple(u));
+                        }
+                    }
+                    out.add(new Token(Token.Type.PUNCTUATION, ",", t.start(), t.end()));
+                    return j;
+                }
+                return k;
+            }
+            case "for" -> {
+                if (next != null && (next.isWord("update") || next.isWord("share")
+                        || next.isWord("no") || (next.isWord("key") && k + 2 < n && in.get(k + 2).isWord("share")))) {
+                    out.add(with(t, "for_locking"));
+                    return k;
+                }
+                out.add(t);
+                return k;
+            }
+            default -> {
+                out.add(t);
+                return k;
+            }
         }
-        return k;
-      }
-      case "for" -> {
-        if (next != null && (next.isWord("update") || next.isWord("share")
-            || next.isWord("no") || (next.isWord("key") && k + 2 < n && in.get(k + 2).isWord("share")))) {
-          out.add(with(t, "for_locking"));
-          return k;
+    }
+
+    /** The literal/parameter/operator replacements alone, for tokens copied inside a rewrite. */
+    private static Token normaliseSimple(Token t) {
+        return switch (t.type()) {
+            case STRING -> with(t, "'?'");
+            case NUMBER -> with(t, "0");
+            case PARAMETER -> with(t, "?");
+            case OPERATOR -> CALCITE_OPERATORS.contains(t.text()) ? t : with(t, "||");
+            default -> t;
+        };
+    }
+
+    private static boolean isName(Token t) {
+        return t.type() == Token.Type.WORD || t.type() == Token.Type.QUOTED_IDENTIFIER;
+    }
+
+    private static Token with(Token t, String text) {
+        return new Token(t.type(), text, t.start(), t.end());
+    }
+
+    static String render(List<Token> tokens) {
+        StringBuilder b = new StringBuilder(tokens.size() * 6);
+        for (Token t : tokens) {
+            if (b.length() > 0) {
+                b.append(' ');
+            }
+            if (t.type() == Token.Type.QUOTED_IDENTIFIER) {
+                b.append('"').append(t.text().replace("\"", "\"\"")).append('"');
+            } else {
+                b.append(t.text());
+            }
         }
-        out.add(t);
-        return k;
-      }
-      default -> {
-        out.add(t);
-        return k;
-      }
+        return b.toString();
     }
-  }
-
-  /** The literal/parameter/operator replacements alone, for tokens copied inside a rewrite. */
-  private static Token normaliseSimple(Token t) {
-    return switch (t.type()) {
-      case STRING -> with(t, "'?'");
-      case NUMBER -> with(t, "0");
-      case PARAMETER -> with(t, "?");
-      case OPERATOR -> CALCITE_OPERATORS.contains(t.text()) ? t : with(t, "||");
-      default -> t;
-    };
-  }
-
-  private static boolean isName(Token t) {
-    return t.type() == Token.Type.WORD || t.type() == Token.Type.QUOTED_IDENTIFIER;
-  }
-
-  private static Token with(Token t, String text) {
-    return new Token(t.type(), text, t.start(), t.end());
-  }
-
-  static String render(List<Token> tokens) {
-    StringBuilder b = new StringBuilder(tokens.size() * 6);
-    for (Token t : tokens) {
-      if (b.length() > 0) {
-        b.append(' ');
-      }
-      if (t.type() == Token.Type.QUOTED_IDENTIFIER) {
-        b.append('"').append(t.text().replace("\"", "\"\"")).append('"');
-      } else {
-        b.append(t.text());
-      }
-    }
-    return b.toString();
-  }
 }

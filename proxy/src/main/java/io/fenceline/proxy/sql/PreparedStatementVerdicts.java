@@ -19,42 +19,42 @@ import java.util.Optional;
  */
 public final class PreparedStatementVerdicts {
 
-  private final Inspector inspector;
-  private final Map<String, Verdict> byName;
+    private final Inspector inspector;
+    private final Map<String, Verdict> byName;
 
-  public PreparedStatementVerdicts(Inspector inspector, int maxStatements) {
-    this.inspector = Objects.requireNonNull(inspector, "inspector");
-    if (maxStatements < 1) {
-      throw new IllegalArgumentException("maxStatements must be at least 1, was " + maxStatements);
+    public PreparedStatementVerdicts(Inspector inspector, int maxStatements) {
+        this.inspector = Objects.requireNonNull(inspector, "inspector");
+        if (maxStatements < 1) {
+            throw new IllegalArgumentException("maxStatements must be at least 1, was " + maxStatements);
+        }
+        this.byName = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override protected boolean removeEldestEntry(Map.Entry<String, Verdict> eldest) {
+                return size() > maxStatements;
+            }
+        };
     }
-    this.byName = new LinkedHashMap<>(16, 0.75f, true) {
-      @Override protected boolean removeEldestEntry(Map.Entry<String, Verdict> eldest) {
-        return size() > maxStatements;
-      }
-    };
-  }
 
-  /** Inspects the text of a {@code Parse} message and remembers the verdict under its name. */
-  public Verdict parse(String name, String sql) {
-    Verdict v = inspector.inspectStatement(sql);
-    byName.put(name, v);
-    return v;
-  }
+    /** Inspects the text of a {@code Parse} message and remembers the verdict under its name. */
+    public Verdict parse(String name, String sql) {
+        Verdict v = inspector.inspectStatement(sql);
+        byName.put(name, v);
+        return v;
+    }
 
-  /** The verdict of a statement prepared under {@code name}, if still known. */
-  public Optional<Verdict> lookup(String name) {
-    return Optional.ofNullable(byName.get(name));
-  }
+    /** The verdict of a statement prepared under {@code name}, if still known. */
+    public Optional<Verdict> lookup(String name) {
+        return Optional.ofNullable(byName.get(name));
+    }
 
-  public void close(String name) {
-    byName.remove(name);
-  }
+    public void close(String name) {
+        byName.remove(name);
+    }
 
-  public void clear() {
-    byName.clear();
-  }
+    public void clear() {
+        byName.clear();
+    }
 
-  public int size() {
-    return byName.size();
-  }
+    public int size() {
+        return byName.size();
+    }
 }

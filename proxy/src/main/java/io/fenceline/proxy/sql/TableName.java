@@ -12,26 +12,26 @@ import java.util.Objects;
  */
 public record TableName(String schema, String name) implements Comparable<TableName> {
 
-  public TableName {
-    Objects.requireNonNull(name, "name");
-  }
+    public TableName {
+        Objects.requireNonNull(name, "name");
+    }
 
-  /** An unqualified name. */
-  public static TableName of(String name) {
-    return new TableName(null, name);
-  }
+    /** An unqualified name. */
+    public static TableName of(String name) {
+        return new TableName(null, name);
+    }
 
-  /** A schema-qualified name. */
-  public static TableName of(String schema, String name) {
-    return new TableName(schema, name);
-  }
+    /** A schema-qualified name. */
+    public static TableName of(String schema, String name) {
+        return new TableName(schema, name);
+    }
 
-  /** {@code schema.name} or {@code name}, without quoting. */
-  @Override public String toString() {
-    return schema == null ? name : schema + "." + name;
-  }
+    /** {@code schema.name} or {@code name}, without quoting. */
+    @Override public String toString() {
+        return schema == null ? name : schema + "." + name;
+    }
 
-  @Override public int compareTo(TableName o) {
-    return toString().compareTo(o.toString());
-  }
+    @Override public int compareTo(TableName o) {
+        return toString().compareTo(o.toString());
+    }
 }

@@ -28,47 +28,47 @@ import java.util.Set;
  * @param detail        why it was not understood; empty when understood
  */
 public record Verdict(StatementKind kind, Set<TableName> tablesRead, Set<TableName> tablesWritten,
-    Map<TableName, Set<String>> columns, Set<String> functions, boolean understood, String detail) {
+        Map<TableName, Set<String>> columns, Set<String> functions, boolean understood, String detail) {
 
-  public Verdict {
-    Objects.requireNonNull(kind, "kind");
-    tablesRead = Set.copyOf(tablesRead);
-    tablesWritten = Set.copyOf(tablesWritten);
-    columns = Map.copyOf(columns);
-    functions = Set.copyOf(functions);
-    Objects.requireNonNull(detail, "detail");
-  }
-
-  /** A fully understood verdict without table references. */
-  static Verdict of(StatementKind kind) {
-    return new Verdict(kind, Set.of(), Set.of(), Map.of(), Set.of(), true, "");
-  }
-
-  /** A verdict for text that could not be understood: a possible write and a possible DDL. */
-  static Verdict notUnderstood(String detail) {
-    return new Verdict(StatementKind.OTHER, Set.of(), Set.of(), Map.of(), Set.of(), false,
-        detail.isEmpty() ? "not understood" : detail);
-  }
-
-  /** True unless the statement is understood and only reads, controls the transaction or sets
-   * session state. */
-  public boolean mayWrite() {
-    return !understood || kind == StatementKind.WRITE || kind == StatementKind.DDL
-        || kind == StatementKind.OTHER;
-  }
-
-  /** True when the statement is DDL, is opaque code, or was not understood. */
-  public boolean mayBeDdl() {
-    return !understood || kind == StatementKind.DDL || kind == StatementKind.OTHER;
-  }
-
-  /** Every table the statement references, read or written. */
-  public Set<TableName> tables() {
-    if (tablesWritten.isEmpty()) {
-      return tablesRead;
+    public Verdict {
+        Objects.requireNonNull(kind, "kind");
+        tablesRead = Set.copyOf(tablesRead);
+        tablesWritten = Set.copyOf(tablesWritten);
+        columns = Map.copyOf(columns);
+        functions = Set.copyOf(functions);
+        Objects.requireNonNull(detail, "detail");
     }
-    java.util.Set<TableName> all = new java.util.TreeSet<>(tablesRead);
-    all.addAll(tablesWritten);
-    return java.util.Collections.unmodifiableSet(all);
-  }
+
+    /** A fully understood verdict without table references. */
+    static Verdict of(StatementKind kind) {
+        return new Verdict(kind, Set.of(), Set.of(), Map.of(), Set.of(), true, "");
+    }
+
+    /** A verdict for text that could not be understood: a possible write and a possible DDL. */
+    static Verdict notUnderstood(String detail) {
+        return new Verdict(StatementKind.OTHER, Set.of(), Set.of(), Map.of(), Set.of(), false,
+                detail.isEmpty() ? "not understood" : detail);
+    }
+
+    /** True unless the statement is understood and only reads, controls the transaction or sets
+     * session state. */
+    public boolean mayWrite() {
+        return !understood || kind == StatementKind.WRITE || kind == StatementKind.DDL
+                || kind == StatementKind.OTHER;
+    }
+
+    /** True when the statement is DDL, is opaque code, or was not understood. */
+    public boolean mayBeDdl() {
+        return !understood || kind == StatementKind.DDL || kind == StatementKind.OTHER;
+    }
+
+    /** Every table the statement references, read or written. */
+    public Set<TableName> tables() {
+        if (tablesWritten.isEmpty()) {
+            return tablesRead;
+        }
+        java.util.Set<TableName> all = new java.util.TreeSet<>(tablesRead);
+        all.addAll(tablesWritten);
+        return java.util.Collections.unmodifiableSet(all);
+    }
 }

@@ -20,39 +20,39 @@ import org.apache.calcite.sql.parser.SqlParserPos;
  */
 public final class SqlLockingQuery extends SqlCall {
 
-  private static final SqlOperator OPERATOR =
-      new SqlSpecialOperator("PG_LOCKING_QUERY", SqlKind.OTHER);
+    private static final SqlOperator OPERATOR =
+            new SqlSpecialOperator("PG_LOCKING_QUERY", SqlKind.OTHER);
 
-  private final SqlNode query;
-  private final SqlNodeList lockedTables;
+    private final SqlNode query;
+    private final SqlNodeList lockedTables;
 
-  /** Called by the generated parser. */
-  public SqlLockingQuery(SqlParserPos pos, SqlNode query, SqlNodeList lockedTables) {
-    super(pos);
-    this.query = query;
-    this.lockedTables = lockedTables;
-  }
+    /** Called by the generated parser. */
+    public SqlLockingQuery(SqlParserPos pos, SqlNode query, SqlNodeList lockedTables) {
+        super(pos);
+        this.query = query;
+        this.lockedTables = lockedTables;
+    }
 
-  public SqlNode query() {
-    return query;
-  }
+    public SqlNode query() {
+        return query;
+    }
 
-  /** The tables named after {@code OF}; empty when every table of the query is locked. */
-  public SqlNodeList lockedTables() {
-    return lockedTables;
-  }
+    /** The tables named after {@code OF}; empty when every table of the query is locked. */
+    public SqlNodeList lockedTables() {
+        return lockedTables;
+    }
 
-  @Override public SqlOperator getOperator() {
-    return OPERATOR;
-  }
+    @Override public SqlOperator getOperator() {
+        return OPERATOR;
+    }
 
-  @Override public List<SqlNode> getOperandList() {
-    return List.of(query, lockedTables);
-  }
+    @Override public List<SqlNode> getOperandList() {
+        return List.of(query, lockedTables);
+    }
 
-  /** A summary, not re-executable SQL. */
-  @Override public void unparse(SqlWriter writer, int leftPrec, int rightPrec) {
-    query.unparse(writer, 0, 0);
-    writer.keyword("FOR UPDATE");
-  }
+    /** A summary, not re-executable SQL. */
+    @Override public void unparse(SqlWriter writer, int leftPrec, int rightPrec) {
+        query.unparse(writer, 0, 0);
+        writer.keyword("FOR UPDATE");
+    }
 }

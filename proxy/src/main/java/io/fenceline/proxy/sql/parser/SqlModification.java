@@ -27,73 +27,73 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  */
 public final class SqlModification extends SqlCall {
 
-  /** Which statement this is. */
-  public enum Operation { INSERT, UPDATE, DELETE, MERGE }
+    /** Which statement this is. */
+    public enum Operation { INSERT, UPDATE, DELETE, MERGE }
 
-  private static final SqlOperator OPERATOR =
-      new SqlSpecialOperator("PG_MODIFICATION", SqlKind.OTHER);
+    private static final SqlOperator OPERATOR =
+            new SqlSpecialOperator("PG_MODIFICATION", SqlKind.OTHER);
 
-  private final Operation operation;
-  private final SqlIdentifier target;
-  private final @Nullable SqlIdentifier alias;
-  private final SqlNodeList targetColumns;
-  private final SqlNodeList sources;
-  private final SqlNodeList expressions;
-  private final SqlNodeList returning;
+    private final Operation operation;
+    private final SqlIdentifier target;
+    private final @Nullable SqlIdentifier alias;
+    private final SqlNodeList targetColumns;
+    private final SqlNodeList sources;
+    private final SqlNodeList expressions;
+    private final SqlNodeList returning;
 
-  /** Called by the generated parser. */
-  public SqlModification(SqlParserPos pos, Operation operation, SqlIdentifier target,
-      @Nullable SqlIdentifier alias, SqlNodeList targetColumns, SqlNodeList sources,
-      SqlNodeList expressions, SqlNodeList returning) {
-    super(pos);
-    this.operation = Objects.requireNonNull(operation, "operation");
-    this.target = Objects.requireNonNull(target, "target");
-    this.alias = alias;
-    this.targetColumns = targetColumns;
-    this.sources = sources;
-    this.expressions = expressions;
-    this.returning = returning;
-  }
+    /** Called by the generated parser. */
+    public SqlModification(SqlParserPos pos, Operation operation, SqlIdentifier target,
+            @Nullable SqlIdentifier alias, SqlNodeList targetColumns, SqlNodeList sources,
+            SqlNodeList expressions, SqlNodeList returning) {
+        super(pos);
+        this.operation = Objects.requireNonNull(operation, "operation");
+        this.target = Objects.requireNonNull(target, "target");
+        this.alias = alias;
+        this.targetColumns = targetColumns;
+        this.sources = sources;
+        this.expressions = expressions;
+        this.returning = returning;
+    }
 
-  public Operation operation() {
-    return operation;
-  }
+    public Operation operation() {
+        return operation;
+    }
 
-  public SqlIdentifier target() {
-    return target;
-  }
+    public SqlIdentifier target() {
+        return target;
+    }
 
-  public @Nullable SqlIdentifier alias() {
-    return alias;
-  }
+    public @Nullable SqlIdentifier alias() {
+        return alias;
+    }
 
-  public SqlNodeList targetColumns() {
-    return targetColumns;
-  }
+    public SqlNodeList targetColumns() {
+        return targetColumns;
+    }
 
-  public SqlNodeList sources() {
-    return sources;
-  }
+    public SqlNodeList sources() {
+        return sources;
+    }
 
-  public SqlNodeList expressions() {
-    return expressions;
-  }
+    public SqlNodeList expressions() {
+        return expressions;
+    }
 
-  public SqlNodeList returning() {
-    return returning;
-  }
+    public SqlNodeList returning() {
+        return returning;
+    }
 
-  @Override public SqlOperator getOperator() {
-    return OPERATOR;
-  }
+    @Override public SqlOperator getOperator() {
+        return OPERATOR;
+    }
 
-  @Override public List<SqlNode> getOperandList() {
-    return Arrays.asList(target, alias, targetColumns, sources, expressions, returning);
-  }
+    @Override public List<SqlNode> getOperandList() {
+        return Arrays.asList(target, alias, targetColumns, sources, expressions, returning);
+    }
 
-  /** A summary, not re-executable SQL: the inspector never sends a tree back to PostgreSQL. */
-  @Override public void unparse(SqlWriter writer, int leftPrec, int rightPrec) {
-    writer.keyword(operation.name());
-    target.unparse(writer, 0, 0);
-  }
+    /** A summary, not re-executable SQL: the inspector never sends a tree back to PostgreSQL. */
+    @Override public void unparse(SqlWriter writer, int leftPrec, int rightPrec) {
+        writer.keyword(operation.name());
+        target.unparse(writer, 0, 0);
+    }
 }
