@@ -22,8 +22,10 @@ import java.util.Set;
  *       {@code OPERATOR(pg_catalog.~)}) become {@code ||} with the same operands, {@code COLLATE x}
  *       and {@code ONLY} before a table name are dropped, empty array brackets in type names
  *       ({@code text[]}) are dropped, {@code current_schema()} loses its parentheses,
- *       {@code DISTINCT ON (a, b)} becomes {@code DISTINCT a, b,}, and the {@code FOR} of a row
- *       locking clause becomes {@code for_locking} (the grammar's unambiguous spelling).</li>
+ *       {@code DISTINCT ON (a, b)} becomes {@code DISTINCT a, b,}, the {@code FOR} of a row
+ *       locking clause becomes {@code for_locking} (the grammar's unambiguous spelling), and the
+ *       parts of a qualified name are quoted (folded already), since {@code a.at} or
+ *       {@code pg_catalog.count} name columns and functions, never key words.</li>
  * </ul>
  * It costs one lexer pass and one string build, much less than a parse.
  */
@@ -34,8 +36,18 @@ final class Normaliser {
             "=", "<", ">", "<=", ">=", "<>", "!=", "+", "-", "*", "/", "%", "||",
             "~", "~*", "!~", "!~*", "::");
 
+    /** Type names PostgreSQL accepts in front of a string constant ({@code integer '7'}). */
     private static final Set<String> TYPED_LITERAL_WORDS = Set.of(
-            "date", "time", "timestamp", "timestamptz", "interval");
+            "date", "time", "timestamp", "timestamptz", "timetz", "interval", "integer", "int", "int2",
+            "int4", "int8", "bigint", "smallint", "numeric", "decimal", "real", "float4", "float8", "text",
+            "varchar", "bool", "boolean", "bytea", "json", "jsonb", "uuid", "inet", "cidr", "macaddr",
+            "point", "line", "lseg", "box", "path", "polygon", "circle", "tsvector", "tsquery", "money",
+            "xml", "oid", "regclass", "regtype", "regproc", "name", "char", "bpchar");
+
+    /** Key words after which "-" or "+" can only be a sign. */
+    private static final Set<String> SIGN_CONTEXT_WORDS = Set.of(
+            "select", "where", "and", "or", "not", "then", "else", "when", "values", "by", "set",
+            "limit", "offset", "between", "in", "is", "return", "returning", "case", "having", "on");
 
     /** Normalised statement: the key/parse text and the rewritten tokens. */
     record Normalised(String text, List<Token> tokens) { }
@@ -59,10 +71,32 @@ final class Normaliser {
                     }
                     out.add(with(t, "'?'"));
                 }
-                case NUMBER -> out.add(with(t, "0"));
+                case NUMBER -> {
+                    // A sign belongs to the constant when it follows an operator, "(", "," or a
+                    // key word: "+ -1234" and "+ 77" normalise alike.
+                    Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
+                    if (prev != null && (prev.is(Token.Type.OPERATOR, "-") || prev.is(Token.Type.OPERATOR, "+"))) {
+                        Token before = out.size() >= 2 ? out.get(out.size() - 2) : null;
+                        if (before == null || before.type() == Token.Type.OPERATOR || before.isPunct('(')
+                                || before.isPunct(',') || (before.type() == Token.Type.WORD
+                                && SIGN_CONTEXT_WORDS.contains(before.text()))) {
+                            out.remove(out.size() - 1);
+                        }
+                    }
+                    out.add(with(t, "0"));
+                }
                 case PARAMETER -> out.add(with(t, "?"));
                 case OPERATOR -> out.add(CALCITE_OPERATORS.contains(t.text()) ? t : with(t, "||"));
-                case WORD -> k = word(in, k, out);
+                case WORD -> {
+                    Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
+                    if ((prev != null && prev.isPunct('.')) || (next != null && next.isPunct('.'))) {
+                        // A name part of a qualified name is never a key word in PostgreSQL
+                        // (a1_0.at, pg_catalog.count, result.table_cat): quote it for Calcite.
+                        out.add(new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()));
+                    } else {
+                        k = word(in, k, out);
+                    }
+                }
                 case PUNCTUATION -> {
                     if (t.isPunct('[') && next != null && next.isPunct(']')) {
                         k++;
@@ -117,6 +151,12 @@ final class Normaliser {
                     return k;
                 }
                 out.add(t);
+                return k;
+            }
+            case "of" -> {
+                // OF before a name belongs to FOR UPDATE OF / CURRENT OF; otherwise it is an alias.
+                out.add(next != null && isName(next) ? t
+                        : new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()));
                 return k;
             }
             case "current_schema" -> {

@@ -312,12 +312,17 @@ final class TreeAnalyzer {
                 refs.function(name != null ? String.join(".", name.names).toLowerCase(Locale.ROOT)
                         : f.getName().toLowerCase(Locale.ROOT));
             }
+            boolean function = call.getOperator() instanceof SqlFunction;
             List<SqlNode> operands = call.getOperandList();
             for (int k = 0; k < operands.size(); k++) {
                 if (kind == SqlKind.AS && k > 0) {
                     break;
                 }
-                expression(operands.get(k), s);
+                SqlNode operand = operands.get(k);
+                if (function && operand instanceof SqlIdentifier id && id.isStar()) {
+                    continue; // count(*): no column
+                }
+                expression(operand, s);
             }
         }
     }
