@@ -49,6 +49,12 @@ final class Normaliser {
             "select", "where", "and", "or", "not", "then", "else", "when", "values", "by", "set",
             "limit", "offset", "between", "in", "is", "return", "returning", "case", "having", "on");
 
+    /** Words that can follow an alias (so the word before them is a name, not a key word). */
+    private static final Set<String> ALIAS_FOLLOWERS = Set.of(
+            "on", "where", "join", "left", "right", "inner", "full", "cross", "natural", "group", "order",
+            "limit", "union", "having", "window", "using", "returning", "set", "offset", "fetch", "except",
+            "intersect", "from", "for", "for_locking");
+
     /** Normalised statement: the key/parse text and the rewritten tokens. */
     record Normalised(String text, List<Token> tokens) { }
 
@@ -155,8 +161,8 @@ final class Normaliser {
             }
             case "of" -> {
                 // OF before a name belongs to FOR UPDATE OF / CURRENT OF; otherwise it is an alias.
-                out.add(next != null && isName(next) ? t
-                        : new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()));
+                boolean alias = next == null || !isName(next) || ALIAS_FOLLOWERS.contains(next.text());
+                out.add(alias ? new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()) : t);
                 return k;
             }
             case "current_schema" -> {
@@ -203,7 +209,14 @@ final class Normaliser {
                 return k;
             }
             default -> {
-                out.add(t);
+                Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
+                if (prev != null && prev.isWord("as") && (next == null || next.isPunct(',')
+                        || next.isPunct(')') || ALIAS_FOLLOWERS.contains(next.text()))) {
+                    // "… AS result," / "… AS cardinality FROM": an alias, whatever Calcite reserves.
+                    out.add(new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()));
+                } else {
+                    out.add(t);
+                }
                 return k;
             }
         }
