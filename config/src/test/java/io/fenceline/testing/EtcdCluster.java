@@ -92,6 +92,23 @@ public final class EtcdCluster implements AutoCloseable, LogSource {
          * @throws IllegalStateException naming the member, the reason and its log tail when it cannot start
          */
         public EtcdCluster start() {
+            // Automatically chosen ports can be taken by another process between probe and bind;
+            // only that case is tried again, with new ports.
+            int attempts = clientPorts == null ? 3 : 1;
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    return startOnce();
+                } catch (IllegalStateException e) {
+                    boolean portRace = e.getMessage() != null && e.getMessage().contains("address already in use");
+                    if (!portRace || attempt >= attempts) {
+                        throw e;
+                    }
+                    LOG.warn("an etcd port was taken before etcd could bind it; trying other ports");
+                }
+            }
+        }
+
+        private EtcdCluster startOnce() {
             Path etcd = binary != null ? binary : Os.onPath("etcd");
             if (etcd == null || !Files.isExecutable(etcd)) {
                 throw new IllegalStateException("etcd binary " + (etcd == null ? "not found on PATH=" + System.getenv("PATH")

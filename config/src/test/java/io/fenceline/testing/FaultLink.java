@@ -182,6 +182,8 @@ public final class FaultLink implements AutoCloseable {
         private final ArrayDeque<Held> queue = new ArrayDeque<>();
         private long heldBytes;
         private boolean drainScheduled;
+        /** The source closed: deliver what is held (when the mode allows), then close the destination. */
+        private boolean closeAfterDrain;
 
         Direction(Pair pair, boolean fromClient) {
             this.pair = pair;
@@ -213,6 +215,10 @@ public final class FaultLink implements AutoCloseable {
                 return;
             }
             Channel to = to();
+            if (to == null || !to.isActive()) {
+                releaseAll();
+                return;
+            }
             boolean wrote = false;
             while (!queue.isEmpty()) {
                 Held head = queue.peek();
@@ -228,6 +234,10 @@ public final class FaultLink implements AutoCloseable {
             }
             if (wrote) {
                 to.flush();
+            }
+            if (closeAfterDrain && queue.isEmpty()) {
+                to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> pair.closeBoth(false));
+                return;
             }
             readMore();
         }
@@ -362,24 +372,22 @@ public final class FaultLink implements AutoCloseable {
             }
         }
 
-        /** One side closed: deliver what the other side may still receive, then close it too. */
+        /**
+         * One side closed: what it sent before closing still reaches the other side as the mode allows (held
+         * while blackholed, late while delayed, at once in pass), then the other side is closed too.
+         */
         void sideClosed(Channel side) {
             if (closed) {
                 return;
             }
-            Direction toOther = readingFrom(side);
             Channel other = side == client ? target : client;
-            Mode m = mode;
-            if (other != null && other.isActive() && m.kind == Kind.PASS) {
-                toOther.drain();
-                other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-                closed = true;
-                pairs.remove(this);
-                up.releaseAll();
-                down.releaseAll();
-            } else {
+            if (other == null || !other.isActive() || mode.kind == Kind.RESET) {
                 closeBoth(false);
+                return;
             }
+            Direction toOther = readingFrom(side);
+            toOther.closeAfterDrain = true;
+            toOther.drain();
         }
     }
 

@@ -176,6 +176,26 @@ class FaultLinkIT {
     }
 
     @Test
+    void bytesSentBeforeACloseAreDeliveredLateThenTheCloseFollows() throws IOException {
+        try (ServerSocket farewell = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+             FaultLink toFarewell = FaultLink.start("127.0.0.1", farewell.getLocalPort())) {
+            toFarewell.blackhole();
+            try (Socket client = connect(toFarewell)) {
+                client.setSoTimeout(QUIET_MILLIS);
+                assertThrows(SocketTimeoutException.class, () -> client.getInputStream().read(),
+                        "not even connected onwards while blackholed");
+                toFarewell.delay(Duration.ofMillis(100));
+                try (Socket server = farewell.accept()) {
+                    server.getOutputStream().write(bytes("bye"));
+                }
+                client.setSoTimeout(5_000);
+                assertArrayEquals(bytes("bye"), client.getInputStream().readNBytes(3));
+                assertEquals(-1, client.getInputStream().read(), "the server's close follows its last bytes");
+            }
+        }
+    }
+
+    @Test
     void postgresQueryWaitsWhileBlackholedAndCompletesAfterPass() throws Exception {
         try (FaultLink pgLink = FaultLink.start(postgres.host(), postgres.port())) {
             Properties props = new Properties();

@@ -1,0 +1,122 @@
+package io.fenceline.config.coordination;
+
+import io.etcd.jetcd.Client;
+import io.fenceline.config.keys.EtcdKeys;
+import io.fenceline.config.records.Records;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** {@link Coordinator} over one jetcd {@link Client}. */
+final class EtcdCoordinator implements Coordinator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EtcdCoordinator.class);
+    /** gRPC pings: etcd refuses pings more often than every 5 s by default. */
+    private static final Duration GRPC_KEEPALIVE = Duration.ofSeconds(6);
+    private static final Duration GRPC_KEEPALIVE_TIMEOUT = Duration.ofSeconds(2);
+
+    private final EtcdSettings settings;
+    private final MonotonicClock clock;
+    private final EtcdKeys keys;
+    private final Client client;
+    private final EtcdRecordStore store;
+    private final List<AutoCloseable> owned = Collections.synchronizedList(new ArrayList<>());
+    private EtcdLeaseKeeper keeper;
+
+    EtcdCoordinator(EtcdSettings settings, MonotonicClock clock) {
+        this.settings = settings;
+        this.clock = clock;
+        this.keys = new EtcdKeys(settings.prefix());
+        this.client = Client.builder()
+                .endpoints(settings.endpoints().toArray(String[]::new))
+                .connectTimeout(settings.requestTimeout())
+                .keepaliveTime(GRPC_KEEPALIVE)
+                .keepaliveTimeout(GRPC_KEEPALIVE_TIMEOUT)
+                .keepaliveWithoutCalls(false)
+                // jetcd retries unary calls itself; keep that inside our own bound (its policy requires the
+                // total duration to exceed the first delay).
+                .retryDelay(retryDelayMillis(settings))
+                .retryMaxDelay(retryDelayMillis(settings) * 4)
+                .retryMaxDuration(settings.requestTimeout())
+                .build();
+        this.store = new EtcdRecordStore(client.getKVClient(), keys, settings.requestTimeout().toNanos());
+        LOG.info("etcd client for {} (prefix {}, lease TTL {}, rho {}, margin {}, request timeout {})",
+                settings.endpoints(), settings.prefix(), settings.leaseTtl(), settings.rho(), settings.margin(),
+                settings.requestTimeout());
+    }
+
+    private static long retryDelayMillis(EtcdSettings settings) {
+        return Math.max(1, Math.min(100, settings.requestTimeout().toMillis() / 4));
+    }
+
+    @Override
+    public EtcdSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public EtcdKeys keys() {
+        return keys;
+    }
+
+    @Override
+    public MonotonicClock clock() {
+        return clock;
+    }
+
+    @Override
+    public RecordStore store() {
+        return store;
+    }
+
+    @Override
+    public synchronized LeaseKeeper leaseKeeper() {
+        if (keeper == null) {
+            keeper = new EtcdLeaseKeeper(client.getLeaseClient(), settings, clock);
+            keeper.start();
+        }
+        return keeper;
+    }
+
+    @Override
+    public Campaign campaign(String key, Object record) {
+        EtcdCampaign c = new EtcdCampaign(client.getKVClient(), leaseKeeper(), key, Records.toJson(record),
+                settings.requestTimeout().toNanos(), l -> watch(key, false, 0, l));
+        owned.add(c);
+        return c;
+    }
+
+    @Override
+    public ResumableWatch watch(String key, boolean prefix, long fromRevision, WatchListener listener) {
+        EtcdResumableWatch w = new EtcdResumableWatch(client, key, prefix, listener, settings.requestTimeout().toNanos());
+        owned.add(w);
+        w.start(fromRevision);
+        return w;
+    }
+
+    @Override
+    public void close() {
+        List<AutoCloseable> toClose;
+        synchronized (owned) {
+            toClose = new ArrayList<>(owned);
+            owned.clear();
+        }
+        for (AutoCloseable c : toClose) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("closing {} failed: {}", c, e.getMessage());
+            }
+        }
+        synchronized (this) {
+            if (keeper != null) {
+                keeper.close();
+            }
+        }
+        client.close();
+    }
+}
