@@ -217,32 +217,34 @@ final class StatementPath implements SessionFacts {
 
     /**
      * A {@code DO} block that makes the server raise {@code deny}. Values are dollar-quoted with tags that
-     * do not occur in them, so no text of the denial can end a quote early.
+     * cannot end inside them, so no text of the denial can close a quote early.
      */
     static String raiseBlock(Decision.Deny deny) {
         String message = deny.message();
         String hint = deny.hint();
-        String outer = tag("fl", message, hint);
-        String inner = tag("m", message, hint);
-        StringBuilder sb = new StringBuilder(96 + message.length() + (hint == null ? 0 : hint.length()));
-        sb.append("DO ").append(outer).append("BEGIN RAISE EXCEPTION USING ERRCODE = '").append(deny.sqlState())
+        String inner = tag("m", message, hint == null ? "" : hint);
+        StringBuilder body = new StringBuilder(96 + message.length() + (hint == null ? 0 : hint.length()));
+        body.append("BEGIN RAISE EXCEPTION USING ERRCODE = '").append(deny.sqlState())
                 .append("', MESSAGE = ").append(inner).append(message).append(inner);
         if (hint != null) {
-            sb.append(", HINT = ").append(inner).append(hint).append(inner);
+            body.append(", HINT = ").append(inner).append(hint).append(inner);
         }
-        return sb.append("; END ").append(outer).toString();
+        body.append("; END ");
+        String outer = tag("fl", body.toString(), "");
+        return "DO " + outer + body + outer;
     }
 
-    private static String tag(String base, String message, String hint) {
+    /** A dollar-quote tag that first occurs, in each of {@code values} followed by it, at the value's end. */
+    private static String tag(String base, String a, String b) {
         String t = "$" + base + "$";
-        for (int n = 0; message.contains(t) || (hint != null && hint.contains(t)) || message.endsWith("$")
-                || (hint != null && hint.endsWith("$")); n++) {
+        for (int n = 0; !closesAtEnd(a, t) || !closesAtEnd(b, t); n++) {
             t = "$" + base + n + "$";
-            if (n > 1000) {
-                throw new IllegalStateException("no dollar-quote tag fits the denial message");
-            }
         }
         return t;
+    }
+
+    private static boolean closesAtEnd(String value, String tag) {
+        return (value + tag).indexOf(tag) == value.length();
     }
 
     private CompletableFuture<List<Verdict>> inspectAsync(String sql) {
