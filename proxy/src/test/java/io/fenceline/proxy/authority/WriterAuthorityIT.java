@@ -1,0 +1,353 @@
+package io.fenceline.proxy.authority;
+
+import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.coordination.EtcdSettings;
+import io.fenceline.config.group.ControlDatabase;
+import io.fenceline.config.group.Failover;
+import io.fenceline.config.group.GroupSettings;
+import io.fenceline.config.records.AuditRecord;
+import io.fenceline.config.records.HandoffRequest;
+import io.fenceline.proxy.fence.DatabaseFence;
+import io.fenceline.proxy.fence.PostgresReplicationLag;
+import io.fenceline.testing.EtcdCluster;
+import io.fenceline.testing.FaultLink;
+import io.fenceline.testing.PostgresServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two clusters of one group against a real three-member etcd and two real PostgreSQL servers, with logical
+ * replication from cluster a to cluster b: exactly one gate open at a time, a partition of the writer from
+ * etcd, the operator's modes, and planned handoffs that complete or abort. Every test uses its own group,
+ * and every test asserts the {@link WriteIntervalChecker} over both gates.
+ * etcd: TTL 3 s, rho 1%, margin 500 ms, request timeout 1 s.
+ */
+class WriterAuthorityIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WriterAuthorityIT.class);
+    private static final Duration TTL = Duration.ofSeconds(3);
+    private static final Duration MARGIN = Duration.ofMillis(500);
+    private static final AtomicInteger GROUPS = new AtomicInteger();
+
+    private static EtcdCluster etcd;
+    private static PostgresServer pgA;
+    private static PostgresServer pgB;
+    private static final List<FaultLink> links = new ArrayList<>();
+
+    private final List<AutoCloseable> open = new ArrayList<>();
+    private final WriteIntervalChecker checker = new WriteIntervalChecker();
+
+    @BeforeAll
+    static void start() {
+        etcd = EtcdCluster.start(3);
+        pgA = PostgresServer.builder().start();
+        pgB = PostgresServer.builder().start();
+        for (PostgresServer pg : List.of(pgA, pgB)) {
+            pg.execute("CREATE TABLE t (id bigint PRIMARY KEY, cluster text NOT NULL)");
+        }
+        pgA.execute("CREATE PUBLICATION pub_a FOR TABLE t");
+        pgB.execute("CREATE SUBSCRIPTION sub_a CONNECTION 'host=127.0.0.1 port=" + pgA.port()
+                + " user=postgres dbname=postgres' PUBLICATION pub_a");
+        for (int i = 0; i < etcd.size(); i++) {
+            links.add(FaultLink.start("127.0.0.1", etcd.member(i).clientPort()));
+        }
+    }
+
+    @AfterAll
+    static void stop() {
+        links.forEach(FaultLink::close);
+        for (AutoCloseable c : new AutoCloseable[] {pgB, pgA, etcd}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                LOG.warn("closing {} failed", c, e);
+            }
+        }
+    }
+
+    @AfterEach
+    void closeAll() throws Exception {
+        links.forEach(FaultLink::pass);
+        Collections.reverse(open);
+        for (AutoCloseable c : open) {
+            c.close();
+        }
+        checker.assertNoOverlap();
+    }
+
+    /** One proxy: its coordinator, database fence and authority. */
+    private record Proxy(String cluster, Coordinator etcd, DatabaseFence fence, WriterAuthority authority) {
+        WriteGate gate() {
+            return authority.gate();
+        }
+
+        boolean allows() {
+            return gate().allows(System.nanoTime());
+        }
+    }
+
+    private Proxy proxy(String group, String cluster, PostgresServer pg, String subscription, boolean viaLinks,
+                        Failover failover) {
+        List<String> endpoints = viaLinks ? links.stream().map(l -> "http://127.0.0.1:" + l.port()).toList()
+                : etcd.endpoints();
+        Coordinator c = Coordinator.connect(EtcdSettings.defaults(endpoints).withLease(TTL, MARGIN));
+        open.add(c);
+        DatabaseFence fence = new DatabaseFence(new ControlDatabase(pg.jdbcUrl("postgres"), pg.superuser(), null,
+                subscription, Duration.ofSeconds(2)), Set::of, DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE);
+        open.add(fence);
+        GroupSettings settings = new GroupSettings(group, cluster, "p-" + cluster, "a", List.of("a", "b"), failover,
+                GroupSettings.DEFAULT_MAX_LAG_BYTES, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                Duration.ofMillis(200));
+        WriterAuthority authority = new WriterAuthority(settings, c, fence, SessionFence.NONE,
+                new PostgresReplicationLag(fence.dataSource(), subscription, 2), WriterAuthority.Sessions.NONE);
+        authority.gate().addListener(checker.listener(cluster));
+        open.add(authority);
+        authority.start();
+        return new Proxy(cluster, c, fence, authority);
+    }
+
+    private static String group() {
+        return "g" + GROUPS.incrementAndGet() + "-" + Long.toHexString(System.nanoTime() & 0xffffff);
+    }
+
+    static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError("timed out after " + timeout.toMillis() + " ms waiting until " + what);
+            }
+            Thread.sleep(2);
+        }
+    }
+
+    private static String insertState(PostgresServer pg, long id) {
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO t VALUES (" + id + ", 'direct')");
+            return "ok";
+        } catch (SQLException e) {
+            return e.getSQLState();
+        }
+    }
+
+    private List<String> auditActions(Proxy p, String group) throws Exception {
+        return p.etcd().store().listAudit(group, 1, 1000).get(5, TimeUnit.SECONDS).stream()
+                .map(AuditRecord::action).toList();
+    }
+
+    @Test
+    void exactlyOneWriterAndAPartitionedWriterDeniesBeforeTheOtherAcquires() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, true, Failover.AUTOMATIC);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.AUTOMATIC);
+        await("b is eligible (caught up with a's published WAL position)", Duration.ofSeconds(20),
+                () -> b.authority().eligible());
+        assertFalse(b.allows(), "b must not write while a holds the key");
+        assertEquals("25006", insertState(pgB, System.nanoTime()), "b's database is fenced");
+        assertEquals("ok", insertState(pgA, System.nanoTime()), "a's database is writable");
+
+        LinkedBlockingQueue<Long> aClosed = new LinkedBlockingQueue<>();
+        a.gate().addListener((from, to, at) -> {
+            if (from.open() && !to.open()) {
+                aClosed.add(at);
+            }
+        });
+        links.forEach(FaultLink::blackhole);
+        long partitionedAt = System.nanoTime();
+        await("b is the writer", Duration.ofSeconds(30), b::allows);
+        long bOpenedAt = checker.intervals("b").get(0).from();
+        Long aClosedAt = aClosed.poll(1, TimeUnit.SECONDS);
+        assertNotNull(aClosedAt, "a's gate closed");
+        long lastAllowedByA = checker.intervals("a").get(checker.intervals("a").size() - 1).to();
+        LOG.info("partition: a's gate closed {} ms after the partition, b's opened {} ms after that",
+                (aClosedAt - partitionedAt) / 1_000_000, (bOpenedAt - aClosedAt) / 1_000_000);
+        assertTrue(lastAllowedByA < bOpenedAt, "a stopped before b started");
+        assertTrue(bOpenedAt - aClosedAt >= MARGIN.toNanos(),
+                "b acquired only after etcd expired a's lease, at least the margin after a stopped: "
+                        + (bOpenedAt - aClosedAt) / 1_000_000 + " ms");
+        await("a's database fenced", Duration.ofSeconds(10), () -> "25006".equals(insertState(pgA, System.nanoTime())));
+        assertEquals("ok", insertState(pgB, System.nanoTime()), "b's database was unfenced");
+
+        links.forEach(FaultLink::pass);
+        await("a holds a new lease again", Duration.ofSeconds(20),
+                () -> a.etcd().leaseKeeper().writable(System.nanoTime()));
+        assertFalse(a.allows(), "a does not write again while b holds the key");
+        assertTrue(b.allows());
+    }
+
+    @Test
+    void operatorReadOnlyAndPausedApplyWithinAHundredMilliseconds() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.AUTOMATIC);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        LinkedBlockingQueue<long[]> changes = new LinkedBlockingQueue<>();
+        a.gate().addListener((from, to, at) -> changes.add(new long[] {kind(to), at}));
+        String key = a.etcd().keys().mode(group, "a");
+        List<Long> latencies = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            String text = i % 2 == 0 ? "read-only" : "paused";
+            long expected = i % 2 == 0 ? 0 : 1;
+            changes.clear();
+            long before = System.nanoTime();
+            a.etcd().store().putText(key, text).get(5, TimeUnit.SECONDS);
+            long at = awaitChange(changes, expected);
+            latencies.add((at - before) / 1_000);
+            if (expected == 0) {
+                assertInstanceOf(Decision.Deny.class, a.gate().decide(System.nanoTime()));
+            } else {
+                assertInstanceOf(Decision.Hold.class, a.gate().decide(System.nanoTime()));
+            }
+            a.etcd().store().putText(key, "writable").get(5, TimeUnit.SECONDS);
+            await("a writes again", Duration.ofSeconds(10), a::allows);
+        }
+        Collections.sort(latencies);
+        long median = (latencies.get(9) + latencies.get(10)) / 2;
+        System.out.println("[authority] operator mode change applied to the gate: median " + median / 1000.0
+                + " ms, max " + latencies.get(19) / 1000.0 + " ms over 20 flips (put sent -> gate changed)");
+        assertTrue(median < 100_000, "median " + median + " us");
+        List<String> actions = auditActions(a, group);
+        assertTrue(actions.stream().filter("mode.applied"::equals).count() >= 20, actions.toString());
+    }
+
+    private static long kind(WriteGate.Standing s) {
+        return s instanceof WriteGate.Standing.Closed ? 0 : s instanceof WriteGate.Standing.Paused ? 1 : 2;
+    }
+
+    private static long awaitChange(LinkedBlockingQueue<long[]> changes, long expectedKind) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (System.nanoTime() < end) {
+            long[] c = changes.poll(100, TimeUnit.MILLISECONDS);
+            if (c != null && c[0] == expectedKind) {
+                return c[1];
+            }
+        }
+        throw new AssertionError("the gate did not change to kind " + expectedKind + " within 5 s");
+    }
+
+    @Test
+    void plannedHandoffToACaughtUpTargetCompletes() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.MANUAL);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.MANUAL);
+        List<Long> written = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            long id = System.nanoTime();
+            assertEquals("ok", insertState(pgA, id));
+            written.add(id);
+        }
+        LinkedBlockingQueue<Decision> heldThenAnswered = new LinkedBlockingQueue<>();
+        a.gate().addListener((from, to, at) -> {
+            if (to instanceof WriteGate.Standing.Paused) {
+                heldThenAnswered.add(a.gate().decide(at));
+            } else if (from instanceof WriteGate.Standing.Paused) {
+                heldThenAnswered.add(a.gate().decide(at));
+            }
+        });
+        a.etcd().store().put(a.etcd().keys().handoff(group), new HandoffRequest("h1", "b", "test", Instant.now(),
+                10_000)).get(5, TimeUnit.SECONDS);
+        await("b is the writer", Duration.ofSeconds(20), b::allows);
+        assertFalse(a.allows());
+        Decision held = heldThenAnswered.poll(1, TimeUnit.SECONDS);
+        Decision answered = heldThenAnswered.poll(1, TimeUnit.SECONDS);
+        assertInstanceOf(Decision.Hold.class, held, "writes were held during the pause");
+        Decision.Deny deny = assertInstanceOf(Decision.Deny.class, answered, "held writes then get 25006");
+        assertEquals("25006", deny.sqlState());
+        assertTrue(deny.message().contains("handed"), deny.message());
+        await("handoff completed in the audit", Duration.ofSeconds(10),
+                () -> uncheckedActions(a, group).contains("handoff.completed"));
+        List<String> actions = auditActions(a, group);
+        for (String step : List.of("handoff.started", "handoff.paused", "handoff.caught-up", "handoff.released",
+                "handoff.completed")) {
+            assertTrue(actions.contains(step), step + " missing from " + actions);
+        }
+        assertTrue(actions.indexOf("handoff.released") < actions.lastIndexOf("writer.acquired"), actions.toString());
+        String ids = written.stream().map(String::valueOf).reduce((x, y) -> x + "," + y).orElseThrow();
+        assertEquals("50", pgB.queryValue("postgres", "SELECT count(*) FROM t WHERE id IN (" + ids + ")"),
+                "every write acknowledged by a is on b");
+        assertEquals("25006", insertState(pgA, System.nanoTime()));
+        assertEquals("ok", insertState(pgB, System.nanoTime()));
+        assertTrue(a.etcd().store().getEntry(a.etcd().keys().handoff(group)).get(5, TimeUnit.SECONDS).isEmpty(),
+                "the request is removed when done");
+    }
+
+    private List<String> uncheckedActions(Proxy p, String group) {
+        try {
+            return auditActions(p, group);
+        } catch (Exception e) {
+            return List.of();
+        }
+    }
+
+    @Test
+    void plannedHandoffToALaggingTargetAbortsAndTheOldWriterWritesAgain() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.MANUAL);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.MANUAL);
+        // b is fenced (not the writer): lift the fence for this session only.
+        pgB.execute("SET default_transaction_read_only = off; ALTER SUBSCRIPTION sub_a DISABLE");
+        try {
+            assertEquals("ok", insertState(pgA, System.nanoTime()));
+            a.etcd().store().put(a.etcd().keys().handoff(group), new HandoffRequest("h2", "b", "test",
+                    Instant.now(), 1_500)).get(5, TimeUnit.SECONDS);
+            await("a paused", Duration.ofSeconds(5), () -> a.gate().standing() instanceof WriteGate.Standing.Paused);
+            await("a writes again after the abort", Duration.ofSeconds(10), a::allows);
+            Predicate<List<String>> aborted = actions -> actions.contains("handoff.aborted");
+            await("abort audited", Duration.ofSeconds(5), () -> aborted.test(uncheckedActions(a, group)));
+            assertFalse(uncheckedActions(a, group).contains("handoff.released"));
+            assertFalse(b.allows());
+            assertTrue(checker.intervals("b").isEmpty(), "b never opened");
+            assertEquals("ok", insertState(pgA, System.nanoTime()), "a's database writable again");
+            assertTrue(a.etcd().store().getEntry(a.etcd().keys().handoff(group)).get(5, TimeUnit.SECONDS).isEmpty());
+        } finally {
+            pgB.execute("SET default_transaction_read_only = off; ALTER SUBSCRIPTION sub_a ENABLE");
+        }
+    }
+
+    @Test
+    void aCandidateOutsideTheListNeverCampaignsAndReadOnlyModeKeepsAPreferredClusterOut() throws Exception {
+        String group = group();
+        Coordinator c = Coordinator.connect(EtcdSettings.defaults(etcd.endpoints()).withLease(TTL, MARGIN));
+        open.add(c);
+        c.store().putText(c.keys().mode(group, "a"), "read-only").get(5, TimeUnit.SECONDS);
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.MANUAL);
+        await("a read its mode", Duration.ofSeconds(10), () -> a.gate().standing() instanceof WriteGate.Standing.Closed
+                && ((WriteGate.Standing.Closed) a.gate().standing()).deny().message().contains("operator"));
+        assertFalse(a.authority().eligible());
+        assertTrue(c.store().getEntry(c.keys().writer(group)).get(5, TimeUnit.SECONDS).isEmpty(),
+                "a read-only preferred cluster does not take the key");
+        c.store().putText(c.keys().mode(group, "a"), "writable").get(5, TimeUnit.SECONDS);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        assertThrows(IllegalArgumentException.class, () -> GroupSettings.of(group, "c", "p", "a", List.of("a", "b"),
+                Failover.AUTOMATIC).withBounds(-1, Duration.ZERO, Duration.ZERO, Duration.ZERO));
+    }
+}
