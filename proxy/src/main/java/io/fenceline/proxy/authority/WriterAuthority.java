@@ -494,9 +494,11 @@ public final class WriterAuthority implements AutoCloseable {
             eligible = now;
             LOG.info("group {} cluster {}: {} to campaign for the writer key", settings.group(), settings.cluster(),
                     now ? "eligible" : "not eligible");
-        }
-        if (now && confirmed == null) {
-            campaign.retry();
+            if (now && confirmed == null) {
+                // The campaign attempts by itself when the key disappears or a new lease is held; a change of
+                // eligibility alone is not an event it sees.
+                campaign.retry();
+            }
         }
     }
 

@@ -299,6 +299,13 @@ class WriterAuthorityIT {
                 "the request is removed when done");
     }
 
+    private static void subscription(String action) throws SQLException {
+        try (Connection c = pgB.connect(); Statement s = c.createStatement()) {
+            s.execute("SET default_transaction_read_only = off");
+            s.execute("ALTER SUBSCRIPTION sub_a " + action);
+        }
+    }
+
     private List<String> uncheckedActions(Proxy p, String group) {
         try {
             return auditActions(p, group);
@@ -314,7 +321,7 @@ class WriterAuthorityIT {
         await("a is the writer", Duration.ofSeconds(20), a::allows);
         Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.MANUAL);
         // b is fenced (not the writer): lift the fence for this session only.
-        pgB.execute("SET default_transaction_read_only = off; ALTER SUBSCRIPTION sub_a DISABLE");
+        subscription("DISABLE");
         try {
             assertEquals("ok", insertState(pgA, System.nanoTime()));
             a.etcd().store().put(a.etcd().keys().handoff(group), new HandoffRequest("h2", "b", "test",
@@ -329,7 +336,7 @@ class WriterAuthorityIT {
             assertEquals("ok", insertState(pgA, System.nanoTime()), "a's database writable again");
             assertTrue(a.etcd().store().getEntry(a.etcd().keys().handoff(group)).get(5, TimeUnit.SECONDS).isEmpty());
         } finally {
-            pgB.execute("SET default_transaction_read_only = off; ALTER SUBSCRIPTION sub_a ENABLE");
+            subscription("ENABLE");
         }
     }
 
