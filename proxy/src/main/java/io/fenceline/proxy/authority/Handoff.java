@@ -243,7 +243,9 @@ final class Handoff {
         ctx.reconcile("handoff started");
         timeout = ctx.exec().schedule(() -> ctx.submit(() -> onTimeout(r.requestId())), r.timeoutMillis(),
                 TimeUnit.MILLISECONDS);
-        ctx.localFence().readOnly("handoff " + r.requestId() + ": no write may follow the published position")
+        // Writes already running finish (they commit before the position is read); new ones wait at the gate.
+        ctx.localFence().drain("handoff " + r.requestId() + ": no write may follow the published position",
+                        java.time.Duration.ofMillis(Math.max(1, r.timeoutMillis() / 2)))
                 .thenApplyAsync(x -> ctx.replication().localWalLsn(), ctx.db())
                 .whenComplete((lsn, e) -> ctx.submit(() -> {
                     if (role != Role.PAUSING || !current.requestId().equals(r.requestId())) {

@@ -29,6 +29,17 @@ public interface LocalFence extends AutoCloseable {
     /** Make the database read-only; completes when new transactions are verified to be read-only. */
     CompletableFuture<Void> readOnly(String reason);
 
+    /**
+     * Make the database read-only without cancelling anything at first: wait (up to {@code bound}) until no
+     * statement that may write is running (one holding a transaction id, or in a transaction begun before the
+     * fence), so writes already under way commit before the caller reads the WAL position; such idle
+     * transactions that bypass the proxy are ended; what still runs at the bound is cancelled. For a planned handoff's pause, where cancelling would turn in-flight writes into
+     * client errors.
+     */
+    default CompletableFuture<Void> drain(String reason, java.time.Duration bound) {
+        return readOnly(reason);
+    }
+
     /** Undo the fence; completes when new transactions are verified to be read-write. */
     CompletableFuture<Void> writable(String reason);
 

@@ -352,8 +352,8 @@ public final class WriterAuthority implements AutoCloseable {
         }
         Optional<String> handoffPause = handoff.pauseReason();
         if (handoffPause.isPresent()) {
+            // The handoff drains and fences the database itself (without cancelling writes under way).
             gate.pause(handoffPause.get());
-            requestReadOnly(handoffPause.get());
             return;
         }
         Optional<Decision.Deny> handedOff = handoff.handedOffDenial();

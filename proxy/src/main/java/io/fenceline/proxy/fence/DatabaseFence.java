@@ -66,6 +66,13 @@ public final class DatabaseFence implements LocalFence {
              WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
                AND backend_xid IS NOT NULL AND state = 'active'
             """;
+    /** Transactions that may still write: they hold an xid, or began before the fence held (parameter). */
+    private static final String WRITERS = """
+            SELECT pid, state FROM pg_stat_activity
+             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
+               AND state IN ('active', 'idle in transaction')
+               AND (backend_xid IS NOT NULL OR xact_start < ?::timestamptz)
+            """;
     private static final String IDLE_WRITERS = """
             SELECT pid FROM pg_stat_activity
              WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
@@ -148,6 +155,112 @@ public final class DatabaseFence implements LocalFence {
         return appliedChanges.get();
     }
 
+    @Override
+    public CompletableFuture<Void> drain(String reason, java.time.Duration bound) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        synchronized (pending) {
+            if (closed) {
+                done.completeExceptionally(new IllegalStateException("database fence for " + settings.jdbcUrl()
+                        + " is closed; cannot drain it"));
+                return done;
+            }
+            desiredReadOnly = true;
+        }
+        worker.execute(() -> {
+            long end = System.nanoTime() + bound.toNanos();
+            int attempt = 0;
+            while (!closed && Boolean.TRUE.equals(desiredReadOnly)) {
+                attempt++;
+                try {
+                    setting(true);
+                    drainWriters(end);
+                    settle(true);
+                    done.complete(null);
+                    return;
+                } catch (SQLException | RuntimeException e) {
+                    LOG.error("database fence on {}: drain attempt {} ({}) failed: [{}] {}", settings.jdbcUrl(),
+                            attempt, reason, e instanceof SQLException s ? s.getSQLState() : "-", e.getMessage());
+                    verifiedReadOnly = null;
+                    if (System.nanoTime() > end) {
+                        done.completeExceptionally(e);
+                        return;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException interrupted) {
+                        Thread.currentThread().interrupt();
+                        done.completeExceptionally(interrupted);
+                        return;
+                    }
+                }
+            }
+            done.completeExceptionally(new CancellationException("drain of " + settings.jdbcUrl() + " (" + reason
+                    + ") replaced by a request to make it writable"));
+        });
+        return done;
+    }
+
+    /**
+     * Waits until no client statement that may write is running: one that holds a transaction id, or whose
+     * transaction began before the fence held (it is read-write and may not have written yet). Ends idle
+     * such transactions that bypass the proxy.
+     */
+    private void drainWriters(long endNanos) throws SQLException {
+        Set<Integer> proxied = proxyBackends.get();
+        int timeoutSeconds = (int) Math.max(1, settings.fenceTimeout().toSeconds());
+        String fencedAt;
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT clock_timestamp()::text")) {
+            rs.next();
+            fencedAt = rs.getString(1);
+        }
+        while (true) {
+            List<Integer> active = new ArrayList<>();
+            List<Integer> idle = new ArrayList<>();
+            try (Connection c = pool.getConnection(); PreparedStatement s = c.prepareStatement(WRITERS)) {
+                s.setQueryTimeout(timeoutSeconds);
+                s.setString(1, fencedAt);
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        (rs.getString(2).equals("active") ? active : idle).add(rs.getInt(1));
+                    }
+                }
+            }
+            idle.removeAll(proxied);
+            if (!idle.isEmpty()) {
+                signal("pg_terminate_backend", idle, timeoutSeconds);
+                LOG.warn("database fence on {}: terminated idle writing transactions of backends {}",
+                        settings.jdbcUrl(), idle);
+            }
+            if (active.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > endNanos) {
+                signal("pg_cancel_backend", active, timeoutSeconds);
+                LOG.warn("database fence on {}: writes of backends {} still running at the drain bound; cancelled",
+                        settings.jdbcUrl(), active);
+                return;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SQLException("interrupted while draining writers of " + settings.jdbcUrl(), e);
+            }
+        }
+    }
+
+    private void signal(String function, List<Integer> pids, int timeoutSeconds) throws SQLException {
+        try (Connection c = pool.getConnection();
+             PreparedStatement t = c.prepareStatement("SELECT " + function + "(?)")) {
+            t.setQueryTimeout(timeoutSeconds);
+            for (int pid : pids) {
+                t.setInt(1, pid);
+                t.execute();
+            }
+        }
+    }
+
     private CompletableFuture<Void> request(boolean readOnly, String reason) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (pending) {
@@ -224,24 +337,30 @@ public final class DatabaseFence implements LocalFence {
     }
 
     private void apply(boolean readOnly) throws SQLException {
+        setting(readOnly);
+        if (readOnly && openWriters == OpenWriters.CANCEL_AND_TERMINATE) {
+            sweepOpenWriters((int) Math.max(1, settings.fenceTimeout().toSeconds()));
+        }
+    }
+
+    /** Applies and verifies the setting unless it is verified already. */
+    private void setting(boolean readOnly) throws SQLException {
+        if (Boolean.valueOf(readOnly).equals(verifiedReadOnly)) {
+            return;
+        }
         long start = System.nanoTime();
         int timeoutSeconds = (int) Math.max(1, settings.fenceTimeout().toSeconds());
-        if (!Boolean.valueOf(readOnly).equals(verifiedReadOnly)) {
-            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
-                s.setQueryTimeout(timeoutSeconds);
-                s.execute(readOnly ? "ALTER SYSTEM SET default_transaction_read_only = on"
-                        : "ALTER SYSTEM RESET default_transaction_read_only");
-                s.execute("SELECT pg_reload_conf()");
-            }
-            verify(readOnly, start);
-            verifiedReadOnly = readOnly;
-            appliedChanges.incrementAndGet();
-            LOG.warn("database {} is now {} ({} ms)", settings.jdbcUrl(), readOnly ? "READ-ONLY (fenced)" : "writable",
-                    (System.nanoTime() - start) / 1_000_000);
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.setQueryTimeout(timeoutSeconds);
+            s.execute(readOnly ? "ALTER SYSTEM SET default_transaction_read_only = on"
+                    : "ALTER SYSTEM RESET default_transaction_read_only");
+            s.execute("SELECT pg_reload_conf()");
         }
-        if (readOnly && openWriters == OpenWriters.CANCEL_AND_TERMINATE) {
-            sweepOpenWriters(timeoutSeconds);
-        }
+        verify(readOnly, start);
+        verifiedReadOnly = readOnly;
+        appliedChanges.incrementAndGet();
+        LOG.warn("database {} is now {} ({} ms)", settings.jdbcUrl(), readOnly ? "READ-ONLY (fenced)" : "writable",
+                (System.nanoTime() - start) / 1_000_000);
     }
 
     /** Polls a fresh connection until new transactions see the wanted setting, within the fence timeout. */

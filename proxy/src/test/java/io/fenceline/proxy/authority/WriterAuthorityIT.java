@@ -2,6 +2,8 @@ package io.fenceline.proxy.authority;
 
 import io.fenceline.config.coordination.Coordinator;
 import io.fenceline.config.coordination.EtcdSettings;
+import io.fenceline.config.coordination.LeaseState;
+import io.fenceline.config.coordination.StoredEntry;
 import io.fenceline.config.group.ControlDatabase;
 import io.fenceline.config.group.Failover;
 import io.fenceline.config.group.GroupSettings;
@@ -27,6 +29,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.Set;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -180,19 +185,37 @@ class WriterAuthorityIT {
                 aClosed.add(at);
             }
         });
+        // At the instant a's lease is lost (its gate already refuses from the deadline on), ask etcd directly
+        // whether a's key still exists: it must, or a would have been writing after etcd let it go.
+        String writerKey = b.etcd().keys().writer(group);
+        long aEpoch = ((WriteGate.Standing.Open) a.gate().standing()).epoch();
+        CompletableFuture<Optional<StoredEntry>> keyAtLoss = new CompletableFuture<>();
+        AtomicLong aDeadline = new AtomicLong();
+        a.etcd().leaseKeeper().addListener((from, to) -> {
+            if (from instanceof LeaseState.Held held && to instanceof LeaseState.Lost && aDeadline.get() == 0) {
+                aDeadline.set(held.deadlineNanos());
+                b.etcd().store().getEntry(writerKey).whenComplete((e, error) -> {
+                    if (error != null) {
+                        keyAtLoss.completeExceptionally(error);
+                    } else {
+                        keyAtLoss.complete(e);
+                    }
+                });
+            }
+        });
         links.forEach(FaultLink::blackhole);
         long partitionedAt = System.nanoTime();
         await("b is the writer", Duration.ofSeconds(30), b::allows);
         long bOpenedAt = checker.intervals("b").get(0).from();
         Long aClosedAt = aClosed.poll(1, TimeUnit.SECONDS);
         assertNotNull(aClosedAt, "a's gate closed");
-        long lastAllowedByA = checker.intervals("a").get(checker.intervals("a").size() - 1).to();
-        LOG.info("partition: a's gate closed {} ms after the partition, b's opened {} ms after that",
-                (aClosedAt - partitionedAt) / 1_000_000, (bOpenedAt - aClosedAt) / 1_000_000);
-        assertTrue(lastAllowedByA < bOpenedAt, "a stopped before b started");
-        assertTrue(bOpenedAt - aClosedAt >= MARGIN.toNanos(),
-                "b acquired only after etcd expired a's lease, at least the margin after a stopped: "
-                        + (bOpenedAt - aClosedAt) / 1_000_000 + " ms");
+        Optional<StoredEntry> atLoss = keyAtLoss.get(5, TimeUnit.SECONDS);
+        assertTrue(atLoss.isPresent() && atLoss.get().createRevision() == aEpoch,
+                "etcd still held a's key (epoch " + aEpoch + ") when a stopped: " + atLoss);
+        LOG.info("partition: a's deadline {} ms after the partition, its gate closed {} ms after that; b's gate "
+                        + "opened {} ms after a's deadline", (aDeadline.get() - partitionedAt) / 1_000_000,
+                (aClosedAt - aDeadline.get()) / 1_000_000, (bOpenedAt - aDeadline.get()) / 1_000_000);
+        assertTrue(aDeadline.get() < bOpenedAt && aClosedAt < bOpenedAt, "a stopped before b started");
         await("a's database fenced", Duration.ofSeconds(10), () -> "25006".equals(insertState(pgA, System.nanoTime())));
         assertEquals("ok", insertState(pgB, System.nanoTime()), "b's database was unfenced");
 
@@ -289,7 +312,8 @@ class WriterAuthorityIT {
                 "handoff.completed")) {
             assertTrue(actions.contains(step), step + " missing from " + actions);
         }
-        assertTrue(actions.indexOf("handoff.released") < actions.lastIndexOf("writer.acquired"), actions.toString());
+        await("b's acquisition audited", Duration.ofSeconds(5), () -> uncheckedRecords(a, group).stream()
+                .anyMatch(r -> r.action().equals("writer.acquired") && "b".equals(r.cluster())));
         String ids = written.stream().map(String::valueOf).reduce((x, y) -> x + "," + y).orElseThrow();
         assertEquals("50", pgB.queryValue("postgres", "SELECT count(*) FROM t WHERE id IN (" + ids + ")"),
                 "every write acknowledged by a is on b");
@@ -303,6 +327,14 @@ class WriterAuthorityIT {
         try (Connection c = pgB.connect(); Statement s = c.createStatement()) {
             s.execute("SET default_transaction_read_only = off");
             s.execute("ALTER SUBSCRIPTION sub_a " + action);
+        }
+    }
+
+    private List<AuditRecord> uncheckedRecords(Proxy p, String group) {
+        try {
+            return p.etcd().store().listAudit(group, 1, 1000).get(5, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            return List.of();
         }
     }
 

@@ -152,6 +152,32 @@ class DatabaseFenceIT {
     }
 
     @Test
+    void drainLetsARunningWriteCommitThenFences() throws Exception {
+        long row = id();
+        CompletableFuture<String> running = CompletableFuture.supplyAsync(() -> {
+            try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+                s.executeUpdate("INSERT INTO t SELECT " + row + ", 'slow' FROM pg_sleep(0.7)");
+                return "committed";
+            } catch (SQLException e) {
+                return e.getSQLState();
+            }
+        });
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!"1".equals(pg.queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                + " AND query LIKE 'INSERT INTO t SELECT " + row + "%'"))) {
+            assertTrue(System.nanoTime() < end, "the slow insert never started");
+            Thread.sleep(5);
+        }
+        DatabaseFence f = fence(DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE);
+        f.drain("test", Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
+        assertTrue(running.isDone(), "drain returned only after the running write finished");
+        assertEquals("committed", running.get());
+        try (Connection direct = pg.connect()) {
+            assertEquals("25006", sqlState(direct, "INSERT INTO t VALUES (" + id() + ", 'after drain')"));
+        }
+    }
+
+    @Test
     void aFenceAskedForWhileTheDatabaseIsDownIsRetriedUntilItHolds() throws Exception {
         DatabaseFence f = fence(DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE);
         pg.stop();
