@@ -9,6 +9,8 @@ import io.fenceline.config.group.Failover;
 import io.fenceline.config.group.GroupSettings;
 import io.fenceline.config.records.AuditRecord;
 import io.fenceline.config.records.HandoffRequest;
+import io.fenceline.config.records.Mode;
+import io.fenceline.config.records.ProxyStatus;
 import io.fenceline.proxy.fence.DatabaseFence;
 import io.fenceline.proxy.fence.PostgresReplicationLag;
 import io.fenceline.testing.EtcdCluster;
@@ -176,6 +178,14 @@ class WriterAuthorityIT {
         await("b is eligible (caught up with a's published WAL position)", Duration.ofSeconds(20),
                 () -> b.authority().eligible());
         assertFalse(b.allows(), "b must not write while a holds the key");
+        await("both proxies published their status under their leases", Duration.ofSeconds(10), () -> {
+            ProxyStatus sa = status(b, group, "a");
+            ProxyStatus sb = status(b, group, "b");
+            return sa != null && sa.writer() && sa.epoch() > 0 && sa.deadlineSlackMillis() > 0
+                    && sa.mode() == Mode.WRITABLE && sa.lagBytes() != null && sa.lagBytes() == 0
+                    && sb != null && !sb.writer() && sb.epoch() == 0 && sb.lagBytes() != null
+                    && sb.lease() == ((LeaseState.Held) b.etcd().leaseKeeper().state()).leaseId();
+        });
         assertEquals("25006", insertState(pgB, System.nanoTime()), "b's database is fenced");
         assertEquals("ok", insertState(pgA, System.nanoTime()), "a's database is writable");
 
@@ -295,9 +305,22 @@ class WriterAuthorityIT {
                 heldThenAnswered.add(a.gate().decide(at));
             }
         });
+        Load load = new Load(List.of(a, b));
+        Thread client = new Thread(load, "handoff-load");
+        client.start();
+        await("some writes acknowledged by a under load", Duration.ofSeconds(10), () -> load.acked.size() > 20);
         a.etcd().store().put(a.etcd().keys().handoff(group), new HandoffRequest("h1", "b", "test", Instant.now(),
                 10_000)).get(5, TimeUnit.SECONDS);
         await("b is the writer", Duration.ofSeconds(20), b::allows);
+        int ackedAtSwitch = load.acked.size();
+        await("writes acknowledged by b under load", Duration.ofSeconds(10), () -> load.acked.size() > ackedAtSwitch + 20);
+        load.stop = true;
+        client.join(10_000);
+        written.addAll(load.acked);
+        System.out.println("[authority] handoff under load: " + load.acked.size() + " writes acknowledged ("
+                + load.ackedBy.get("a") + " by a, " + load.ackedBy.get("b") + " by b), " + load.errors.size()
+                + " database errors " + load.errors + ", longest hold " + load.longestHoldNanos / 1_000_000 + " ms");
+        assertTrue(load.ackedBy.get("a") > 0 && load.ackedBy.get("b") > 0, "both clusters wrote in turn");
         assertFalse(a.allows());
         Decision held = heldThenAnswered.poll(1, TimeUnit.SECONDS);
         Decision answered = heldThenAnswered.poll(1, TimeUnit.SECONDS);
@@ -315,7 +338,8 @@ class WriterAuthorityIT {
         await("b's acquisition audited", Duration.ofSeconds(5), () -> uncheckedRecords(a, group).stream()
                 .anyMatch(r -> r.action().equals("writer.acquired") && "b".equals(r.cluster())));
         String ids = written.stream().map(String::valueOf).reduce((x, y) -> x + "," + y).orElseThrow();
-        assertEquals("50", pgB.queryValue("postgres", "SELECT count(*) FROM t WHERE id IN (" + ids + ")"),
+        assertEquals(Integer.toString(written.size()), pgB.queryValue("postgres",
+                        "SELECT count(*) FROM t WHERE id IN (" + ids + ")"),
                 "every write acknowledged by a is on b");
         assertEquals("25006", insertState(pgA, System.nanoTime()));
         assertEquals("ok", insertState(pgB, System.nanoTime()));
@@ -323,10 +347,85 @@ class WriterAuthorityIT {
                 "the request is removed when done");
     }
 
+    /**
+     * A client that writes unique ids all the time: it asks a cluster's gate at the moment of writing (as the
+     * proxy will), writes to that cluster's database when allowed, waits while held, and "reconnects" to the
+     * other cluster when denied. Records every acknowledged id.
+     */
+    private static final class Load implements Runnable {
+        final List<Proxy> proxies;
+        final List<Long> acked = java.util.Collections.synchronizedList(new ArrayList<>());
+        final java.util.Map<String, Integer> ackedBy = new java.util.concurrent.ConcurrentHashMap<>();
+        final List<String> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+        volatile boolean stop;
+        volatile long longestHoldNanos;
+
+        Load(List<Proxy> proxies) {
+            this.proxies = proxies;
+            proxies.forEach(p -> ackedBy.put(p.cluster(), 0));
+        }
+
+        @Override
+        public void run() {
+            int current = 0;
+            Decision.Hold firstHold = null;
+            long id = System.nanoTime();
+            while (!stop) {
+                Proxy p = proxies.get(current);
+                PostgresServer pg = p.cluster().equals("a") ? pgA : pgB;
+                long now = System.nanoTime();
+                Decision d = p.gate().decide(now);
+                if (d instanceof Decision.Hold hold) {
+                    firstHold = firstHold == null ? hold : firstHold;
+                    if (now >= firstHold.untilNanos()) {
+                        errors.add(firstHold.timedOut(now).sqlState());
+                        firstHold = null;
+                    }
+                    sleepQuietly();
+                    continue;
+                }
+                if (firstHold != null) {
+                    longestHoldNanos = Math.max(longestHoldNanos, now - firstHold.sinceNanos());
+                    firstHold = null;
+                }
+                if (d instanceof Decision.Deny) {
+                    current = (current + 1) % proxies.size();
+                    sleepQuietly();
+                    continue;
+                }
+                id++;
+                String outcome = insertState(pg, id);
+                if (outcome.equals("ok")) {
+                    acked.add(id);
+                    ackedBy.merge(p.cluster(), 1, Integer::sum);
+                } else {
+                    errors.add(p.cluster() + ":" + outcome);
+                }
+            }
+        }
+
+        private static void sleepQuietly() {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     private static void subscription(String action) throws SQLException {
         try (Connection c = pgB.connect(); Statement s = c.createStatement()) {
             s.execute("SET default_transaction_read_only = off");
             s.execute("ALTER SUBSCRIPTION sub_a " + action);
+        }
+    }
+
+    private static ProxyStatus status(Proxy reader, String group, String cluster) {
+        try {
+            return reader.etcd().store().get(reader.etcd().keys().proxy(group, cluster, "p-" + cluster),
+                    ProxyStatus.class).get(5, TimeUnit.SECONDS).map(v -> v.value()).orElse(null);
+        } catch (Exception e) {
+            return null;
         }
     }
 
