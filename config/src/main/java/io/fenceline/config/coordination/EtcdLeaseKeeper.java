@@ -46,6 +46,8 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
     private final long requestTimeoutNanos;
     private final ScheduledThreadPoolExecutor exec;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    /** Runs replies on {@link #exec}; after close a late reply is dropped instead of failing jetcd's thread. */
+    private final java.util.concurrent.Executor onKeeperThread = this::runOnKeeperThread;
 
     // Touched only on exec's thread.
     private boolean started;
@@ -139,7 +141,7 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
         long sent = clock.nanoTime();
         call(() -> leases.grant(ttlSeconds))
                 .orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
-                .whenCompleteAsync((reply, error) -> onGranted(sent, reply, error), exec);
+                .whenCompleteAsync((reply, error) -> onGranted(sent, reply, error), onKeeperThread);
     }
 
     private void onGranted(long sent, LeaseGrantResponse reply, Throwable error) {
@@ -196,7 +198,7 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
         }
         call(() -> leases.keepAliveOnce(id))
                 .orTimeout(keepAliveTimeoutNanos, TimeUnit.NANOSECONDS)
-                .whenCompleteAsync((reply, error) -> onKeepAlive(id, sent, reply, error), exec);
+                .whenCompleteAsync((reply, error) -> onKeepAlive(id, sent, reply, error), onKeeperThread);
     }
 
     private void onKeepAlive(long id, long sent, LeaseKeepAliveResponse reply, Throwable error) {
@@ -286,7 +288,7 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
                             done.complete(null);
                         }
                         grant("lease " + id + " revoked");
-                    }, exec);
+                    }, onKeeperThread);
         });
         return done;
     }
@@ -342,6 +344,14 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
                 });
     }
 
+    private void runOnKeeperThread(Runnable task) {
+        try {
+            exec.execute(task);
+        } catch (java.util.concurrent.RejectedExecutionException afterClose) {
+            LOG.debug("lease keeper closed; dropping a late etcd reply");
+        }
+    }
+
     /** jetcd refuses some calls synchronously (e.g. a closed client): make that a failed future too. */
     private static <T> CompletableFuture<T> call(java.util.function.Supplier<CompletableFuture<T>> request) {
         try {
@@ -362,7 +372,10 @@ final class EtcdLeaseKeeper implements LeaseKeeper {
         if (t instanceof NoSuchLeaseException) {
             return true;
         }
-        return t instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND;
+        if (t instanceof EtcdException e && e.getErrorCode() == ErrorCode.NOT_FOUND) {
+            return true;
+        }
+        return t.getMessage() != null && t.getMessage().contains("requested lease not found");
     }
 
     static Throwable unwrap(Throwable error) {

@@ -12,10 +12,12 @@ import io.etcd.jetcd.options.PutOption;
 import io.fenceline.config.keys.EtcdKey;
 import io.fenceline.config.keys.EtcdKeys;
 import io.fenceline.config.records.AuditRecord;
+import io.fenceline.config.records.ProxyStatus;
 import io.fenceline.config.records.Records;
 
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,6 +62,19 @@ final class EtcdRecordStore implements RecordStore {
     @Override
     public <T> CompletableFuture<List<Versioned<T>>> getAll(String prefix, Class<T> type) {
         return getPrefix(prefix).thenApply(list -> list.stream().map(e -> decode(e, type)).toList());
+    }
+
+    @Override
+    public CompletableFuture<Map<EtcdKey.Proxy, ProxyStatus>> proxyStatuses(String group) {
+        return getPrefix(keys.clustersPrefix(group)).thenApply(entries -> {
+            Map<EtcdKey.Proxy, ProxyStatus> out = new LinkedHashMap<>();
+            for (StoredEntry e : entries) {
+                if (keys.parse(e.key()).orElse(null) instanceof EtcdKey.Proxy proxy) {
+                    out.put(proxy, decode(e, ProxyStatus.class).value());
+                }
+            }
+            return out;
+        });
     }
 
     @Override

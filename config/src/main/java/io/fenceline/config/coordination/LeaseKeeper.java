@@ -38,7 +38,7 @@ public interface LeaseKeeper extends AutoCloseable {
     /** Starts granting and keeping a lease; idempotent. */
     void start();
 
-    /** Adds a listener; it is first called with nothing: read {@link #state()} to learn the present. */
+    /** Adds a listener for later transitions; it is not told the current state (read {@link #state()}). */
     void addListener(Listener listener);
 
     /** Removes a listener added before. */

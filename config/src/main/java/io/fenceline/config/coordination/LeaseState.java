@@ -25,7 +25,13 @@ public sealed interface LeaseState {
      * @param ttlSeconds      TTL etcd reported in the last acknowledgement
      * @param acknowledgedAt  monotonic send time of the request whose acknowledgement set the deadline
      */
-    record Held(long leaseId, long deadlineNanos, long ttlSeconds, long acknowledgedAt) implements LeaseState {}
+    record Held(long leaseId, long deadlineNanos, long ttlSeconds, long acknowledgedAt) implements LeaseState {
+
+        /** Time left before the deadline at {@code nowNanos} (negative once passed); for status and metrics. */
+        public long slackNanos(long nowNanos) {
+            return deadlineNanos - nowNanos;
+        }
+    }
 
     /**
      * The lease is gone or must be assumed gone; never revived (the keeper grants a new one).

@@ -7,11 +7,14 @@ package io.fenceline.config.coordination;
 @FunctionalInterface
 public interface MonotonicClock {
 
+    /** The JVM's {@link System#nanoTime()}. */
+    MonotonicClock SYSTEM = System::nanoTime;
+
     /** Current reading in nanoseconds; never goes backwards. */
     long nanoTime();
 
     /** The JVM's {@link System#nanoTime()}. */
     static MonotonicClock system() {
-        return System::nanoTime;
+        return SYSTEM;
     }
 }

@@ -1,6 +1,8 @@
 package io.fenceline.config.coordination;
 
+import io.fenceline.config.keys.EtcdKey;
 import io.fenceline.config.records.AuditRecord;
+import io.fenceline.config.records.ProxyStatus;
 
 import java.time.Instant;
 import java.util.List;
@@ -27,6 +29,12 @@ public interface RecordStore {
 
     /** Every record under {@code prefix} decoded as {@code type}, in key order. */
     <T> CompletableFuture<List<Versioned<T>>> getAll(String prefix, Class<T> type);
+
+    /**
+     * The status of every proxy of every cluster of {@code group} (keys {@code …/clusters/{c}/proxies/{id}}),
+     * keyed by the parsed key; other keys under the clusters prefix (modes, acks) are skipped.
+     */
+    CompletableFuture<Map<EtcdKey.Proxy, ProxyStatus>> proxyStatuses(String group);
 
     /** Writes {@code record} as JSON; returns the revision. */
     CompletableFuture<Long> put(String key, Object record);

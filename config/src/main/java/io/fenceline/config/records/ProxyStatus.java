@@ -46,6 +46,15 @@ public record ProxyStatus(long lease, Mode mode, boolean writer, long epoch, lon
         Checks.notNull("at", at);
     }
 
+    /** Connections per schema version summed over {@code statuses} (e.g. every proxy of a group). */
+    public static Map<Integer, Integer> sumVersions(java.util.Collection<ProxyStatus> statuses) {
+        Map<Integer, Integer> sum = new TreeMap<>();
+        for (ProxyStatus s : statuses) {
+            s.versionsInUse().forEach((version, count) -> sum.merge(version, count, Integer::sum));
+        }
+        return Collections.unmodifiableMap(sum);
+    }
+
     /** Connections declaring {@code version} (0 when none). */
     public int connectionsUsing(int version) {
         return versionsInUse.getOrDefault(version, 0);

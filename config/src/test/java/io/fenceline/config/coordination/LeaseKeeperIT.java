@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -295,5 +296,73 @@ class LeaseKeeperIT {
             LeaseState.Held fresh = a.leaseKeeper().awaitHeld(Duration.ofSeconds(10)).orElseThrow();
             assertNotEquals(held.leaseId(), fresh.leaseId());
         }
+    }
+
+    @Test
+    void pausedProcessAllowsNoWriteAfterResuming() throws Exception {
+        String key = "/fenceline/groups/paused/writer";
+        Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
+        Process child = new ProcessBuilder(javaBin.toString(), "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+                PausedKeeperMain.class.getName(), String.join(",", etcd.endpoints()), key)
+                .redirectErrorStream(true).start();
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Thread reader = new Thread(() -> {
+            try (java.io.BufferedReader in = new java.io.BufferedReader(
+                    new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (line.startsWith("CHILD ")) {
+                        lines.add(line.substring(6));
+                    }
+                }
+            } catch (java.io.IOException e) {
+                lines.add("READ-ERROR " + e);
+            }
+        }, "paused-child-reader");
+        reader.setDaemon(true);
+        reader.start();
+        try (Coordinator b = Coordinator.connect(settings(etcd.endpoints()))) {
+            await("the child won the key", Duration.ofSeconds(30), () -> lines.stream().anyMatch(l -> l.startsWith("WON ")));
+            long childEpoch = Long.parseLong(lines.get(0).split(" ")[1]);
+            Campaign other = b.campaign(key, writer("other"));
+            CompletableFuture<Campaign.Result.Won> otherWon = new CompletableFuture<>();
+            other.start(r -> {
+                if (r instanceof Campaign.Result.Won w) {
+                    otherWon.complete(w);
+                }
+            }, () -> true);
+            signal(child.pid(), "STOP");
+            long stoppedAt = System.nanoTime();
+            Campaign.Result.Won w;
+            try {
+                // The stopped process keeps no lease alive: etcd expires it and the other campaigner wins.
+                w = otherWon.get(TTL.toSeconds() * 3, TimeUnit.SECONDS);
+            } finally {
+                signal(child.pid(), "CONT");
+            }
+            long stoppedFor = (System.nanoTime() - stoppedAt) / 1_000_000;
+            assertTrue(w.epoch() > childEpoch);
+            await("the child reported its first check after resuming", Duration.ofSeconds(10),
+                    () -> lines.stream().anyMatch(l -> l.startsWith("GAP ")));
+            await("the child holds a new lease", Duration.ofSeconds(20),
+                    () -> lines.stream().anyMatch(l -> l.startsWith("NEWLEASE ")));
+            List<String> afterWin = lines.subList(1, lines.size());
+            String gap = afterWin.stream().filter(l -> l.startsWith("GAP ")).findFirst().orElseThrow();
+            assertTrue(gap.endsWith(" false"), "first check after the pause refuses writes: " + lines);
+            assertTrue(afterWin.stream().noneMatch(l -> l.equals("WRITABLE true")), "never writable again: " + lines);
+            assertTrue(lines.stream().filter(l -> l.startsWith("NEWLEASE ")).allMatch(l -> l.endsWith("writable false")),
+                    "a new lease alone gives no authority while another cluster holds the key: " + lines);
+            LOG.info("child stopped for {} ms; other cluster won with epoch {} > {}; child output {}", stoppedFor,
+                    w.epoch(), childEpoch, lines);
+        } finally {
+            child.destroy();
+            if (!child.waitFor(10, TimeUnit.SECONDS)) {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    private static void signal(long pid, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0, "kill -" + signal + " " + pid);
     }
 }

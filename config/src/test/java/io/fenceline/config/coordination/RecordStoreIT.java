@@ -193,6 +193,10 @@ class RecordStoreIT {
                     ProxyStatus.class));
             assertEquals(List.of(status), all.stream().map(Versioned::value).toList());
             assertEquals(held.leaseId(), all.get(0).entry().lease());
+            get(p.store().putText(p.keys().mode("g", "eu-1"), "paused"));
+            Map<io.fenceline.config.keys.EtcdKey.Proxy, ProxyStatus> statuses = get(etcdClient.store().proxyStatuses("g"));
+            assertEquals(Map.of(new io.fenceline.config.keys.EtcdKey.Proxy("g", "eu-1", "p1"), status), statuses);
+            assertEquals(Map.of(4, 2, 5, 7), ProxyStatus.sumVersions(statuses.values()));
             get(p.leaseKeeper().revoke());
             assertEquals(Optional.empty(), get(etcdClient.store().getEntry(key)));
         }

@@ -32,7 +32,8 @@ class RecordsTest {
                 new AuditRecord(4, AT, "operator", "mode", "g", null, Map.of()),
                 new MigrationJournal("run-1", 5, MigrationJournal.State.EXPANDING, Step.EXPAND, 1,
                         Set.of("eu-1"), 9, AT, null),
-                new HandoffRequest("h-1", "us-2", "alice", AT, 30_000));
+                new HandoffRequest("h-1", "us-2", "alice", AT, 30_000),
+                new ControlLeaderRecord("control-0", AT));
         for (Object r : records) {
             String json = Records.toJson(r);
             assertEquals(r, Records.fromJson(KEY, json, r.getClass()), json);
@@ -109,6 +110,14 @@ class RecordsTest {
         assertEquals("mode", e.field());
         assertTrue(e.getMessage().contains("use writable, read-only or paused"), e.getMessage());
         assertFalse(Mode.tryParse(text).isPresent());
+    }
+
+    @Test
+    void versionCountsSumOverProxies() {
+        ProxyStatus a = new ProxyStatus(1, Mode.WRITABLE, true, 3, 10, Map.of(4, 1, 5, 2), 3, null, AT);
+        ProxyStatus b = new ProxyStatus(2, Mode.READ_ONLY, false, 0, 0, Map.of(5, 4), 4, 100L, AT);
+        assertEquals(Map.of(4, 1, 5, 6), ProxyStatus.sumVersions(List.of(a, b)));
+        assertEquals(0, b.connectionsUsing(4));
     }
 
     @Test
