@@ -420,6 +420,73 @@ class WriterAuthorityIT {
         }
     }
 
+    /** The proxy's process ends: authority stopped, lease revoked (its writer key goes with it). */
+    private void stopProxy(Proxy p) {
+        p.authority().close();
+        p.etcd().close();
+        open.remove(p.authority());
+        open.remove(p.etcd());
+    }
+
+    @Test
+    void withManualFailoverNobodyTakesOverUntilTheOperatorAsksThenTheTargetDoes() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.MANUAL);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.MANUAL);
+        await("b's lag is known", Duration.ofSeconds(10), () -> {
+            ProxyStatus st = status(b, group, "b");
+            return st != null && st.lagBytes() != null;
+        });
+        String writerKey = b.etcd().keys().writer(group);
+        stopProxy(a);
+        assertTrue(b.etcd().store().getEntry(writerKey).get(5, TimeUnit.SECONDS).isEmpty(), "a's key went with its lease");
+        // Observe for three status intervals (b re-evaluates eligibility at each): b must stay out.
+        long until = System.nanoTime() + Duration.ofMillis(600).toNanos();
+        while (System.nanoTime() < until) {
+            assertFalse(b.authority().eligible(), "manual failover: b must not campaign by itself");
+            Thread.sleep(20);
+        }
+        assertTrue(b.etcd().store().getEntry(writerKey).get(5, TimeUnit.SECONDS).isEmpty());
+        b.etcd().store().put(b.etcd().keys().handoff(group), new HandoffRequest("manual-1", "b", "operator",
+                Instant.now(), 10_000)).get(5, TimeUnit.SECONDS);
+        await("b is the writer", Duration.ofSeconds(20), b::allows);
+        await("completion audited", Duration.ofSeconds(5), () -> uncheckedActions(b, group).contains("handoff.completed"));
+        assertTrue(b.etcd().store().getEntry(b.etcd().keys().handoff(group)).get(5, TimeUnit.SECONDS).isEmpty());
+        assertEquals("ok", insertState(pgB, System.nanoTime()));
+    }
+
+    @Test
+    void withAutomaticFailoverALaggingCandidateWaitsUntilItCaughtUp() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.AUTOMATIC);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.AUTOMATIC);
+        await("b eligible while caught up", Duration.ofSeconds(10), () -> b.authority().eligible());
+        subscription("DISABLE");
+        try {
+            await("b no longer eligible: its applied position is unknown", Duration.ofSeconds(10),
+                    () -> !b.authority().eligible());
+            for (int i = 0; i < 20; i++) {
+                assertEquals("ok", insertState(pgA, System.nanoTime()));
+            }
+            await("a published a WAL position past what b applied", Duration.ofSeconds(5), () -> {
+                ProxyStatus st = status(b, group, "a");
+                return st != null && st.writer();
+            });
+            stopProxy(a);
+            long until = System.nanoTime() + Duration.ofMillis(600).toNanos();
+            while (System.nanoTime() < until) {
+                assertFalse(b.allows(), "a lagging candidate must not take over");
+                Thread.sleep(20);
+            }
+        } finally {
+            subscription("ENABLE");
+        }
+        await("b caught up and took over", Duration.ofSeconds(30), b::allows);
+        assertEquals("ok", insertState(pgB, System.nanoTime()));
+    }
+
     private static ProxyStatus status(Proxy reader, String group, String cluster) {
         try {
             return reader.etcd().store().get(reader.etcd().keys().proxy(group, cluster, "p-" + cluster),
