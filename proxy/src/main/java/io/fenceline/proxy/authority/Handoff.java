@@ -50,6 +50,8 @@ final class Handoff {
 
     private static final Logger LOG = LoggerFactory.getLogger(Handoff.class);
     private static final long POLL_MILLIS = 50;
+    /** Time between pausing the gate and fencing the database: a forwarded write reaches the database first. */
+    private static final long FORWARD_GRACE_MILLIS = 50;
 
     private enum Role { NONE, PAUSING, RELEASED, TARGET }
 
@@ -244,8 +246,13 @@ final class Handoff {
         timeout = ctx.exec().schedule(() -> ctx.submit(() -> onTimeout(r.requestId())), r.timeoutMillis(),
                 TimeUnit.MILLISECONDS);
         // Writes already running finish (they commit before the position is read); new ones wait at the gate.
-        ctx.localFence().drain("handoff " + r.requestId() + ": no write may follow the published position",
-                        java.time.Duration.ofMillis(Math.max(1, r.timeoutMillis() / 2)))
+        // The drain starts a moment after the gate paused, so a write the gate allowed just before the pause
+        // reaches the database before the fence does and is drained instead of refused.
+        java.util.concurrent.CompletableFuture<Void> grace = new java.util.concurrent.CompletableFuture<>();
+        ctx.exec().schedule(() -> grace.complete(null), FORWARD_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        String reason = "handoff " + r.requestId() + ": no write may follow the published position";
+        grace.thenCompose(x -> ctx.localFence().drain(reason,
+                        java.time.Duration.ofMillis(Math.max(1, r.timeoutMillis() / 2))))
                 .thenApplyAsync(x -> ctx.replication().localWalLsn(), ctx.db())
                 .whenComplete((lsn, e) -> ctx.submit(() -> {
                     if (role != Role.PAUSING || !current.requestId().equals(r.requestId())) {

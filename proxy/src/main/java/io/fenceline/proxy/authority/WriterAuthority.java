@@ -108,6 +108,7 @@ public final class WriterAuthority implements AutoCloseable {
     private Confirmed confirmed;
     private WalPosition wal;
     private boolean sessionsFenced = true;
+    private boolean reconfirming;
     private long generation;
     private ResumableWatch modeWatch;
     private ResumableWatch handoffWatch;
@@ -227,11 +228,11 @@ public final class WriterAuthority implements AutoCloseable {
     private void onModeSnapshot(WatchListener.Snapshot why, List<StoredEntry> entries, long revision) {
         applyMode(entries.isEmpty() ? null : entries.get(0), revision);
         if (why == WatchListener.Snapshot.RESYNC_AFTER_COMPACTION && confirmed != null) {
-            // Anything derived from missed events is stale: confirm the writer key again before trusting it.
-            Confirmed c = confirmed;
-            confirmed = null;
+            // Anything derived from missed events is stale: hold writes (no fencing: nothing says we lost
+            // anything) while the writer key is read again, and trust it only once confirmed.
+            reconfirming = true;
             reconcile("mode watch resynchronised");
-            confirm(new Campaign.Result.Won(c.epoch(), c.leaseId()), 0);
+            confirm(new Campaign.Result.Won(confirmed.epoch(), confirmed.leaseId()), 0);
             return;
         }
         reconcile("mode read");
@@ -281,6 +282,7 @@ public final class WriterAuthority implements AutoCloseable {
             Optional<Campaign.Result.Won> current = campaign.won();
             if (current.isEmpty() || !current.get().equals(won)) {
                 LOG.info("group {}: epoch {} no longer won while confirming it", settings.group(), won.epoch());
+                notConfirmed(won, "the campaign no longer holds it");
                 return;
             }
             if (error != null) {
@@ -294,8 +296,10 @@ public final class WriterAuthority implements AutoCloseable {
                     || writer.get().lease() != won.leaseId()) {
                 LOG.warn("group {}: writer key does not carry epoch {} with lease {} ({}); not the writer",
                         settings.group(), won.epoch(), won.leaseId(), writer);
+                notConfirmed(won, "the writer key no longer carries epoch " + won.epoch());
                 return;
             }
+            reconfirming = false;
             Optional<StoredEntry> m = modeRead.join();
             applyMode(m.orElse(null), m.map(StoredEntry::modRevision).orElse(modeRevision));
             boolean fresh = confirmed == null || confirmed.epoch() != won.epoch();
@@ -309,6 +313,15 @@ public final class WriterAuthority implements AutoCloseable {
             handoff.onConfirmedWriter();
             reconcile("writer key confirmed");
         }));
+    }
+
+    private void notConfirmed(Campaign.Result.Won won, String why) {
+        reconfirming = false;
+        if (confirmed != null && confirmed.epoch() == won.epoch()) {
+            loseAuthority(why);
+        } else {
+            reconcile(why);
+        }
     }
 
     private void onVacatedKey(long epoch, String why) {
@@ -329,6 +342,7 @@ public final class WriterAuthority implements AutoCloseable {
     private void loseAuthority(String why) {
         Confirmed c = confirmed;
         confirmed = null;
+        reconfirming = false;
         LOG.warn("group {}: cluster {} is no longer the writer (epoch {}): {}", settings.group(), settings.cluster(),
                 c.epoch(), why);
         audit("writer.lost", Map.of("epoch", Long.toString(c.epoch()), "why", why));
@@ -366,10 +380,17 @@ public final class WriterAuthority implements AutoCloseable {
                     "an operator set " + keys.mode(g, c) + " to read-only"), why);
             return;
         }
+        if (reconfirming) {
+            gate.pause("re-reading the writer key of group " + g + " after a watch resynchronisation");
+            return;
+        }
         boolean writer = confirmed != null && campaign.writable(etcd.clock().nanoTime());
         if (mode == Mode.PAUSED) {
             gate.pause("operator mode paused for cluster " + c + " of group " + g);
             if (!writer) {
+                // Held writes will be refused when the pause ends; what already runs or waits to commit is
+                // fenced now, exactly as if the gate had closed.
+                fenceSessions("cluster " + c + " is not the writer of group " + g + " (paused)");
                 requestReadOnly("paused and not the writer");
             }
             return;
@@ -406,12 +427,17 @@ public final class WriterAuthority implements AutoCloseable {
     /** Steps 1–4 of the fencing sequence, in order. */
     private void fence(Decision.Deny deny, String why) {
         gate.close(deny);
+        fenceSessions(deny.message());
+        requestReadOnly(deny.message() + " (" + why + ")");
+    }
+
+    /** Steps 2 and 3, once per loss of authority. */
+    private void fenceSessions(String reason) {
         if (!sessionsFenced) {
             sessionsFenced = true;
-            sessions.rollbackWritingCommits(deny.message());
-            sessions.cancelRunningWrites(deny.message());
+            sessions.rollbackWritingCommits(reason);
+            sessions.cancelRunningWrites(reason);
         }
-        requestReadOnly(deny.message() + " (" + why + ")");
     }
 
     private void requestReadOnly(String reason) {
@@ -430,6 +456,15 @@ public final class WriterAuthority implements AutoCloseable {
         if (closed) {
             return;
         }
+        try {
+            readWalThenPositions();
+        } catch (RuntimeException e) {
+            // Keep the periodic task alive whatever one round did.
+            LOG.error("group {}: periodic status round failed", settings.group(), e);
+        }
+    }
+
+    private void readWalThenPositions() {
         etcd.store().get(keys.walPosition(settings.group()), WalPosition.class).whenComplete((w, e) -> submit(() -> {
             if (e != null) {
                 LOG.debug("group {}: reading the writer WAL position failed: {}", settings.group(), e.getMessage());

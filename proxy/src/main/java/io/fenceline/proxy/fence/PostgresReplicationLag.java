@@ -19,9 +19,13 @@ import java.util.OptionalLong;
  *       apply worker handles a keepalive from the writer's WAL sender, which carries the sender's position;
  *       the worker handles messages in order and applies each transaction at its commit, so every change
  *       the writer made before that position is applied and visible here. An idle sender sends such a
- *       keepalive as soon as it has caught up, so after writes stop the position reaches the writer's
- *       {@code pg_current_wal_lsn()} within a round trip. ({@code received_lsn} is not used: it can run ahead
- *       of what was applied.)</li>
+ *       keepalive when it has caught up and the subscriber has not yet confirmed its position. That keepalive
+ *       can be skipped when the subscriber confirmed the last commit first, so the position also takes the
+ *       subscription's replication origin ({@code pg_replication_origin_status.remote_lsn}): the end of the
+ *       last applied commit record, and commits are sent in commit order, so everything before it is applied
+ *       too. The greater of the two is used; each alone is a sound lower bound. ({@code received_lsn} is not
+ *       used: it can run ahead of what was applied.) A disabled subscription keeps its origin's last applied
+ *       position, which is still true, just old.</li>
  *   <li>For a physical standby (in recovery): {@code pg_last_wal_replay_lsn()}, in the same WAL stream.</li>
  * </ul>
  * The lag compared with a bound is therefore "bytes of the writer's WAL not yet applied here", measured
@@ -54,15 +58,19 @@ public final class PostgresReplicationLag implements ReplicationLag {
             return query("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn END",
                     null);
         }
-        return query("SELECT max(latest_end_lsn) - '0/0'::pg_lsn FROM pg_stat_subscription"
-                + " WHERE subname = ? AND relid IS NULL", subscription);
+        return query("SELECT greatest("
+                + "(SELECT max(latest_end_lsn) FROM pg_stat_subscription WHERE subname = ? AND relid IS NULL),"
+                + " (SELECT o.remote_lsn FROM pg_replication_origin_status o JOIN pg_subscription s"
+                + " ON o.external_id = 'pg_' || s.oid WHERE s.subname = ?)) - '0/0'::pg_lsn", subscription);
     }
 
     private OptionalLong query(String sql, String parameter) {
         try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
             s.setQueryTimeout(timeoutSeconds);
             if (parameter != null) {
-                s.setString(1, parameter);
+                for (int i = 1; i <= s.getParameterMetaData().getParameterCount(); i++) {
+                    s.setString(i, parameter);
+                }
             }
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {

@@ -123,6 +123,17 @@ class WriterAuthorityIT {
 
     private Proxy proxy(String group, String cluster, PostgresServer pg, String subscription, boolean viaLinks,
                         Failover failover) {
+        return proxy(group, cluster, pg, subscription, viaLinks, failover, SessionFence.NONE,
+                GroupSettings.DEFAULT_MAX_LAG_BYTES);
+    }
+
+    private Proxy proxy(String group, String cluster, PostgresServer pg, String subscription, boolean viaLinks,
+                        Failover failover, SessionFence sessions) {
+        return proxy(group, cluster, pg, subscription, viaLinks, failover, sessions, GroupSettings.DEFAULT_MAX_LAG_BYTES);
+    }
+
+    private Proxy proxy(String group, String cluster, PostgresServer pg, String subscription, boolean viaLinks,
+                        Failover failover, SessionFence sessions, long maxLagBytes) {
         List<String> endpoints = viaLinks ? links.stream().map(l -> "http://127.0.0.1:" + l.port()).toList()
                 : etcd.endpoints();
         Coordinator c = Coordinator.connect(EtcdSettings.defaults(endpoints).withLease(TTL, MARGIN));
@@ -131,9 +142,9 @@ class WriterAuthorityIT {
                 subscription, Duration.ofSeconds(2)), Set::of, DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE);
         open.add(fence);
         GroupSettings settings = new GroupSettings(group, cluster, "p-" + cluster, "a", List.of("a", "b"), failover,
-                GroupSettings.DEFAULT_MAX_LAG_BYTES, Duration.ofSeconds(5), Duration.ofSeconds(10),
+                maxLagBytes, Duration.ofSeconds(5), Duration.ofSeconds(10),
                 Duration.ofMillis(200));
-        WriterAuthority authority = new WriterAuthority(settings, c, fence, SessionFence.NONE,
+        WriterAuthority authority = new WriterAuthority(settings, c, fence, sessions,
                 new PostgresReplicationLag(fence.dataSource(), subscription, 2), WriterAuthority.Sessions.NONE);
         authority.gate().addListener(checker.listener(cluster));
         open.add(authority);
@@ -172,8 +183,30 @@ class WriterAuthorityIT {
     @Test
     void exactlyOneWriterAndAPartitionedWriterDeniesBeforeTheOtherAcquires() throws Exception {
         String group = group();
-        Proxy a = proxy(group, "a", pgA, null, true, Failover.AUTOMATIC);
+        List<String> steps = Collections.synchronizedList(new ArrayList<>());
+        SessionFence recording = new SessionFence() {
+            @Override
+            public void rollbackWritingCommits(String reason) {
+                steps.add("rollbackWritingCommits");
+            }
+
+            @Override
+            public void cancelRunningWrites(String reason) {
+                steps.add("cancelRunningWrites");
+            }
+
+            @Override
+            public void resume() {
+                steps.add("resume");
+            }
+        };
+        Proxy a = proxy(group, "a", pgA, null, true, Failover.AUTOMATIC, recording);
+        a.gate().addListener((from, to, at) -> steps.add(to.open() ? "gate open" : from.open() ? "gate closed" : "gate"));
         await("a is the writer", Duration.ofSeconds(20), a::allows);
+        await("a's gate listener saw it open", Duration.ofSeconds(5), () -> snapshot(steps).contains("gate open"));
+        List<String> opening = snapshot(steps);
+        assertEquals(List.of("resume", "gate open"), opening.subList(opening.size() - 2, opening.size()),
+                "sessions resumed before the gate opened: " + opening);
         Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.AUTOMATIC);
         await("b is eligible (caught up with a's published WAL position)", Duration.ofSeconds(20),
                 () -> b.authority().eligible());
@@ -226,6 +259,10 @@ class WriterAuthorityIT {
                         + "opened {} ms after a's deadline", (aDeadline.get() - partitionedAt) / 1_000_000,
                 (aClosedAt - aDeadline.get()) / 1_000_000, (bOpenedAt - aDeadline.get()) / 1_000_000);
         assertTrue(aDeadline.get() < bOpenedAt && aClosedAt < bOpenedAt, "a stopped before b started");
+        List<String> fencing = snapshot(steps);
+        int closedAt = fencing.indexOf("gate closed");
+        assertEquals(List.of("gate closed", "rollbackWritingCommits", "cancelRunningWrites"),
+                fencing.subList(closedAt, closedAt + 3), "fencing order: " + fencing);
         await("a's database fenced", Duration.ofSeconds(10), () -> "25006".equals(insertState(pgA, System.nanoTime())));
         assertEquals("ok", insertState(pgB, System.nanoTime()), "b's database was unfenced");
 
@@ -316,6 +353,7 @@ class WriterAuthorityIT {
         await("writes acknowledged by b under load", Duration.ofSeconds(10), () -> load.acked.size() > ackedAtSwitch + 20);
         load.stop = true;
         client.join(10_000);
+        load.closeConnections();
         written.addAll(load.acked);
         System.out.println("[authority] handoff under load: " + load.acked.size() + " writes acknowledged ("
                 + load.ackedBy.get("a") + " by a, " + load.ackedBy.get("b") + " by b), " + load.errors.size()
@@ -394,12 +432,41 @@ class WriterAuthorityIT {
                     continue;
                 }
                 id++;
-                String outcome = insertState(pg, id);
+                String outcome = insert(p.cluster(), pg, id);
                 if (outcome.equals("ok")) {
                     acked.add(id);
                     ackedBy.merge(p.cluster(), 1, Integer::sum);
                 } else {
                     errors.add(p.cluster() + ":" + outcome);
+                }
+            }
+        }
+
+        private final java.util.Map<String, Connection> connections = new java.util.HashMap<>();
+
+        /** Inserts on a connection kept open per cluster, as a pool would; the gate was asked just before. */
+        private String insert(String cluster, PostgresServer pg, long id) {
+            try {
+                Connection c = connections.get(cluster);
+                if (c == null || c.isClosed()) {
+                    c = pg.connect();
+                    connections.put(cluster, c);
+                }
+                try (Statement s = c.createStatement()) {
+                    s.executeUpdate("INSERT INTO t VALUES (" + id + ", '" + cluster + "')");
+                }
+                return "ok";
+            } catch (SQLException e) {
+                return e.getSQLState();
+            }
+        }
+
+        void closeConnections() {
+            for (Connection c : connections.values()) {
+                try {
+                    c.close();
+                } catch (SQLException e) {
+                    LOG.debug("closing a load connection failed", e);
                 }
             }
         }
@@ -417,6 +484,12 @@ class WriterAuthorityIT {
         try (Connection c = pgB.connect(); Statement s = c.createStatement()) {
             s.execute("SET default_transaction_read_only = off");
             s.execute("ALTER SUBSCRIPTION sub_a " + action);
+        }
+    }
+
+    private static List<String> snapshot(List<String> synchronizedList) {
+        synchronized (synchronizedList) {
+            return new ArrayList<>(synchronizedList);
         }
     }
 
@@ -461,19 +534,16 @@ class WriterAuthorityIT {
         String group = group();
         Proxy a = proxy(group, "a", pgA, null, false, Failover.AUTOMATIC);
         await("a is the writer", Duration.ofSeconds(20), a::allows);
-        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.AUTOMATIC);
+        // A bound of 0 bytes: b may take over only with everything a published applied.
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.AUTOMATIC, SessionFence.NONE, 0);
         await("b eligible while caught up", Duration.ofSeconds(10), () -> b.authority().eligible());
         subscription("DISABLE");
         try {
-            await("b no longer eligible: its applied position is unknown", Duration.ofSeconds(10),
-                    () -> !b.authority().eligible());
             for (int i = 0; i < 20; i++) {
                 assertEquals("ok", insertState(pgA, System.nanoTime()));
             }
-            await("a published a WAL position past what b applied", Duration.ofSeconds(5), () -> {
-                ProxyStatus st = status(b, group, "a");
-                return st != null && st.writer();
-            });
+            await("b no longer eligible: a published a WAL position b has not applied", Duration.ofSeconds(10),
+                    () -> !b.authority().eligible());
             stopProxy(a);
             long until = System.nanoTime() + Duration.ofMillis(600).toNanos();
             while (System.nanoTime() < until) {
