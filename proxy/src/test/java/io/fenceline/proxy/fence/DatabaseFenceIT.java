@@ -170,8 +170,9 @@ class DatabaseFenceIT {
         }
         DatabaseFence f = fence(DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE);
         f.drain("test", Duration.ofSeconds(5)).get(10, TimeUnit.SECONDS);
-        assertTrue(running.isDone(), "drain returned only after the running write finished");
-        assertEquals("committed", running.get());
+        assertEquals("1", pg.queryValue("postgres", "SELECT count(*) FROM t WHERE id = " + row),
+                "drain returned only after the running write committed");
+        assertEquals("committed", running.get(10, TimeUnit.SECONDS));
         try (Connection direct = pg.connect()) {
             assertEquals("25006", sqlState(direct, "INSERT INTO t VALUES (" + id() + ", 'after drain')"));
         }
