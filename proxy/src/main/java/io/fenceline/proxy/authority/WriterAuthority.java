@@ -66,6 +66,7 @@ public final class WriterAuthority implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WriterAuthority.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final long CLOSE_FENCE_WAIT_SECONDS = 10;
 
     /** What the data path reports for the status record. */
     public interface Sessions {
@@ -424,11 +425,11 @@ public final class WriterAuthority implements AutoCloseable {
                 }));
     }
 
-    /** Steps 1–4 of the fencing sequence, in order. */
-    private void fence(Decision.Deny deny, String why) {
+    /** Steps 1–4 of the fencing sequence, in order; the future completes when the database is fenced. */
+    private CompletableFuture<Void> fence(Decision.Deny deny, String why) {
         gate.close(deny);
         fenceSessions(deny.message());
-        requestReadOnly(deny.message() + " (" + why + ")");
+        return requestReadOnly(deny.message() + " (" + why + ")");
     }
 
     /** Steps 2 and 3, once per loss of authority. */
@@ -440,8 +441,8 @@ public final class WriterAuthority implements AutoCloseable {
         }
     }
 
-    private void requestReadOnly(String reason) {
-        localFence.readOnly(reason).whenComplete((ok, error) -> {
+    private CompletableFuture<Void> requestReadOnly(String reason) {
+        return localFence.readOnly(reason).whenComplete((ok, error) -> {
             if (error != null && !(error instanceof java.util.concurrent.CancellationException)
                     && !(error.getCause() instanceof java.util.concurrent.CancellationException)) {
                 LOG.error("group {}: database fence ({}) did not complete: {}", settings.group(), reason,
@@ -614,15 +615,16 @@ public final class WriterAuthority implements AutoCloseable {
     }
 
     /**
-     * Stops campaigning and watching and closes the gate. The lease (and with it the writer key) is the
-     * coordinator's: closing the coordinator revokes it. The local fence is left as it is (read-only).
+     * Stops campaigning and watching, runs the fencing sequence and waits (bounded) until the database is
+     * fenced, so that closing the coordinator afterwards — which revokes the lease and lets another cluster
+     * take over at once — never leaves this database writable. Close the authority before its coordinator.
      */
     @Override
     public void close() {
         try {
-            exec.submit(() -> {
-                fence(WriteGate.readOnly("write authority for group " + settings.group() + " stopped", "retry later"),
-                        "closing");
+            CompletableFuture<Void> fenced = exec.submit(() -> {
+                CompletableFuture<Void> f = fence(WriteGate.readOnly("write authority for group " + settings.group()
+                        + " stopped", "retry later"), "closing");
                 closed = true;
                 handoff.close();
                 if (modeWatch != null) {
@@ -631,12 +633,15 @@ public final class WriterAuthority implements AutoCloseable {
                 if (handoffWatch != null) {
                     handoffWatch.close();
                 }
+                return f;
             }).get(5, TimeUnit.SECONDS);
+            fenced.get(CLOSE_FENCE_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
-                 | RejectedExecutionException e) {
-            LOG.warn("write authority for group {} did not stop cleanly: {}", settings.group(), e.toString());
+                 | java.util.concurrent.CancellationException | RejectedExecutionException e) {
+            LOG.warn("write authority for group {} did not stop cleanly (database fence confirmed: no): {}",
+                    settings.group(), e.toString());
         } finally {
             campaign.close();
             exec.shutdownNow();
