@@ -35,7 +35,11 @@ public final class WriteGate {
     /** Told about every change of standing, on the thread that changed it; must not block. */
     @FunctionalInterface
     public interface Listener {
-        /** {@code from} → {@code to} at monotonic {@code atNanos}. */
+        /**
+         * {@code from} → {@code to} at monotonic {@code atNanos}. For a change to Open the instant is read just
+         * before the change takes effect, for any other change just after it, so intervals built from these
+         * instants are never shorter than the time the gate really was open.
+         */
         void onChange(Standing from, Standing to, long atNanos);
     }
 
@@ -181,8 +185,9 @@ public final class WriteGate {
 
     private void set(Standing to) {
         Standing from = standing;
+        long before = clock.nanoTime();
         standing = to;
-        long at = clock.nanoTime();
+        long at = to.open() ? before : clock.nanoTime();
         LOG.info("write gate {}/{}: {} -> {}", group, cluster, describe(from), describe(to));
         for (Listener l : listeners) {
             try {

@@ -249,6 +249,7 @@ class WriterAuthorityIT {
         links.forEach(FaultLink::blackhole);
         long partitionedAt = System.nanoTime();
         await("b is the writer", Duration.ofSeconds(30), b::allows);
+        await("b's opening recorded", Duration.ofSeconds(5), () -> !checker.intervals("b").isEmpty());
         long bOpenedAt = checker.intervals("b").get(0).from();
         Long aClosedAt = aClosed.poll(1, TimeUnit.SECONDS);
         assertNotNull(aClosedAt, "a's gate closed");
