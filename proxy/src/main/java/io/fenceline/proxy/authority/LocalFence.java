@@ -33,8 +33,8 @@ public interface LocalFence extends AutoCloseable {
      * Make the database read-only without cancelling anything at first: wait (up to {@code bound}) until no
      * statement that may write is running (one holding a transaction id, or in a transaction begun before the
      * fence), so writes already under way commit before the caller reads the WAL position; such idle
-     * transactions that bypass the proxy are ended; what still runs at the bound is cancelled. For a planned handoff's pause, where cancelling would turn in-flight writes into
-     * client errors.
+     * transactions that bypass the proxy are ended; what still runs at the bound is cancelled. For a planned
+     * handoff's pause, where cancelling would turn in-flight writes into client errors.
      */
     default CompletableFuture<Void> drain(String reason, java.time.Duration bound) {
         return readOnly(reason);
