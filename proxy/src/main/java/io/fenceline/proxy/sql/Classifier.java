@@ -96,6 +96,12 @@ final class Classifier {
             String message = e.getMessage() == null ? "parse error" : e.getMessage();
             int nl = message.indexOf('\n');
             return Verdict.notUnderstood(nl > 0 ? message.substring(0, nl) : message);
+        } catch (StackOverflowError e) {
+            return Verdict.notUnderstood("statement nested too deeply to analyse (" + text.length()
+                    + " characters)");
+        } catch (RuntimeException e) {
+            // A tree shape the analysis does not expect: fail closed rather than guess.
+            return Verdict.notUnderstood("unexpected parse tree: " + e);
         }
     }
 

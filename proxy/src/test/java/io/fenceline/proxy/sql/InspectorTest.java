@@ -84,6 +84,14 @@ class InspectorTest {
     }
 
     @Test
+    void absurdNestingFailsClosedWithoutThrowing() {
+        String deep = "select " + "(".repeat(20_000) + "1" + ")".repeat(20_000);
+        Verdict v = Inspector.create().inspect(deep).get(0);
+        assertFalse(v.understood());
+        assertTrue(v.mayWrite() && v.mayBeDdl());
+    }
+
+    @Test
     void columnsAreResolvedThroughAliases() {
         Verdict v = Inspector.create().inspect("select c.email, o.total, count(*) from customers c join orders o"
                 + " on o.customer_id = c.id where c.name like $1 group by c.email, o.total").get(0);
