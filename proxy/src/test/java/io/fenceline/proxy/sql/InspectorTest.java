@@ -97,6 +97,10 @@ class InspectorTest {
                 + " on o.customer_id = c.id where c.name like $1 group by c.email, o.total").get(0);
         assertEquals(Map.of(TableName.of("customers"), Set.of("email", "id", "name"),
                 TableName.of("orders"), Set.of("total", "customer_id")), v.columns());
+        Verdict ordered = Inspector.create().inspect(
+                "select a + 1 as total from t where b > 0 group by total order by total desc").get(0);
+        assertEquals(Map.of(TableName.of("t"), Set.of("a", "b")), ordered.columns(),
+                "output names in ORDER BY / GROUP BY are not table columns");
         Verdict single = Inspector.create().inspect("update t set a = b + 1 where id = $1 returning c").get(0);
         assertEquals(Map.of(TableName.of("t"), Set.of("a", "b", "c", "id")), single.columns());
         Verdict upsert = Inspector.create().inspect(
