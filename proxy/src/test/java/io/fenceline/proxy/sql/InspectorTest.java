@@ -81,6 +81,8 @@ class InspectorTest {
         assertTrue(v.mayBeDdl());
         assertEquals(1, listener.notUnderstood.size());
         assertFalse(listener.notUnderstood.get(0).contains("hunter2"), listener.notUnderstood.toString());
+        inspector.inspect("select secret_column from t where password = 'other' frobnicate");
+        assertEquals(2, listener.notUnderstood.size(), "a cached not-understood statement still counts");
     }
 
     @Test
