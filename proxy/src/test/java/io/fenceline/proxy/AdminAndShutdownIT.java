@@ -94,6 +94,26 @@ class AdminAndShutdownIT {
     }
 
     @Test
+    void unreachableDatabaseIsReportedAs08006AndTheProxyKeepsServing() throws Exception {
+        int closedPort;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
+            closedPort = probe.getLocalPort();
+        }
+        ProxySettings good = TestProxies.settings(pg);
+        ProxySettings nowhere = new ProxySettings(good.listen(), new ProxySettings.Upstream.Tcp("127.0.0.1", closedPort),
+                Optional.empty(), good.limits(), good.admin(), Duration.ofSeconds(1));
+        try (ProxyProcess p = ProxyProcess.start(nowhere)) {
+            for (int i = 0; i < 2; i++) {
+                SQLException e = assertThrows(SQLException.class, () -> connect(p).close());
+                assertEquals("08006", e.getSQLState(), e.toString());
+                assertTrue(e.getMessage().contains("127.0.0.1") && e.getMessage().contains(String.valueOf(closedPort)), e.getMessage());
+            }
+            ClientsThroughProxyIT.waitFor(() -> p.server().activeConnections() == 0);
+            assertEquals(200, get(p, "/health").statusCode());
+        }
+    }
+
+    @Test
     void connectionsBeyondTheLimitAreRefusedWith53300() throws Exception {
         ProxySettings s = TestProxies.settings(pg, Optional.empty(), 1 << 20, Duration.ofSeconds(10), 2, Duration.ofSeconds(1));
         try (ProxyProcess p = ProxyProcess.start(s); Connection a = connect(p); Connection b = connect(p)) {

@@ -60,6 +60,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     private boolean wroteToClient;
     private boolean encryptionRequested;
     private boolean draining;
+    private boolean terminated;
     private boolean closing;
     private ScheduledFuture<?> startupTimer;
 
@@ -106,6 +107,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     private void relayFromClient(ByteBuf frame) {
+        if (terminated) {
+            // Framed in the same read as Terminate: the session is over, nothing follows it.
+            frame.release();
+            return;
+        }
         if (!backendConnected) {
             waitingForBackend.add(frame);
             return;
@@ -118,6 +124,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         wroteToBackend = true;
         if (type == FrontendType.TERMINATE) {
             // Nothing may follow Terminate; the server closes and so do we.
+            terminated = true;
             decoder.mode(FrontendDecoder.Mode.HALTED);
         }
     }
@@ -264,9 +271,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     private void failConnect(Throwable cause) {
-        log.warn("cannot connect to the database at {} for client {}: {}", shared.upstream(), client.remoteAddress(), cause.toString());
+        String upstream = Shared.describe(shared.upstream());
+        log.warn("cannot connect to the database at {} for client {}: {}", upstream, client.remoteAddress(), cause.toString());
         fail(new ProtocolViolation(SqlState.CONNECTION_FAILURE,
-                "the proxy cannot connect to the database at " + shared.upstream() + ": " + cause.getMessage()));
+                "the proxy cannot connect to the database at " + upstream + ": " + cause.getMessage()));
     }
 
     private void startupTimedOut() {

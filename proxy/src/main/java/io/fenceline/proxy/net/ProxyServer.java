@@ -102,7 +102,7 @@ public final class ProxyServer implements AutoCloseable {
         try {
             Channel server = bootstrap.bind(settings.listen().host(), settings.listen().port()).syncUninterruptibly().channel();
             self[0] = new ProxyServer(shared, boss, workers, server);
-            log.info("proxy listening on {} ({}), relaying to {}{}", server.localAddress(), transport, upstream,
+            log.info("proxy listening on {} ({}), relaying to {}{}", server.localAddress(), transport, Shared.describe(upstream),
                     tls == null ? "" : ", TLS enabled");
             return self[0];
         } catch (RuntimeException e) {

@@ -20,4 +20,15 @@ record Shared(ProxySettings settings, Transport transport, SocketAddress upstrea
      * resumes below the low mark, so a slow reader holds at most about this much plus one read.
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    /** {@code host:port} or the socket path, for messages. */
+    static String describe(SocketAddress address) {
+        if (address instanceof java.net.InetSocketAddress inet) {
+            return inet.getHostString() + ":" + inet.getPort();
+        }
+        if (address instanceof io.netty.channel.unix.DomainSocketAddress unix) {
+            return unix.path();
+        }
+        return String.valueOf(address);
+    }
 }
