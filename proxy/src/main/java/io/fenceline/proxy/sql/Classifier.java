@@ -96,6 +96,12 @@ final class Classifier {
             String message = e.getMessage() == null ? "parse error" : e.getMessage();
             int nl = message.indexOf('\n');
             return Verdict.notUnderstood(nl > 0 ? message.substring(0, nl) : message);
+        } catch (StackOverflowError e) {
+            return Verdict.notUnderstood("statement nested too deeply to analyse (" + text.length()
+                    + " characters)");
+        } catch (RuntimeException e) {
+            // A tree shape the analysis does not expect: fail closed rather than guess.
+            return Verdict.notUnderstood("unexpected parse tree: " + e);
         }
     }
 
@@ -135,13 +141,25 @@ final class Classifier {
         return new Verdict(StatementKind.READ, all, Set.of(), inner.columns(), Set.of(), true, "");
     }
 
-    /** PREPARE name [(types)] AS statement: judged like the statement it prepares. */
+    /**
+     * PREPARE name [(types)] AS statement: preparing runs nothing (SESSION), but the verdict carries
+     * the prepared statement's references for the schema policies. Its later {@code EXECUTE} is
+     * {@link StatementKind#OTHER}, so a prepared write cannot slip through as a read.
+     */
     private Verdict prepare(int i) {
         if (word(i, "transaction")) {
             return Verdict.of(StatementKind.TRANSACTION);
         }
         int as = findWord(i, "as");
-        return as < 0 ? Verdict.notUnderstood("PREPARE without AS") : at(as + 1);
+        if (as < 0) {
+            return Verdict.notUnderstood("PREPARE without AS");
+        }
+        Verdict inner = at(as + 1);
+        if (!inner.understood()) {
+            return inner;
+        }
+        return new Verdict(StatementKind.SESSION, inner.tablesRead(), inner.tablesWritten(),
+                inner.columns(), inner.functions(), true, "");
     }
 
     /** DECLARE name … CURSOR … FOR query. */

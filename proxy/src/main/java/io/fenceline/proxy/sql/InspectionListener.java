@@ -24,6 +24,7 @@ public interface InspectionListener {
 
     /**
      * A statement was not fully understood and will be treated as a possible write and possible DDL.
+     * Called for every occurrence, cached or not; the inspector's debug log samples only the first.
      *
      * @param sample the first characters of the statement's normalised text (literals removed)
      * @param reason why, e.g. the parser's message

@@ -153,6 +153,10 @@ public final class Inspector {
         Verdict v = cache.getIfPresent(n.text());
         if (v != null) {
             listener.cacheHit();
+            if (!v.understood()) {
+                // Every occurrence counts in the metric; the debug log sampled it on the miss.
+                listener.notUnderstood(sample(n.text()), v.detail());
+            }
             return v;
         }
         listener.cacheMiss();
@@ -160,11 +164,14 @@ public final class Inspector {
         v = Classifier.classify(n.tokens());
         listener.parsed(n.text().length(), System.nanoTime() - start);
         if (!v.understood()) {
-            String sample = n.text().length() > SAMPLE_LENGTH ? n.text().substring(0, SAMPLE_LENGTH) : n.text();
-            notUnderstood(sample, v.detail());
+            notUnderstood(sample(n.text()), v.detail());
         }
         cache.put(n.text(), v);
         return v;
+    }
+
+    private static String sample(String normalised) {
+        return normalised.length() > SAMPLE_LENGTH ? normalised.substring(0, SAMPLE_LENGTH) : normalised;
     }
 
     private Verdict notUnderstood(String sample, String reason) {

@@ -55,6 +55,11 @@ final class Normaliser {
             "limit", "union", "having", "window", "using", "returning", "set", "offset", "fetch", "except",
             "intersect", "from", "for", "for_locking");
 
+    /** Words Calcite reserves that PostgreSQL lets schemas use as plain names. */
+    private static final Set<String> CALCITE_ONLY_KEY_WORDS = Set.of(
+            "result", "cardinality", "member", "element", "percent", "period", "search", "method",
+            "module", "scope", "language");
+
     /** Normalised statement: the key/parse text and the rewritten tokens. */
     record Normalised(String text, List<Token> tokens) { }
 
@@ -165,6 +170,19 @@ final class Normaliser {
                 out.add(alias ? new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()) : t);
                 return k;
             }
+            case "with" -> {
+                // "f(x) WITH ORDINALITY" and "FETCH FIRST n ROWS WITH TIES" do not change references.
+                Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
+                if (next != null && next.isWord("ties")) {
+                    out.add(new Token(Token.Type.WORD, "only", t.start(), next.end()));
+                    return k + 1;
+                }
+                if (next != null && next.isWord("ordinality") && prev != null && prev.isPunct(')')) {
+                    return k + 1;
+                }
+                out.add(t);
+                return k;
+            }
             case "current_schema" -> {
                 out.add(t);
                 if (next != null && next.isPunct('(') && k + 2 < n && in.get(k + 2).isPunct(')')) {
@@ -208,7 +226,21 @@ final class Normaliser {
                 out.add(t);
                 return k;
             }
+            case "at" -> {
+                // "x AT TIME ZONE z": an operator over x and z as far as references go.
+                if (next != null && next.isWord("time") && k + 2 < n && in.get(k + 2).isWord("zone")) {
+                    out.add(new Token(Token.Type.OPERATOR, "||", t.start(), in.get(k + 2).end()));
+                    return k + 2;
+                }
+                out.add(new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()));
+                return k;
+            }
             default -> {
+                if (CALCITE_ONLY_KEY_WORDS.contains(t.text()) && (next == null || !next.isPunct('('))) {
+                    // Reserved by Calcite, an ordinary name in PostgreSQL ("at", "result", …).
+                    out.add(new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()));
+                    return k;
+                }
                 Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
                 if (prev != null && prev.isWord("as") && (next == null || next.isPunct(',')
                         || next.isPunct(')') || ALIAS_FOLLOWERS.contains(next.text()))) {

@@ -15,8 +15,8 @@ final class References {
             "lo_put", "lo_truncate", "lo_truncate64", "lo_open", "lo_write", "lowrite",
             "pg_import_system_collations", "pg_create_restore_point", "pg_switch_wal",
             "pg_replication_origin_create", "pg_replication_origin_drop", "pg_create_logical_replication_slot",
-            "pg_create_physical_replication_slot", "pg_drop_replication_slot", "txid_current",
-            "pg_current_xact_id", "pg_logical_emit_message");
+            "pg_create_physical_replication_slot", "pg_drop_replication_slot",
+            "pg_logical_emit_message");
 
     final Set<TableName> read = new LinkedHashSet<>();
     final Set<TableName> written = new LinkedHashSet<>();

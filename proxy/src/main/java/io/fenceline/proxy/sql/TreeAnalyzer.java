@@ -39,6 +39,9 @@ final class TreeAnalyzer {
         final Set<String> derived = new HashSet<>();
         final Set<String> ctes = new HashSet<>();
         final List<TableName> tables = new ArrayList<>();
+        /** Output column names of the SELECT, which ORDER BY and GROUP BY may use. */
+        final Set<String> outputNames = new HashSet<>();
+        boolean inOrderOrGroup;
 
         Scope(Scope parent) {
             this.parent = parent;
@@ -107,7 +110,9 @@ final class TreeAnalyzer {
         }
         if (node instanceof SqlOrderBy orderBy) {
             Scope s = query(orderBy.query, outer);
+            s.inOrderOrGroup = true;
             expressions(orderBy.orderList, s);
+            s.inOrderOrGroup = false;
             expression(orderBy.offset, s);
             expression(orderBy.fetch, s);
             return s;
@@ -160,12 +165,21 @@ final class TreeAnalyzer {
             fromItem(select.getFrom(), s);
         }
         expressions(select.getSelectList(), s);
+        for (SqlNode item : select.getSelectList()) {
+            if (item instanceof SqlCall call && call.getKind() == SqlKind.AS) {
+                s.outputNames.add(((SqlIdentifier) call.operand(1)).getSimple());
+            }
+        }
         expression(select.getWhere(), s);
+        s.inOrderOrGroup = true;
         expressions(select.getGroup(), s);
+        s.inOrderOrGroup = false;
         expression(select.getHaving(), s);
         expressions(select.getWindowList(), s);
         expression(select.getQualify(), s);
+        s.inOrderOrGroup = true;
         expressions(select.getOrderList(), s);
+        s.inOrderOrGroup = false;
         expression(select.getOffset(), s);
         expression(select.getFetch(), s);
         return s;
@@ -344,6 +358,9 @@ final class TreeAnalyzer {
             return;
         }
         if (names.size() == 1) {
+            if (s.inOrderOrGroup && s.outputNames.contains(names.get(0))) {
+                return; // ORDER BY / GROUP BY of an output column name, not a table column
+            }
             for (Scope sc = s; sc != null; sc = sc.parent) {
                 if (sc.relations() == 0) {
                     continue;

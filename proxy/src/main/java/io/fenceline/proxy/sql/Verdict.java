@@ -1,8 +1,10 @@
 package io.fenceline.proxy.sql;
 
+import java.util.Collections;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * What one statement does, as the policies need to know it.
@@ -75,8 +77,8 @@ public record Verdict(StatementKind kind, Set<TableName> tablesRead, Set<TableNa
         if (tablesWritten.isEmpty()) {
             return tablesRead;
         }
-        java.util.Set<TableName> all = new java.util.TreeSet<>(tablesRead);
+        Set<TableName> all = new TreeSet<>(tablesRead);
         all.addAll(tablesWritten);
-        return java.util.Collections.unmodifiableSet(all);
+        return Collections.unmodifiableSet(all);
     }
 }

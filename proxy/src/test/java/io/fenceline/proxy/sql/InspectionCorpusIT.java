@@ -118,6 +118,7 @@ class InspectionCorpusIT {
         List<String> unsafeDdl = new ArrayList<>();
         List<String> functionWrites = new ArrayList<>();
         List<String> notUnderstood = new ArrayList<>();
+        List<String> failClosedReads = new ArrayList<>();
         Map<String, int[]> perSource = new TreeMap<>();
         int understood = 0;
         int pgWrites = 0;
@@ -158,6 +159,8 @@ class InspectionCorpusIT {
                 pgReads++;
                 if (v.mayWrite()) {
                     readsJudgedWrites++;
+                    failClosedReads.add(e.source + ": " + v.kind() + (v.understood() ? "" : "?") + " :: "
+                            + abbreviate(e.sent));
                 }
             } else {
                 unlabelled++;
@@ -214,6 +217,8 @@ class InspectionCorpusIT {
                 labelMillis, inspectMillis));
         report.append("writing function calls (PostgreSQL says write, inspector cannot see it):\n");
         functionWrites.forEach(s -> report.append("  ").append(s).append('\n'));
+        report.append("reads judged possible writes:\n");
+        failClosedReads.forEach(s -> report.append("  ").append(s).append('\n'));
         report.append("not understood:\n");
         notUnderstood.forEach(s -> report.append("  ").append(s).append('\n'));
         report.append("table mismatches (first 25):\n");

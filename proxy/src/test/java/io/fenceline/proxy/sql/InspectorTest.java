@@ -81,6 +81,16 @@ class InspectorTest {
         assertTrue(v.mayBeDdl());
         assertEquals(1, listener.notUnderstood.size());
         assertFalse(listener.notUnderstood.get(0).contains("hunter2"), listener.notUnderstood.toString());
+        inspector.inspect("select secret_column from t where password = 'other' frobnicate");
+        assertEquals(2, listener.notUnderstood.size(), "a cached not-understood statement still counts");
+    }
+
+    @Test
+    void absurdNestingFailsClosedWithoutThrowing() {
+        String deep = "select " + "(".repeat(20_000) + "1" + ")".repeat(20_000);
+        Verdict v = Inspector.create().inspect(deep).get(0);
+        assertFalse(v.understood());
+        assertTrue(v.mayWrite() && v.mayBeDdl());
     }
 
     @Test
@@ -89,6 +99,10 @@ class InspectorTest {
                 + " on o.customer_id = c.id where c.name like $1 group by c.email, o.total").get(0);
         assertEquals(Map.of(TableName.of("customers"), Set.of("email", "id", "name"),
                 TableName.of("orders"), Set.of("total", "customer_id")), v.columns());
+        Verdict ordered = Inspector.create().inspect(
+                "select a + 1 as total from t where b > 0 group by total order by total desc").get(0);
+        assertEquals(Map.of(TableName.of("t"), Set.of("a", "b")), ordered.columns(),
+                "output names in ORDER BY / GROUP BY are not table columns");
         Verdict single = Inspector.create().inspect("update t set a = b + 1 where id = $1 returning c").get(0);
         assertEquals(Map.of(TableName.of("t"), Set.of("a", "b", "c", "id")), single.columns());
         Verdict upsert = Inspector.create().inspect(
