@@ -207,6 +207,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
     }
 
+    /** A policy's standing changed: a frame held by it is decided again now rather than at its hold's end. */
+    void recheckHold() {
+        if (holdTimer != null && holdTimer.cancel(false)) {
+            resume();
+        }
+    }
+
     private void forward(ByteBuf frame) {
         byte type = frame.getByte(frame.readerIndex());
         shared.metrics().frontendBytes(frame.readableBytes());

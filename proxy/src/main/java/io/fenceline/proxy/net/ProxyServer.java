@@ -190,6 +190,22 @@ public final class ProxyServer implements AutoCloseable {
         });
     }
 
+    /**
+     * Asks the policy again, now, about every statement it is holding ({@link io.fenceline.proxy.policy.Decision.Hold}),
+     * instead of at the end of each hold. For policies whose standing changes (a paused mode lifted): call from
+     * their change listener; any thread.
+     */
+    public void recheckHeld() {
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> {
+                FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+                if (h != null) {
+                    h.recheckHold();
+                }
+            });
+        }
+    }
+
     /** The bound listen address (useful with port 0). */
     public InetSocketAddress address() {
         return (InetSocketAddress) serverChannel.localAddress();
