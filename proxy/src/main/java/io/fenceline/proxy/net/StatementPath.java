@@ -132,6 +132,7 @@ final class StatementPath implements SessionFacts {
             case FrontendType.BIND -> bind(frame);
             case FrontendType.EXECUTE -> execute(frame);
             case FrontendType.CLOSE -> close(frame);
+            case FrontendType.FUNCTION_CALL -> functionCall(frame);
             default -> pass(frame);
         };
     }
@@ -256,6 +257,28 @@ final class StatementPath implements SessionFacts {
             return CompletableFuture.completedFuture(inspector.inspect(sql));
         }
     }
+
+    /**
+     * FunctionCall runs a function by OID: the proxy cannot see what it does, so the policy judges a
+     * not-understood verdict. It is answered like a Query (a result or an error, then ReadyForQuery), so a
+     * denial is the same server-raised error as for a Query statement.
+     */
+    private Outcome functionCall(ByteBuf frame) {
+        Decision d = policy.decide(StatementPolicy.Point.FUNCTION_CALL, FUNCTION_CALL_VERDICT, this);
+        if (d instanceof Decision.Hold hold) {
+            holdUntil = hold.untilNanos();
+            return Outcome.WAIT;
+        }
+        if (d instanceof Decision.Deny deny) {
+            frame.release();
+            forward = new Query(raiseBlock(deny)).encode(alloc);
+            return Outcome.FORWARD;
+        }
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    private static final Verdict FUNCTION_CALL_VERDICT = Verdict.unknown("FunctionCall runs a function by OID");
 
     // ---- extended protocol ----
 

@@ -27,7 +27,9 @@ public interface StatementPolicy {
         /** An extended-protocol {@code Parse}: the statement is prepared, not run. */
         PARSE,
         /** An extended-protocol {@code Execute}: the portal's statement runs now. */
-        EXECUTE
+        EXECUTE,
+        /** A {@code FunctionCall} (a function by OID, runs now): always a not-understood verdict. */
+        FUNCTION_CALL
     }
 
     /** The decision for {@code verdict} about to be forwarded at {@code point}. */
