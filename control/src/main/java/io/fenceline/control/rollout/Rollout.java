@@ -98,7 +98,16 @@ public final class Rollout {
 
     /** The version the group is at: the window's oldest version, or the configured baseline. */
     public int currentVersion() {
-        return store.get(keys.window(group), Window.class).join().map(w -> w.value().oldest())
+        return currentVersion(store, keys, config);
+    }
+
+    /** The version {@code config}'s group is at, read from etcd. */
+    public static int currentVersion(Coordinator etcd, FleetConfig config) {
+        return currentVersion(etcd.store(), etcd.keys(), config);
+    }
+
+    private static int currentVersion(RecordStore store, EtcdKeys keys, FleetConfig config) {
+        return store.get(keys.window(config.group()), Window.class).join().map(w -> w.value().oldest())
                 .orElse(config.policies().baselineVersion());
     }
 
