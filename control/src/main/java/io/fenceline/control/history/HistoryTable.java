@@ -163,10 +163,11 @@ public final class HistoryTable {
      * @param statements the statements to run
      * @param options    lock and statement timeouts
      * @param writable   control's lease check, asked before starting and again just before each commit
+     * @param beforeCommit called just before the history row's transaction commits (crash drills)
      */
     public static StepOutcome run(Connection c, int version, String phase, String checksum, long epoch,
                                   Direction direction, List<String> statements, ManifestOptions options,
-                                  BooleanSupplier writable) throws SQLException {
+                                  BooleanSupplier writable, Runnable beforeCommit) throws SQLException {
         ensure(c);
         if (!writable.getAsBoolean()) {
             return new StepOutcome.LeaseLost("before starting " + phase + " V" + version);
@@ -174,9 +175,11 @@ public final class HistoryTable {
         boolean auto = c.getAutoCommit();
         try {
             if (statements.stream().anyMatch(HistoryTable::nonTransactional)) {
-                return segmented(c, version, phase, checksum, epoch, direction, statements, options, writable);
+                return segmented(c, version, phase, checksum, epoch, direction, statements, options, writable,
+                        beforeCommit);
             }
-            return inOneTransaction(c, version, phase, checksum, epoch, direction, statements, options, writable);
+            return inOneTransaction(c, version, phase, checksum, epoch, direction, statements, options, writable,
+                    beforeCommit);
         } finally {
             if (!c.getAutoCommit()) {
                 c.rollback();
@@ -187,7 +190,8 @@ public final class HistoryTable {
 
     private static StepOutcome inOneTransaction(Connection c, int version, String phase, String checksum, long epoch,
                                                 Direction direction, List<String> statements,
-                                                ManifestOptions options, BooleanSupplier writable) throws SQLException {
+                                                ManifestOptions options, BooleanSupplier writable,
+                                                Runnable beforeCommit) throws SQLException {
         c.setAutoCommit(false);
         Optional<StepOutcome> refused = guard(c, version, phase, epoch, direction);
         if (refused.isPresent()) {
@@ -207,13 +211,14 @@ public final class HistoryTable {
             c.rollback();
             return new StepOutcome.LeaseLost("before committing " + phase + " V" + version);
         }
+        beforeCommit.run();
         c.commit();
         return new StepOutcome.Applied(statements.size());
     }
 
     private static StepOutcome segmented(Connection c, int version, String phase, String checksum, long epoch,
                                          Direction direction, List<String> statements, ManifestOptions options,
-                                         BooleanSupplier writable) throws SQLException {
+                                         BooleanSupplier writable, Runnable beforeCommit) throws SQLException {
         c.setAutoCommit(false);
         Optional<StepOutcome> refused = guard(c, version, phase, epoch, direction);
         int generation = generation(c, version, phase);
@@ -271,6 +276,7 @@ public final class HistoryTable {
             c.rollback();
             return new StepOutcome.LeaseLost("before committing the history row of " + phase + " V" + version);
         }
+        beforeCommit.run();
         c.commit();
         return new StepOutcome.Applied(statements.size());
     }

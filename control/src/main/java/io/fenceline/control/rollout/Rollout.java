@@ -315,7 +315,8 @@ public final class Rollout {
                 String checksum = null;
                 try (Connection c = fleet.connect(cluster)) {
                     outcome = HistoryTable.run(c, v, step.text(), m.checksum(), leadership.epoch(), Direction.UP,
-                            phase.statements(), m.options(), leadership::writable);
+                            phase.statements(), m.options(), leadership::writable,
+                            () -> crash.reach("before-commit/V" + v + "/" + step.text() + "/" + cluster));
                     if (outcome instanceof StepOutcome.Applied || outcome instanceof StepOutcome.AlreadyApplied) {
                         crash.reach("step-committed/V" + v + "/" + step.text() + "/" + cluster);
                         checksum = CatalogFingerprint.take(c).checksum();
@@ -502,7 +503,7 @@ public final class Rollout {
                         return rollbackFailed(m, step, cluster, name.key() + " of V" + v + " has no down SQL");
                     }
                     outcome = HistoryTable.run(c, v, name.key(), m.checksum(), leadership.epoch(), Direction.DOWN,
-                            phase.get().downStatements(), m.options(), leadership::writable);
+                            phase.get().downStatements(), m.options(), leadership::writable, () -> { });
                 } catch (SQLException e) {
                     return rollbackFailed(m, step, cluster, "[" + e.getSQLState() + "] " + e.getMessage());
                 }
