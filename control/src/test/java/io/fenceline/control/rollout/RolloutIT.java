@@ -98,6 +98,10 @@ class RolloutIT {
         final Coordinator coordinator;
 
         World(String name, boolean autoRollback, boolean requireProxies) throws IOException {
+            this(name, autoRollback, requireProxies, false);
+        }
+
+        World(String name, boolean autoRollback, boolean requireProxies, boolean scratch) throws IOException {
             this.name = name;
             for (PostgresServer pg : PG) {
                 pg.execute("CREATE DATABASE " + name);
@@ -113,6 +117,14 @@ class RolloutIT {
             for (int i = 0; i < 3; i++) {
                 yaml.append("  - {name: ").append(CLUSTERS.get(i)).append(", jdbc_url: \"").append(PG.get(i).jdbcUrl(name))
                         .append("\", user: ").append(PG.get(i).superuser()).append("}\n");
+            }
+            if (scratch) {
+                // Lint's scratch database: the baseline schema, on the first server.
+                PG.get(0).execute("CREATE DATABASE " + name + "_scratch");
+                PG.get(0).executeIn(name + "_scratch", "CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL,"
+                        + " email text)");
+                yaml.append("scratch_url: \"").append(PG.get(0).jdbcUrl(name + "_scratch")).append("?user=")
+                        .append(PG.get(0).superuser()).append("\"\n");
             }
             yaml.append("waves: [[c1], [c2], [c3]]\npolicies:\n  auto_rollback: ").append(autoRollback)
                     .append("\n  require_proxies: ").append(requireProxies)
@@ -494,8 +506,40 @@ class RolloutIT {
     }
 
     @Test
+    void withoutAutoRollbackAFailureHaltsKeepsEverythingAndTheOperatorRollsBack() throws Exception {
+        try (World w = new World("halting", false, false)) {
+            PG.get(1).executeIn("halting", "UPDATE accounts SET name = 'same' WHERE id IN (1, 2)");
+            w.manifest("0001-unique-names.yaml", """
+                    version: 1
+                    description: unique names
+                    expand:
+                      sql: CREATE UNIQUE INDEX accounts_name_uq ON accounts (name);
+                      down: DROP INDEX accounts_name_uq;
+                    """);
+            Run run = w.cli("apply");
+            assertEquals(ExitCodes.HALTED, run.code(), run::toString);
+            assertEquals(1, count(w.history(0), 1, "expand", Direction.UP), "c1 keeps its applied expand");
+            MigrationJournal halted = w.journal().orElseThrow();
+            assertEquals(MigrationJournal.State.HALTED, halted.state());
+            assertEquals(java.util.Set.of("c1"), halted.doneClusters());
+            assertTrue(halted.reason().contains("23505"), halted.reason());
+
+            Run again = w.cli("apply");
+            assertEquals(ExitCodes.REFUSED, again.code(), again::toString);
+
+            Run rollback = w.cli("rollback", "--reason", "duplicate names on c2");
+            assertEquals(ExitCodes.ROLLED_BACK, rollback.code(), rollback::toString);
+            assertEquals(1, count(w.history(0), 1, "expand", Direction.DOWN));
+            assertEquals(MigrationJournal.State.ROLLED_BACK, w.journal().orElseThrow().state());
+            assertTrue(w.audit().stream().anyMatch(a -> a.action().equals("operator-rollback")
+                    && "duplicate names on c2".equals(a.details().get("reason"))));
+            assertEquals(ExitCodes.REFUSED, w.cli("rollback", "--reason", "twice").code());
+        }
+    }
+
+    @Test
     void driftByHandIsDetectedAtPreflightAndAnEditedManifestIsRefused() throws Exception {
-        try (World w = new World("drift", true, false)) {
+        try (World w = new World("drift", true, false, true)) {
             w.manifest("0001-add-contact.yaml", V1);
             PG.get(2).executeIn("drift", "ALTER TABLE accounts ADD COLUMN hacked integer");
 
@@ -503,6 +547,7 @@ class RolloutIT {
             assertEquals(ExitCodes.PREFLIGHT_FAILED, preflight.code(), preflight::toString);
             assertTrue(preflight.out().contains("+ column public.accounts.hacked"), preflight::toString);
             assertTrue(preflight.out().contains("\"cluster\" : \"c3\""), preflight::toString);
+            assertTrue(preflight.out().contains("step(s) lint clean"), preflight::toString);
 
             Run apply = w.cli("apply");
             assertEquals(ExitCodes.PREFLIGHT_FAILED, apply.code(), apply::toString);
