@@ -113,7 +113,7 @@ class RolloutIT {
             config = dir.resolve("control.yaml");
             StringBuilder yaml = new StringBuilder("group: main\ninstance: control-a\netcd:\n  endpoints: [")
                     .append(String.join(", ", etcd.endpoints())).append("]\n  prefix: /t-").append(name)
-                    .append("\n  lease_ttl: 2s\n  request_timeout: 1s\nclusters:\n");
+                    .append("\n  lease_ttl: 3s\n  request_timeout: 1s\nclusters:\n");
             for (int i = 0; i < 3; i++) {
                 yaml.append("  - {name: ").append(CLUSTERS.get(i)).append(", jdbc_url: \"").append(PG.get(i).jdbcUrl(name))
                         .append("\", user: ").append(PG.get(i).superuser()).append("}\n");
@@ -130,8 +130,9 @@ class RolloutIT {
                     .append("\n  require_proxies: ").append(requireProxies)
                     .append("\n  gate_timeout: 5s\n  drain_timeout: 5m\n");
             Files.writeString(config, yaml);
-            coordinator = Coordinator.connect(new EtcdSettings(etcd.endpoints(), "/t-" + name, Duration.ofSeconds(2),
-                    EtcdSettings.DEFAULT_RHO, Duration.ofMillis(500), Duration.ofSeconds(1)));
+            // The test's own etcd client: reads, and the stand-in proxy records on a lease of 10 s.
+            coordinator = Coordinator.connect(new EtcdSettings(etcd.endpoints(), "/t-" + name, Duration.ofSeconds(10),
+                    EtcdSettings.DEFAULT_RHO, Duration.ofMillis(500), Duration.ofSeconds(2)));
         }
 
         void manifest(String file, String text) throws IOException {
@@ -180,14 +181,39 @@ class RolloutIT {
                     "io.fenceline.control.Main", args[0], "--config", config.toString(), "--migrations",
                     migrations.toString()));
             cmd.addAll(List.of(args).subList(1, args.length));
-            Path log = dir.resolve("child-" + System.nanoTime() + ".log");
+            Path log = Files.createDirectories(Path.of("target", "rollout-children"))
+                    .resolve(name + "-" + System.nanoTime() + ".log").toAbsolutePath();
             LOG.info("child control {} (crash at '{}'), log {}", String.join(" ", args), crashAt, log);
             return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         }
 
-        /** Stand-in for the proxies (not built yet): one lease-bound status per cluster with these counts. */
+        private volatile Map<Integer, Integer> standIn;
+
+        /**
+         * Stand-in for the proxies (not built yet): one lease-bound status per cluster with these counts,
+         * published again on a new lease as a proxy would.
+         */
         void standInProxies(Map<Integer, Integer> versionsInUse) throws InterruptedException {
+            if (standIn == null) {
+                coordinator.leaseKeeper().addListener((from, to) -> {
+                    if (to instanceof LeaseState.Held) {
+                        CompletableFuture.runAsync(() -> {
+                            try {
+                                publishStandIns(standIn);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+                    }
+                });
+            }
+            standIn = versionsInUse;
+            publishStandIns(versionsInUse);
+        }
+
+        private void publishStandIns(Map<Integer, Integer> versionsInUse) throws InterruptedException {
             LeaseState.Held held = coordinator.leaseKeeper().awaitHeld(Duration.ofSeconds(10)).orElseThrow();
+            LOG.info("stand-in proxy records on lease {}: {}", held.leaseId(), versionsInUse);
             int connections = versionsInUse.values().stream().mapToInt(i -> i).sum();
             for (String cluster : CLUSTERS) {
                 coordinator.store().putLeased(coordinator.keys().proxy("main", cluster, "standin-" + cluster),
@@ -347,7 +373,15 @@ class RolloutIT {
             Process draining = w.child("", "resume");
             await("journal in draining", Duration.ofSeconds(60), () -> w.journal()
                     .map(j -> j.version() == 1 && j.state() == MigrationJournal.State.DRAINING).orElse(false));
-            assertTrue(w.audit().stream().anyMatch(a -> a.action().equals("drain-waiting")));
+            await("control waiting for V0 to drain", Duration.ofSeconds(30), () -> {
+                List<AuditRecord> audit = w.audit();
+                LOG.debug("audit so far: {}", audit);
+                if (audit.stream().anyMatch(a -> a.action().equals("drained"))) {
+                    throw new AssertionError("V0 drained although stand-ins report it in use: " + audit);
+                }
+                return audit.stream().anyMatch(a -> a.action().equals("drain-waiting")
+                        && "9".equals(a.details().get("connections"))); // 3 stand-ins x 3
+            });
             draining.destroyForcibly();
             assertEquals(137, exitOf(draining, Duration.ofSeconds(10)));
             assertEquals(new Window(0, 1), w.coordinator.store().get(w.coordinator.keys().window("main"), Window.class)
