@@ -1,0 +1,64 @@
+package io.fenceline.config.file;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The proxy's data-path settings, as read from the {@code proxy} configuration file.
+ *
+ * @param listen        where clients connect
+ * @param upstream      the PostgreSQL server every session is relayed to
+ * @param tls           certificate and key for TLS termination; empty answers {@code N} to SSLRequest
+ * @param limits        protocol and connection limits
+ * @param admin         the admin HTTP endpoint; empty when not configured
+ * @param shutdownGrace how long sessions may take to finish after SIGTERM before they are closed
+ */
+public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
+                            Optional<Admin> admin, Duration shutdownGrace) {
+
+    public ProxySettings {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(upstream, "upstream");
+        Objects.requireNonNull(tls, "tls");
+        Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(admin, "admin");
+        Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    }
+
+    /** Listen address; port 0 picks a free port (tests). */
+    public record Listen(String host, int port) {
+    }
+
+    /** Where the database is: TCP host and port, or a Unix-domain socket file. */
+    public sealed interface Upstream {
+        /** A TCP address. */
+        record Tcp(String host, int port) implements Upstream {
+        }
+
+        /** A Unix-domain socket file, such as {@code /var/run/postgresql/.s.PGSQL.5432}. */
+        record UnixSocket(Path path) implements Upstream {
+        }
+    }
+
+    /** PEM certificate chain and PKCS#8 private key files. */
+    public record Tls(Path certificate, Path key) {
+    }
+
+    /**
+     * Protocol and connection limits.
+     *
+     * @param maxMessageLength largest frontend message accepted, in bytes, counting the length field
+     * @param startupTimeout   time from accept until the session is ready for queries
+     * @param maxConnections   client connections served at once; more are refused with 53300
+     */
+    public record Limits(int maxMessageLength, Duration startupTimeout, int maxConnections) {
+        /** Default maximum message length: 64 MiB. */
+        public static final int DEFAULT_MAX_MESSAGE_LENGTH = 64 << 20;
+    }
+
+    /** Admin HTTP endpoint address; port 0 picks a free port (tests). */
+    public record Admin(String host, int port) {
+    }
+}

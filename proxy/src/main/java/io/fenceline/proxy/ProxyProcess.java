@@ -1,0 +1,80 @@
+package io.fenceline.proxy;
+
+import io.fenceline.config.file.ProxySettings;
+import io.fenceline.proxy.admin.AdminServer;
+import io.fenceline.proxy.metrics.PrometheusMetrics;
+import io.fenceline.proxy.net.ProxyServer;
+import io.fenceline.proxy.session.MonotonicClock;
+
+import java.util.Optional;
+
+/**
+ * A running proxy: the relaying server, its metrics and (when configured) its admin endpoint.
+ * {@link #close()} shuts down gracefully within the configured grace period.
+ */
+public final class ProxyProcess implements AutoCloseable {
+
+    /**
+     * One event loop per core: relaying is mostly system calls, and fewer loops batch more ready
+     * connections per epoll wakeup (measured with bin/bench, see docs/benchmarks.md).
+     */
+    static final int WORKER_THREADS = Integer.getInteger("fenceline.ioThreads",
+            Runtime.getRuntime().availableProcessors());
+
+    private final ProxySettings settings;
+    private final ProxyServer server;
+    private final PrometheusMetrics metrics;
+    private final AdminServer admin;
+
+    private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin) {
+        this.settings = settings;
+        this.server = server;
+        this.metrics = metrics;
+        this.admin = admin;
+    }
+
+    /** Starts serving; throws {@link IllegalStateException} naming what could not be started. */
+    public static ProxyProcess start(ProxySettings settings) {
+        PrometheusMetrics metrics = new PrometheusMetrics();
+        ProxyServer server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS);
+        AdminServer admin = null;
+        try {
+            if (settings.admin().isPresent()) {
+                ProxySettings.Admin a = settings.admin().get();
+                admin = AdminServer.start(a.host(), a.port(), server::isAccepting, metrics::scrape);
+            }
+        } catch (RuntimeException e) {
+            server.close();
+            throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
+        }
+        return new ProxyProcess(settings, server, metrics, admin);
+    }
+
+    public ProxyServer server() {
+        return server;
+    }
+
+    /** The admin endpoint's port, when configured. */
+    public Optional<Integer> adminPort() {
+        return Optional.ofNullable(admin).map(AdminServer::port);
+    }
+
+    /** Prometheus text of the proxy's meters. */
+    public String scrape() {
+        return metrics.scrape();
+    }
+
+    /** Graceful shutdown within {@code shutdownGrace}; the admin endpoint reports not-ready meanwhile. */
+    public ProxyServer.ShutdownReport shutdown() {
+        ProxyServer.ShutdownReport report = server.shutdown(settings.shutdownGrace());
+        if (admin != null) {
+            admin.close();
+        }
+        return report;
+    }
+
+    @Override
+    public void close() {
+        shutdown();
+    }
+}

@@ -1,0 +1,108 @@
+package io.fenceline.proxy.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@link ProxyMetrics} recorded in a Prometheus registry. All meters are registered once here from
+ * constant names; the error counter adds one series per SQLSTATE the first time that code is seen.
+ */
+public final class PrometheusMetrics implements ProxyMetrics {
+
+    public static final String CONNECTIONS_ACTIVE = "fenceline.proxy.connections.active";
+    public static final String CONNECTIONS_OPENED = "fenceline.proxy.connections.opened";
+    public static final String CONNECTIONS_REFUSED = "fenceline.proxy.connections.refused";
+    public static final String MESSAGES = "fenceline.proxy.messages";
+    public static final String BYTES = "fenceline.proxy.bytes";
+    public static final String ERRORS = "fenceline.proxy.errors";
+    public static final String RELAY_LATENCY = "fenceline.proxy.relay.latency";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final AtomicLong active = new AtomicLong();
+    private final Counter opened;
+    private final Counter refused;
+    private final Counter messages;
+    private final Counter frontendBytes;
+    private final Counter backendBytes;
+    private final Timer latency;
+    private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
+
+    public PrometheusMetrics() {
+        Gauge.builder(CONNECTIONS_ACTIVE, active, AtomicLong::get)
+                .description("Client connections currently open").register(registry);
+        opened = Counter.builder(CONNECTIONS_OPENED).description("Client connections accepted").register(registry);
+        refused = Counter.builder(CONNECTIONS_REFUSED).description("Client connections refused before startup").register(registry);
+        messages = Counter.builder(MESSAGES).description("Frontend messages relayed to the database").register(registry);
+        frontendBytes = Counter.builder(BYTES).tag("direction", "frontend").baseUnit("bytes")
+                .description("Bytes relayed").register(registry);
+        backendBytes = Counter.builder(BYTES).tag("direction", "backend").baseUnit("bytes")
+                .description("Bytes relayed").register(registry);
+        latency = Timer.builder(RELAY_LATENCY)
+                .description("Time from forwarding Query or Sync to relaying its ReadyForQuery")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+        errorCounter("08P01");
+    }
+
+    @Override
+    public void connectionOpened() {
+        active.incrementAndGet();
+        opened.increment();
+    }
+
+    @Override
+    public void connectionClosed() {
+        active.decrementAndGet();
+    }
+
+    @Override
+    public void connectionRefused() {
+        refused.increment();
+    }
+
+    @Override
+    public void frontendMessages(int count) {
+        messages.increment(count);
+    }
+
+    @Override
+    public void frontendBytes(long bytes) {
+        frontendBytes.increment(bytes);
+    }
+
+    @Override
+    public void backendBytes(long bytes) {
+        backendBytes.increment(bytes);
+    }
+
+    @Override
+    public void error(String sqlState) {
+        Counter c = errors.get(sqlState);
+        (c == null ? errorCounter(sqlState) : c).increment();
+    }
+
+    private Counter errorCounter(String sqlState) {
+        return errors.computeIfAbsent(sqlState, s -> Counter.builder(ERRORS).tag("sqlstate", s)
+                .description("Errors sent to clients, by SQLSTATE").register(registry));
+    }
+
+    @Override
+    public void relayLatency(long nanos) {
+        latency.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** The registry in Prometheus text format. */
+    public String scrape() {
+        return registry.scrape();
+    }
+}

@@ -1,0 +1,47 @@
+package io.fenceline.proxy.metrics;
+
+/**
+ * What the data path reports. Every method does nothing by default, so a session can call it
+ * unconditionally; implementations must be cheap and thread-safe (called on event loops).
+ */
+public interface ProxyMetrics {
+
+    /** Does nothing. */
+    ProxyMetrics NOOP = new ProxyMetrics() {
+    };
+
+    /** A client connection was accepted. */
+    default void connectionOpened() {
+    }
+
+    /** A client connection closed. */
+    default void connectionClosed() {
+    }
+
+    /** A client connection was refused before startup (connection limit, shutting down). */
+    default void connectionRefused() {
+    }
+
+    /** {@code count} frontend messages were relayed to the database. */
+    default void frontendMessages(int count) {
+    }
+
+    /** Bytes relayed from clients to the database. */
+    default void frontendBytes(long bytes) {
+    }
+
+    /** Bytes relayed from the database to clients. */
+    default void backendBytes(long bytes) {
+    }
+
+    /** An error with {@code sqlState} reached a client (from the database or from the proxy). */
+    default void error(String sqlState) {
+    }
+
+    /**
+     * A request round trip through the proxy: from forwarding a Query or Sync to relaying the
+     * ReadyForQuery that answers it.
+     */
+    default void relayLatency(long nanos) {
+    }
+}

@@ -1,0 +1,417 @@
+package io.fenceline.proxy.net;
+
+import io.fenceline.proxy.session.CancelKey;
+import io.fenceline.proxy.session.Phase;
+import io.fenceline.proxy.session.Session;
+import io.fenceline.proxy.wire.ProtocolViolation;
+import io.fenceline.proxy.wire.SqlState;
+import io.fenceline.proxy.wire.backend.EncryptionResponse;
+import io.fenceline.proxy.wire.backend.ErrorResponse;
+import io.fenceline.proxy.wire.backend.NegotiateProtocolVersion;
+import io.fenceline.proxy.wire.frontend.CancelRequest;
+import io.fenceline.proxy.wire.frontend.FrontendType;
+import io.fenceline.proxy.wire.frontend.GSSENCRequest;
+import io.fenceline.proxy.wire.frontend.SSLRequest;
+import io.fenceline.proxy.wire.frontend.StartupMessage;
+import io.fenceline.proxy.wire.frontend.StartupPacket;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.SocketAddress;
+import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One client connection and the server connection it is relayed to, both on the same event loop.
+ * Startup packets are answered or forwarded here; after the StartupMessage every whole frontend
+ * message is forwarded as the decoder framed it, and the server's bytes flow back untouched.
+ *
+ * <p>Backpressure: reading from one side stops while the other side's outbound buffer is above its
+ * high water mark, and resumes when it drains below the low mark.
+ *
+ * <p>Errors the proxy reports itself (FATAL, then close) are written only at a server message boundary,
+ * so they never split a relayed message; when the server is mid-message the client is closed instead.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements Session.Events {
+
+    private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+    static final String DECODER = "frontend-decoder";
+    static final String TLS = "tls";
+
+    private final Shared shared;
+    private final Session session;
+    private final FrontendDecoder decoder;
+    private final ArrayDeque<ByteBuf> waitingForBackend = new ArrayDeque<>();
+    private Channel client;
+    private Channel backend;
+    private boolean backendConnected;
+    private boolean wroteToBackend;
+    private boolean wroteToClient;
+    private boolean encryptionRequested;
+    private boolean draining;
+    private boolean terminated;
+    private boolean closing;
+    private ScheduledFuture<?> startupTimer;
+
+    FrontendHandler(Shared shared) {
+        this.shared = shared;
+        this.session = new Session(shared.metrics(), shared.clock(), this);
+        this.decoder = new FrontendDecoder(session, shared.settings().limits().maxMessageLength());
+    }
+
+    FrontendDecoder decoder() {
+        return decoder;
+    }
+
+    Session session() {
+        return session;
+    }
+
+    // ---- client side ----
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        client = ctx.channel();
+        long timeout = shared.settings().limits().startupTimeout().toNanos();
+        startupTimer = ctx.executor().schedule(this::startupTimedOut, timeout, TimeUnit.NANOSECONDS);
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (msg instanceof ByteBuf frame) {
+            relayFromClient(frame);
+        } else if (msg instanceof ProtocolViolation violation) {
+            fail(violation);
+        } else if (msg instanceof StartupPacket packet) {
+            startupPacket(packet);
+        } else {
+            ReferenceCountUtil.release(msg);
+            throw new IllegalStateException("unexpected message from the decoder: " + msg.getClass().getName());
+        }
+    }
+
+    private void relayFromClient(ByteBuf frame) {
+        if (terminated) {
+            // Framed in the same read as Terminate: the session is over, nothing follows it.
+            frame.release();
+            return;
+        }
+        if (!backendConnected) {
+            waitingForBackend.add(frame);
+            return;
+        }
+        byte type = frame.getByte(frame.readerIndex());
+        shared.metrics().frontendBytes(frame.readableBytes());
+        shared.metrics().frontendMessages(1);
+        backend.write(frame, backend.voidPromise());
+        session.frontendForwarded(type);
+        wroteToBackend = true;
+        if (type == FrontendType.TERMINATE) {
+            // Nothing may follow Terminate; the server closes and so do we.
+            terminated = true;
+            decoder.mode(FrontendDecoder.Mode.HALTED);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (wroteToBackend) {
+            wroteToBackend = false;
+            backend.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (backend != null && backendConnected) {
+            backend.config().setAutoRead(ctx.channel().isWritable());
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        closing = true;
+        session.close();
+        if (startupTimer != null) {
+            startupTimer.cancel(false);
+        }
+        releaseWaiting();
+        closeBackend();
+        CancelKey key = session.cancelKey();
+        if (key != null) {
+            shared.cancelKeys().unregister(key, shared.upstream());
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        log.debug("client connection {} failed, closing it", client, cause);
+        closeBoth();
+    }
+
+    // ---- startup ----
+
+    private void startupPacket(StartupPacket packet) {
+        if (packet instanceof StartupPacket.Invalid invalid) {
+            fail(invalid.violation());
+        } else if (packet instanceof SSLRequest) {
+            sslRequest();
+        } else if (packet instanceof GSSENCRequest) {
+            client.writeAndFlush(EncryptionResponse.decline(), client.voidPromise());
+            decoder.mode(FrontendDecoder.Mode.STARTUP);
+        } else if (packet instanceof CancelRequest cancel) {
+            cancelRequest(cancel);
+        } else if (packet instanceof StartupMessage startup) {
+            startupMessage(startup);
+        }
+    }
+
+    private void sslRequest() {
+        if (encryptionRequested || client.pipeline().get(TLS) != null) {
+            fail(ProtocolViolation.of("SSLRequest sent twice"));
+            return;
+        }
+        encryptionRequested = true;
+        if (shared.tls() == null) {
+            client.writeAndFlush(EncryptionResponse.decline(), client.voidPromise());
+        } else {
+            // 'S' leaves in plaintext now; only then does TLS sit in front of the decoder. The decoder has
+            // already refused any bytes that came with the SSLRequest.
+            client.writeAndFlush(EncryptionResponse.acceptTls(), client.voidPromise());
+            SslHandler tls = shared.tls().newHandler(client.alloc());
+            client.pipeline().addBefore(DECODER, TLS, tls);
+        }
+        decoder.mode(FrontendDecoder.Mode.STARTUP);
+    }
+
+    private void cancelRequest(CancelRequest cancel) {
+        decoder.mode(FrontendDecoder.Mode.HALTED);
+        CancelKey key = new CancelKey(cancel.processId(), cancel.secretKey());
+        SocketAddress issuer = shared.cancelKeys().issuerOf(key).orElse(null);
+        if (issuer == null) {
+            // Like PostgreSQL: an unknown key is ignored silently, so keys cannot be probed.
+            log.debug("CancelRequest with an unknown key for process {} ignored", cancel.processId());
+            closing = true;
+            client.close();
+            return;
+        }
+        connectTo(issuer, new CancelRelay(cancel, client)).addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                log.info("cannot forward CancelRequest for process {} to {}: {}", cancel.processId(), issuer, f.cause().toString());
+                client.close();
+            }
+        });
+    }
+
+    private void startupMessage(StartupMessage startup) {
+        StartupMessage upstream = startup;
+        if (startup.minor() != 0 || !startup.protocolOptions().isEmpty()) {
+            // The proxy speaks 3.0: say so, and forward 3.0 without the options it does not know.
+            client.write(new NegotiateProtocolVersion(0, startup.protocolOptions()).encode(client.alloc()),
+                    client.voidPromise());
+            wroteToClient = true;
+            upstream = startup.asVersion30();
+        }
+        session.startupForwarded(startup);
+        decoder.mode(FrontendDecoder.Mode.MESSAGES);
+        client.config().setAutoRead(false);
+        StartupMessage toSend = upstream;
+        ChannelFuture connect = connectTo(shared.upstream(), new BackendHandler(this));
+        backend = connect.channel();
+        connect.addListener((ChannelFutureListener) f -> {
+            if (!f.isSuccess()) {
+                failConnect(f.cause());
+                return;
+            }
+            if (closing) {
+                backend.close();
+                return;
+            }
+            backendConnected = true;
+            backend.write(toSend.encode(backend.alloc()), backend.voidPromise());
+            while (!waitingForBackend.isEmpty()) {
+                relayFromClient(waitingForBackend.poll());
+            }
+            backend.flush();
+            wroteToBackend = false;
+            flushClient();
+            client.config().setAutoRead(true);
+        });
+    }
+
+    private ChannelFuture connectTo(SocketAddress address, io.netty.channel.ChannelHandler handler) {
+        return new Bootstrap()
+                .group(client.eventLoop())
+                .channel(shared.upstreamChannel())
+                .option(ChannelOption.ALLOCATOR, client.alloc())
+                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Shared.WATER_MARK)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                        (int) Math.min(Integer.MAX_VALUE, shared.settings().limits().startupTimeout().toMillis()))
+                .handler(handler)
+                .connect(address);
+    }
+
+    private void failConnect(Throwable cause) {
+        String upstream = Shared.describe(shared.upstream());
+        log.warn("cannot connect to the database at {} for client {}: {}", upstream, client.remoteAddress(), cause.toString());
+        fail(new ProtocolViolation(SqlState.CONNECTION_FAILURE,
+                "the proxy cannot connect to the database at " + upstream + ": " + cause.getMessage()));
+    }
+
+    private void startupTimedOut() {
+        if (session.phase() != Phase.READY && !closing) {
+            fail(ProtocolViolation.of("startup did not complete within "
+                    + shared.settings().limits().startupTimeout().toMillis() + " ms (phase " + session.phase() + ")"));
+        }
+    }
+
+    // ---- Session.Events ----
+
+    @Override
+    public void ready() {
+        if (startupTimer != null) {
+            startupTimer.cancel(false);
+        }
+    }
+
+    @Override
+    public void cancelKey(CancelKey key) {
+        shared.cancelKeys().register(key, shared.upstream());
+    }
+
+    // ---- backend side (called by BackendHandler on the same event loop) ----
+
+    void relayFromBackend(ByteBuf buf) {
+        if (closing) {
+            buf.release();
+            return;
+        }
+        String malformed = session.backendReceived(buf);
+        if (malformed != null) {
+            buf.release();
+            log.warn("closing client {}: the database sent a malformed stream: {}", client.remoteAddress(), malformed);
+            closeBoth();
+            return;
+        }
+        shared.metrics().backendBytes(buf.readableBytes());
+        client.write(buf, client.voidPromise());
+        wroteToClient = true;
+    }
+
+    void backendReadComplete() {
+        flushClient();
+        if (draining && session.isIdle()) {
+            terminateIdle();
+        }
+    }
+
+    void backendWritabilityChanged(boolean writable) {
+        if (!closing) {
+            client.config().setAutoRead(writable);
+        }
+    }
+
+    void backendClosed() {
+        if (!closing) {
+            closing = true;
+            session.close();
+            // Deliver what the server sent (for instance its FATAL error) before closing.
+            client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    void backendFailed(Throwable cause) {
+        log.debug("database connection for client {} failed", client, cause);
+        closeBoth();
+    }
+
+    private void flushClient() {
+        if (wroteToClient) {
+            wroteToClient = false;
+            client.flush();
+        }
+    }
+
+    // ---- shutdown and failure ----
+
+    /** Graceful shutdown: close now if idle, otherwise at the next moment the session is idle. */
+    void drain() {
+        if (closing) {
+            return;
+        }
+        draining = true;
+        if (session.phase() == Phase.STARTUP || session.isIdle()) {
+            terminateIdle();
+        }
+    }
+
+    private void terminateIdle() {
+        fail(new ProtocolViolation(SqlState.ADMIN_SHUTDOWN, "terminating connection because the proxy is shutting down"));
+    }
+
+    /** Reports {@code violation} to the client (when that cannot split a server message) and closes both sides. */
+    private void fail(ProtocolViolation violation) {
+        if (closing) {
+            return;
+        }
+        closing = true;
+        decoder.mode(FrontendDecoder.Mode.HALTED);
+        boolean atBoundary = session.backendAtBoundary();
+        session.close();
+        releaseWaiting();
+        closeBackend();
+        shared.metrics().error(violation.sqlState());
+        if (!SqlState.ADMIN_SHUTDOWN.equals(violation.sqlState())) {
+            log.info("closing client {}: {} {}", client.remoteAddress(), violation.sqlState(), violation.message());
+        }
+        if (atBoundary && client.isActive()) {
+            client.writeAndFlush(ErrorResponse.fatal(violation).encode(client.alloc()))
+                    .addListener(ChannelFutureListener.CLOSE);
+        } else {
+            client.close();
+        }
+    }
+
+    private void closeBoth() {
+        closing = true;
+        session.close();
+        releaseWaiting();
+        closeBackend();
+        if (client != null) {
+            client.close();
+        }
+    }
+
+    private void closeBackend() {
+        // A backend whose registration failed has no event loop to close on.
+        if (backend != null && backend.isRegistered()) {
+            backend.close();
+        }
+    }
+
+    private void releaseWaiting() {
+        ByteBuf b;
+        while ((b = waitingForBackend.poll()) != null) {
+            b.release();
+        }
+    }
+}

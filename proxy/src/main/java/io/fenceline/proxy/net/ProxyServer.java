@@ -1,0 +1,233 @@
+package io.fenceline.proxy.net;
+
+import io.fenceline.config.file.ProxySettings;
+import io.fenceline.proxy.metrics.ProxyMetrics;
+import io.fenceline.proxy.session.CancelKeys;
+import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.proxy.wire.SqlState;
+import io.fenceline.proxy.wire.backend.ErrorResponse;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.SSLException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The listening proxy: accepts PostgreSQL connections and relays each to the configured database.
+ * Start with {@link #start}; stop with {@link #shutdown}, which stops accepting, lets sessions finish
+ * within a bound and then closes what is left.
+ */
+public final class ProxyServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ProxyServer.class);
+
+    /** How a shutdown ended. */
+    public record ShutdownReport(int sessionsAtStart, int closedByForce, Duration took) {
+    }
+
+    private final Shared shared;
+    private final EventLoopGroup bossGroup;
+    private final EventLoopGroup workerGroup;
+    private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
+    private final AtomicInteger active = new AtomicInteger();
+    private final Channel serverChannel;
+    private volatile boolean accepting = true;
+
+    private ProxyServer(Shared shared, EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel) {
+        this.shared = shared;
+        this.bossGroup = boss;
+        this.workerGroup = workers;
+        this.serverChannel = serverChannel;
+    }
+
+    /**
+     * Binds the listen address and starts serving.
+     *
+     * @param workerThreads event loop threads for connections; 0 means Netty's default (2 x cores)
+     * @throws IllegalStateException when the TLS files cannot be used, the upstream is a Unix socket and
+     *                               epoll is unavailable, or the address cannot be bound
+     */
+    public static ProxyServer start(ProxySettings settings, ProxyMetrics metrics, MonotonicClock clock, int workerThreads) {
+        Transport transport = Transport.best();
+        SocketAddress upstream;
+        Class<? extends Channel> upstreamChannel;
+        if (settings.upstream() instanceof ProxySettings.Upstream.UnixSocket unix) {
+            upstreamChannel = transport.domainSocketChannel();
+            if (upstreamChannel == null) {
+                throw new IllegalStateException("upstream socket " + unix.path()
+                        + " needs the epoll transport, which is not available on this machine");
+            }
+            upstream = new DomainSocketAddress(unix.path().toFile());
+        } else {
+            ProxySettings.Upstream.Tcp tcp = (ProxySettings.Upstream.Tcp) settings.upstream();
+            upstream = InetSocketAddress.createUnresolved(tcp.host(), tcp.port());
+            upstreamChannel = transport.socketChannel();
+        }
+        SslContext tls = settings.tls().map(ProxyServer::sslContext).orElse(null);
+        Shared shared = new Shared(settings, transport, upstream, upstreamChannel, tls, new CancelKeys<>(), metrics, clock);
+
+        EventLoopGroup boss = transport.newGroup(1, "fenceline-accept");
+        EventLoopGroup workers = transport.newGroup(workerThreads, "fenceline-io");
+        ProxyServer[] self = new ProxyServer[1];
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, Shared.WATER_MARK)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        self[0].accepted(ch);
+                    }
+                });
+        try {
+            Channel server = bootstrap.bind(settings.listen().host(), settings.listen().port()).syncUninterruptibly().channel();
+            self[0] = new ProxyServer(shared, boss, workers, server);
+            log.info("proxy listening on {} ({}), relaying to {}{}", server.localAddress(), transport, Shared.describe(upstream),
+                    tls == null ? "" : ", TLS enabled");
+            return self[0];
+        } catch (RuntimeException e) {
+            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw new IllegalStateException("cannot listen on " + settings.listen().host() + ":"
+                    + settings.listen().port() + ": " + e, e);
+        }
+    }
+
+    private static SslContext sslContext(ProxySettings.Tls tls) {
+        try {
+            return SslContextBuilder.forServer(tls.certificate().toFile(), tls.key().toFile()).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new IllegalStateException("cannot use TLS certificate " + tls.certificate() + " with key "
+                    + tls.key() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void accepted(Channel ch) {
+        int limit = shared.settings().limits().maxConnections();
+        if (!accepting || active.incrementAndGet() > limit) {
+            if (accepting) {
+                active.decrementAndGet();
+            }
+            shared.metrics().connectionRefused();
+            shared.metrics().error(accepting ? SqlState.TOO_MANY_CONNECTIONS : SqlState.ADMIN_SHUTDOWN);
+            ErrorResponse refusal = accepting
+                    ? new ErrorResponse(ErrorResponse.FATAL, SqlState.TOO_MANY_CONNECTIONS,
+                    "sorry, too many clients already: the proxy serves at most " + limit + " connections")
+                    : new ErrorResponse(ErrorResponse.FATAL, SqlState.ADMIN_SHUTDOWN, "the proxy is shutting down");
+            ch.writeAndFlush(refusal.encode(ch.alloc())).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        shared.metrics().connectionOpened();
+        FrontendHandler handler = new FrontendHandler(shared);
+        ch.pipeline().addLast(FrontendHandler.DECODER, handler.decoder());
+        ch.pipeline().addLast("frontend", handler);
+        clients.add(ch);
+        ch.closeFuture().addListener(f -> {
+            active.decrementAndGet();
+            shared.metrics().connectionClosed();
+        });
+    }
+
+    /** The bound listen address (useful with port 0). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /** True until shutdown begins. */
+    public boolean isAccepting() {
+        return accepting && serverChannel.isActive();
+    }
+
+    /** Client connections open now. */
+    public int activeConnections() {
+        return active.get();
+    }
+
+    /** Live cancel keys (one per session past authentication). */
+    public int cancelKeys() {
+        return shared.cancelKeys().size();
+    }
+
+    /** "epoll" or "nio". */
+    public String transport() {
+        return shared.transport().toString();
+    }
+
+    /**
+     * Bytes written to clients but not yet taken by their sockets, summed over connections. With
+     * backpressure this stays near (connections x high water mark) however large the results are.
+     */
+    public long pendingClientBytes() {
+        long sum = 0;
+        for (Channel ch : clients) {
+            var buffer = ch.unsafe().outboundBuffer();
+            if (buffer != null) {
+                sum += buffer.totalPendingWriteBytes();
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * Stops accepting, closes idle sessions (FATAL 57P01) and each busy one as soon as it is idle, waits
+     * up to {@code grace} for all to end, then closes the rest and releases the event loops.
+     */
+    public ShutdownReport shutdown(Duration grace) {
+        long start = shared.clock().nanoTime();
+        accepting = false;
+        serverChannel.close().syncUninterruptibly();
+        int atStart = clients.size();
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> {
+                FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+                if (h != null) {
+                    h.drain();
+                }
+            });
+        }
+        long deadline = start + grace.toNanos();
+        while (!clients.isEmpty() && shared.clock().nanoTime() - deadline < 0) {
+            long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - shared.clock().nanoTime()));
+            clients.newCloseFuture().awaitUninterruptibly(Math.min(leftMillis, 100));
+        }
+        int forced = clients.size();
+        if (forced > 0) {
+            log.warn("shutdown grace of {} ms ended with {} sessions still busy; closing them", grace.toMillis(), forced);
+            clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        }
+        workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        Duration took = Duration.ofNanos(shared.clock().nanoTime() - start);
+        log.info("proxy stopped: {} sessions at shutdown, {} closed by force, took {} ms", atStart, forced, took.toMillis());
+        return new ShutdownReport(atStart, forced, took);
+    }
+
+    /** Shuts down with no grace period. */
+    @Override
+    public void close() {
+        if (bossGroup.isShuttingDown()) {
+            return;
+        }
+        shutdown(Duration.ZERO);
+    }
+}

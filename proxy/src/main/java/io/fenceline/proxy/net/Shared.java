@@ -1,0 +1,34 @@
+package io.fenceline.proxy.net;
+
+import io.fenceline.config.file.ProxySettings;
+import io.fenceline.proxy.metrics.ProxyMetrics;
+import io.fenceline.proxy.session.CancelKeys;
+import io.fenceline.proxy.session.MonotonicClock;
+import io.netty.channel.Channel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.handler.ssl.SslContext;
+
+import java.net.SocketAddress;
+
+/** What every connection of one server shares: settings, upstream, TLS, cancel keys, metrics, clock. */
+record Shared(ProxySettings settings, Transport transport, SocketAddress upstream,
+              Class<? extends Channel> upstreamChannel, SslContext tls, CancelKeys<SocketAddress> cancelKeys,
+              ProxyMetrics metrics, MonotonicClock clock) {
+
+    /**
+     * Outbound buffering per channel: reading from the other side pauses above the high mark and
+     * resumes below the low mark, so a slow reader holds at most about this much plus one read.
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    /** {@code host:port} or the socket path, for messages. */
+    static String describe(SocketAddress address) {
+        if (address instanceof java.net.InetSocketAddress inet) {
+            return inet.getHostString() + ":" + inet.getPort();
+        }
+        if (address instanceof io.netty.channel.unix.DomainSocketAddress unix) {
+            return unix.path();
+        }
+        return String.valueOf(address);
+    }
+}

@@ -1,0 +1,6 @@
+/**
+ * All Netty channel glue: the server bootstrap (epoll where available, else NIO), the frontend framing
+ * decoder, the frontend and backend handlers that relay bytes with backpressure, TLS termination and
+ * cancel forwarding. The only package that may import {@code io.netty.channel}.
+ */
+package io.fenceline.proxy.net;

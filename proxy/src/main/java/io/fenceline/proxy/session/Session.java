@@ -1,0 +1,173 @@
+package io.fenceline.proxy.session;
+
+import io.fenceline.proxy.metrics.ProxyMetrics;
+import io.fenceline.proxy.wire.ProtocolViolation;
+import io.fenceline.proxy.wire.backend.ReadyForQuery;
+import io.fenceline.proxy.wire.frontend.FrontendType;
+import io.fenceline.proxy.wire.frontend.StartupMessage;
+import io.netty.buffer.ByteBuf;
+
+import java.util.Objects;
+
+/**
+ * The protocol state of one client connection and its server connection. All methods run on the
+ * connection's event loop (both channels share it), so there are no locks.
+ *
+ * <p>Flow: {@link Phase#STARTUP} until a StartupMessage is forwarded; {@link Phase#AUTHENTICATING}
+ * while authentication messages (trust, md5, SCRAM-SHA-256, ...) pass through byte for byte;
+ * {@link Phase#READY} from the first ReadyForQuery. The transaction status is the one carried by the
+ * latest ReadyForQuery; {@link #outstanding()} counts Query and Sync messages whose ReadyForQuery has
+ * not arrived yet (clients may pipeline several).
+ */
+public final class Session implements BackendStream.Listener {
+
+    /** What the connection glue must act on. */
+    public interface Events {
+        /** The first ReadyForQuery: startup is complete. */
+        void ready();
+
+        /** The server issued the session's cancel key. */
+        void cancelKey(CancelKey key);
+    }
+
+    private static final int LATENCY_RING = 64;
+
+    private final ProxyMetrics metrics;
+    private final MonotonicClock clock;
+    private final Events events;
+    private final BackendStream backend = new BackendStream();
+    private final long[] requestStarts = new long[LATENCY_RING];
+    private Phase phase = Phase.STARTUP;
+    private StartupMessage startup;
+    private CancelKey cancelKey;
+    private byte transactionStatus = ReadyForQuery.IDLE;
+    private int outstanding;
+
+    public Session(ProxyMetrics metrics, MonotonicClock clock, Events events) {
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.events = Objects.requireNonNull(events, "events");
+    }
+
+    public Phase phase() {
+        return phase;
+    }
+
+    /** The client's StartupMessage as received (parameters kept for policy), or null before it. */
+    public StartupMessage startup() {
+        return startup;
+    }
+
+    /** The cancel key the server issued, or null before BackendKeyData. */
+    public CancelKey cancelKey() {
+        return cancelKey;
+    }
+
+    /** Transaction status of the latest ReadyForQuery: 'I', 'T' or 'E'. */
+    public byte transactionStatus() {
+        return transactionStatus;
+    }
+
+    /** Query, FunctionCall and Sync messages forwarded whose ReadyForQuery has not been relayed yet. */
+    public int outstanding() {
+        return outstanding;
+    }
+
+    /**
+     * True when closing the connection loses nothing: ready, not in a transaction, nothing in flight
+     * and the server's stream between messages.
+     */
+    public boolean isIdle() {
+        return phase == Phase.READY && transactionStatus == ReadyForQuery.IDLE && outstanding == 0
+                && backend.atBoundary();
+    }
+
+    /** True when a message the proxy writes to the client would not split a relayed server message. */
+    public boolean backendAtBoundary() {
+        return backend.atBoundary();
+    }
+
+    /**
+     * Checks a frontend message header before its body is buffered.
+     *
+     * @return null when a message of this type and length may be sent now, otherwise what is wrong
+     */
+    public ProtocolViolation admitFrontend(byte type) {
+        return switch (phase) {
+            case AUTHENTICATING -> type == FrontendType.PASSWORD || type == FrontendType.TERMINATE ? null
+                    : ProtocolViolation.of(FrontendType.name(type) + " is not valid during authentication");
+            case READY -> FrontendType.isQueryPhase(type) ? null
+                    : ProtocolViolation.of(FrontendType.name(type) + " is not valid after authentication");
+            case STARTUP -> ProtocolViolation.of(FrontendType.name(type) + " is not valid before the StartupMessage");
+            case CLOSED -> ProtocolViolation.of(FrontendType.name(type) + " arrived after the session closed");
+        };
+    }
+
+    /** The StartupMessage was accepted and is being sent to the server. */
+    public void startupForwarded(StartupMessage message) {
+        if (phase != Phase.STARTUP) {
+            throw new IllegalStateException("StartupMessage forwarded in phase " + phase);
+        }
+        startup = message;
+        phase = Phase.AUTHENTICATING;
+    }
+
+    /** A whole frontend message of {@code type} was forwarded. */
+    public void frontendForwarded(byte type) {
+        if (type == FrontendType.SYNC || type == FrontendType.QUERY || type == FrontendType.FUNCTION_CALL) {
+            if (outstanding < LATENCY_RING) {
+                requestStarts[outstanding] = clock.nanoTime();
+            }
+            outstanding++;
+        }
+    }
+
+    /**
+     * Follows the server's bytes (not consumed, not copied).
+     *
+     * @return null, or why the server's stream cannot be followed
+     */
+    public String backendReceived(ByteBuf buf) {
+        return backend.scan(buf, this);
+    }
+
+    /** The session is over; nothing more is forwarded. */
+    public void close() {
+        phase = Phase.CLOSED;
+    }
+
+    @Override
+    public void readyForQuery(byte status) {
+        transactionStatus = status;
+        if (phase == Phase.AUTHENTICATING) {
+            phase = Phase.READY;
+            events.ready();
+            return;
+        }
+        if (outstanding > 0) {
+            long now = clock.nanoTime();
+            if (outstanding <= LATENCY_RING) {
+                metrics.relayLatency(now - requestStarts[0]);
+            }
+            outstanding--;
+            // Shift the ring; almost always zero or one element moves.
+            int n = Math.min(outstanding, LATENCY_RING - 1);
+            if (n > 0) {
+                System.arraycopy(requestStarts, 1, requestStarts, 0, n);
+            }
+        }
+    }
+
+    @Override
+    public void backendKeyData(int processId, int secretKey) {
+        if (cancelKey == null && phase == Phase.AUTHENTICATING) {
+            cancelKey = new CancelKey(processId, secretKey);
+            events.cancelKey(cancelKey);
+        }
+    }
+
+    @Override
+    public void errorResponse(String sqlState) {
+        metrics.error(sqlState);
+    }
+}

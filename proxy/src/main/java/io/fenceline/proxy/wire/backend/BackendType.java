@@ -1,0 +1,13 @@
+package io.fenceline.proxy.wire.backend;
+
+/** Type bytes of the backend messages the proxy looks at. */
+public final class BackendType {
+    public static final byte AUTHENTICATION = 'R';
+    public static final byte BACKEND_KEY_DATA = 'K';
+    public static final byte ERROR_RESPONSE = 'E';
+    public static final byte NEGOTIATE_PROTOCOL_VERSION = 'v';
+    public static final byte READY_FOR_QUERY = 'Z';
+
+    private BackendType() {
+    }
+}
