@@ -456,8 +456,8 @@ class RolloutIT {
             w.manifest("0001-add-contact.yaml", V1);
             w.standInProxies(Map.of(0, 1));
             CompletableFuture<Run> first = CompletableFuture.supplyAsync(() -> w.cli("apply"));
-            await("first control draining V0", Duration.ofSeconds(60), () -> w.journal()
-                    .map(j -> j.state() == MigrationJournal.State.DRAINING).orElse(false));
+            await("first control waiting for V0 to drain", Duration.ofSeconds(60), () -> w.audit().stream()
+                    .anyMatch(a -> a.action().equals("drain-waiting")));
             long epoch = w.journal().orElseThrow().controlEpoch();
             int auditBefore = w.audit().size();
 
