@@ -1,6 +1,7 @@
 package io.fenceline.control.rollout;
 
 import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.config.coordination.PutResult;
 import io.fenceline.config.coordination.RecordStore;
 import io.fenceline.config.coordination.Versioned;
@@ -66,6 +67,7 @@ public final class Rollout {
     private final CrashPoints crash;
     private final Consumer<String> progress;
     private final String group;
+    private final MonotonicClock clock;
 
     private MigrationJournal journal;
     private long journalRevision;
@@ -91,6 +93,7 @@ public final class Rollout {
         this.crash = crash;
         this.progress = progress;
         this.group = config.group();
+        this.clock = etcd.clock();
         this.preflight = new Preflight(config, fleet, etcd);
     }
 
@@ -384,7 +387,7 @@ public final class Rollout {
             return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": acked catalog checksums"
                     + " differ: " + checksums);
         }
-        long deadline = System.nanoTime() + config.policies().gateTimeout().toNanos();
+        long deadline = clock.nanoTime() + config.policies().gateTimeout().toNanos();
         List<String> notes = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         while (true) {
@@ -416,7 +419,7 @@ public final class Rollout {
                 notes.add("no writer lease held (policy require_proxies=false)");
             }
             notes.add("error counts: not reported by proxies");
-            if (problems.isEmpty() || System.nanoTime() - deadline >= 0) {
+            if (problems.isEmpty() || clock.nanoTime() - deadline >= 0) {
                 break;
             }
             pause();
@@ -434,7 +437,7 @@ public final class Rollout {
     /** Waits until no proxy of the group reports a connection of the old version; halts after the drain timeout. */
     private Optional<RolloutOutcome> drain(Manifest m) {
         int old = m.version() - 1;
-        long deadline = System.nanoTime() + config.policies().drainTimeout().toNanos();
+        long deadline = clock.nanoTime() + config.policies().drainTimeout().toNanos();
         boolean told = false;
         while (true) {
             requireLeader("while draining V" + old);
@@ -453,7 +456,7 @@ public final class Rollout {
                         : using + " connection(s) still use it"));
                 told = true;
             }
-            if (System.nanoTime() - deadline >= 0) {
+            if (clock.nanoTime() - deadline >= 0) {
                 String reason = "drain of V" + old + " timed out after " + config.policies().drainTimeout().toSeconds()
                         + " s: " + (unknown ? "no proxy reporting" : using + " connection(s) still use it");
                 move(State.HALTED, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), reason);

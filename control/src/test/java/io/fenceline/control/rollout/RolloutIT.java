@@ -390,14 +390,24 @@ class RolloutIT {
                 assertEquals(0, count(w.history(i), 2, "backfill", Direction.UP), "nothing of V2 before V1 drained");
             }
 
-            // The applications move to a build that works with V3's schema too (they only use id and name).
-            w.standInProxies(Map.of(3, 3));
+            // The applications move to a V2 build (they only use id and name, which every version has).
+            w.standInProxies(Map.of(2, 3));
 
-            // 5. Halted inside c1's backfill before commit, then 6. at the journal's move to contracting of V3.
+            // 5. Halted inside c1's backfill before commit.
             assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("before-commit/V2/backfill/c1", "resume"),
                     Duration.ofSeconds(60)));
-            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("journal/V3/contracting", "resume"),
-                    Duration.ofSeconds(60)));
+
+            // 6. Contract of V3 waits while connections of V2 remain; once they are gone control moves on and is
+            //    halted right after journaling "contracting".
+            Process contract = w.child("journal/V3/contracting", "resume");
+            await("control waiting for V2 to drain", Duration.ofSeconds(60), () -> w.audit().stream()
+                    .anyMatch(a -> a.action().equals("drain-waiting") && "2".equals(a.details().get("version"))));
+            assertTrue(contract.isAlive());
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0, count(w.history(i), 3, "contract", Direction.UP), "no contract while V2 is in use");
+            }
+            w.standInProxies(Map.of(3, 3));
+            assertEquals(CrashPoints.HALT_STATUS, exitOf(contract, Duration.ofSeconds(60)));
 
             // 7. In-process resume finishes.
             Run finish = w.cli("resume", "--leader-wait", "30");
