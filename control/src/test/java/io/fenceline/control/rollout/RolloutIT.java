@@ -582,6 +582,22 @@ class RolloutIT {
     }
 
     @Test
+    void aGateThatCannotPassHaltsAndRollsBackTheCanary() throws Exception {
+        // Proxies required, none reporting and no writer lease: the gate after the canary fails after its timeout.
+        try (World w = new World("gate", true, true)) {
+            w.manifest("0001-add-contact.yaml", V1);
+            Run run = w.cli("apply");
+            assertEquals(ExitCodes.ROLLED_BACK, run.code(), run::toString);
+            assertTrue(run.out().contains("c1 has no proxy reporting"), run::toString);
+            List<HistoryRow> c1 = w.history(0);
+            assertEquals(1, count(c1, 1, "expand", Direction.UP), c1.toString());
+            assertEquals(1, count(c1, 1, "expand", Direction.DOWN), c1.toString());
+            assertEquals(0, w.history(1).size(), "wave 1 never started");
+            assertTrue(w.audit().stream().anyMatch(a -> a.action().equals("gate-failed")));
+        }
+    }
+
+    @Test
     void driftByHandIsDetectedAtPreflightAndAnEditedManifestIsRefused() throws Exception {
         try (World w = new World("drift", true, false, true)) {
             w.manifest("0001-add-contact.yaml", V1);
