@@ -32,6 +32,12 @@ public sealed interface EtcdKey {
     /** {@code …/groups/{group}/handoff}: an operator's request to move the writer. */
     record Handoff(String group) implements EtcdKey {}
 
+    /** {@code …/groups/{group}/handoff-progress}: where the current planned handoff stands. */
+    record HandoffProgress(String group) implements EtcdKey {}
+
+    /** {@code …/groups/{group}/wal}: the last writer's published WAL position. */
+    record WalPosition(String group) implements EtcdKey {}
+
     /** {@code …/control/leader}: control's election key. */
     record ControlLeader() implements EtcdKey {}
 

@@ -20,6 +20,8 @@ import java.util.regex.Pattern;
  * {prefix}/groups/{group}/clusters/{cluster}/proxies/{id}
  * {prefix}/groups/{group}/migration
  * {prefix}/groups/{group}/handoff
+ * {prefix}/groups/{group}/handoff-progress
+ * {prefix}/groups/{group}/wal
  * {prefix}/control/leader
  * {prefix}/audit/{group}/{seq}
  * </pre>
@@ -181,6 +183,16 @@ public final class EtcdKeys {
         return groupPrefix(group) + "handoff";
     }
 
+    /** Where the group's current planned handoff stands (written by the old writer and the target). */
+    public String handoffProgress(String group) {
+        return groupPrefix(group) + "handoff-progress";
+    }
+
+    /** The last writer's published WAL position; not lease-bound, so candidates can read it after a loss. */
+    public String walPosition(String group) {
+        return groupPrefix(group) + "wal";
+    }
+
     /** Control's leader election key. */
     public String controlLeader() {
         return prefix + "/control/leader";
@@ -233,6 +245,8 @@ public final class EtcdKeys {
                 case "window" -> new EtcdKey.Window(group);
                 case "migration" -> new EtcdKey.Migration(group);
                 case "handoff" -> new EtcdKey.Handoff(group);
+                case "handoff-progress" -> new EtcdKey.HandoffProgress(group);
+                case "wal" -> new EtcdKey.WalPosition(group);
                 default -> null;
             };
         }

@@ -26,6 +26,8 @@ class EtcdKeysTest {
         assertEquals("/fenceline/groups/g1/clusters/eu-1/proxies/p.0", keys.proxy("g1", "eu-1", "p.0"));
         assertEquals("/fenceline/groups/g1/migration", keys.migration("g1"));
         assertEquals("/fenceline/groups/g1/handoff", keys.handoff("g1"));
+        assertEquals("/fenceline/groups/g1/handoff-progress", keys.handoffProgress("g1"));
+        assertEquals("/fenceline/groups/g1/wal", keys.walPosition("g1"));
         assertEquals("/fenceline/control/leader", keys.controlLeader());
         assertEquals("/fenceline/audit/g1/0000000000000000042", keys.audit("g1", 42));
     }
@@ -36,10 +38,11 @@ class EtcdKeysTest {
         List<EtcdKey> all = List.of(new EtcdKey.Writer("g"), new EtcdKey.Window("g"), new EtcdKey.Catalog("g", 3),
                 new EtcdKey.Mode("g", "c"), new EtcdKey.Ack("g", "c", 3, Step.CONTRACT),
                 new EtcdKey.Proxy("g", "c", "p1"), new EtcdKey.Migration("g"), new EtcdKey.Handoff("g"),
-                new EtcdKey.ControlLeader(), new EtcdKey.Audit("g", 9));
+                new EtcdKey.HandoffProgress("g"), new EtcdKey.WalPosition("g"), new EtcdKey.ControlLeader(), new EtcdKey.Audit("g", 9));
         List<String> built = List.of(custom.writer("g"), custom.window("g"), custom.catalog("g", 3),
                 custom.mode("g", "c"), custom.ack("g", "c", 3, Step.CONTRACT), custom.proxy("g", "c", "p1"),
-                custom.migration("g"), custom.handoff("g"), custom.controlLeader(), custom.audit("g", 9));
+                custom.migration("g"), custom.handoff("g"), custom.handoffProgress("g"),
+                custom.walPosition("g"), custom.controlLeader(), custom.audit("g", 9));
         for (int i = 0; i < all.size(); i++) {
             assertEquals(Optional.of(all.get(i)), custom.parse(built.get(i)), built.get(i));
         }

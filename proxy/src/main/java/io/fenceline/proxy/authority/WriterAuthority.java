@@ -1,0 +1,736 @@
+package io.fenceline.proxy.authority;
+
+import io.fenceline.config.coordination.Campaign;
+import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.coordination.KeyEvent;
+import io.fenceline.config.coordination.LeaseKeeper;
+import io.fenceline.config.coordination.LeaseState;
+import io.fenceline.config.coordination.PutResult;
+import io.fenceline.config.coordination.ResumableWatch;
+import io.fenceline.config.coordination.StoredEntry;
+import io.fenceline.config.coordination.WatchListener;
+import io.fenceline.config.group.Failover;
+import io.fenceline.config.group.GroupSettings;
+import io.fenceline.config.keys.EtcdKeys;
+import io.fenceline.config.records.Mode;
+import io.fenceline.config.records.ProxyStatus;
+import io.fenceline.config.records.Records;
+import io.fenceline.config.records.WalPosition;
+import io.fenceline.config.records.WriterRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * Write authority of one proxy in one group: campaigns for {@code …/groups/{group}/writer} as the
+ * {@link GroupSettings} allow, follows the operator's mode ({@code …/clusters/{cluster}/mode}), drives the
+ * {@link WriteGate}, runs the fencing sequence, takes part in planned {@link Handoff}s and publishes the
+ * proxy's status and, as writer, the WAL position candidates compare their lag with.
+ *
+ * <h2>Rules it keeps</h2>
+ * <ul>
+ *   <li>Operator mode wins over the lease: {@code read-only} closes the gate and fences, {@code paused} holds
+ *       writes, {@code writable} (or no key) lets the lease decide. An unreadable mode counts as read-only.</li>
+ *   <li>After winning the key (at start or after regaining a lease) it reads the mode key and the writer key
+ *       again, and opens the gate only if the key still carries the won epoch and lease, and only after the
+ *       database was made writable again. After a watch resync it re-reads the same way.</li>
+ *   <li>Fencing, when the deadline passes, the key is lost or the operator sets read-only, runs in the order
+ *       of the design: (1) the gate refuses new writes (the gate also refuses by itself at the deadline,
+ *       before anyone is told); (2) {@link SessionFence#rollbackWritingCommits}; (3) {@link
+ *       SessionFence#cancelRunningWrites}; (4) {@link LocalFence#readOnly}. Regaining authority reverses
+ *       them: database writable, sessions resumed, gate opened.</li>
+ *   <li>Eligibility to campaign (evaluated off the campaign's thread, read as a volatile flag): a candidate
+ *       cluster not in read-only mode; during a handoff only its target; with no recorded writer only the
+ *       preferred cluster; the last writer itself always; others only with {@code failover: automatic} and a
+ *       lag behind the last published writer WAL position within the bound.</li>
+ * </ul>
+ * All state changes run on one thread; database queries run on another so a slow database never delays a
+ * mode change.
+ */
+public final class WriterAuthority implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WriterAuthority.class);
+    private static final AtomicInteger THREADS = new AtomicInteger();
+    private static final long CLOSE_FENCE_WAIT_SECONDS = 10;
+
+    /** What the data path reports for the status record. */
+    public interface Sessions {
+        /** Reports nothing. */
+        Sessions NONE = new Sessions() {
+        };
+
+        /** Open client connections. */
+        default int connections() {
+            return 0;
+        }
+
+        /** Schema version → connections declaring it. */
+        default Map<Integer, Integer> versionsInUse() {
+            return Map.of();
+        }
+    }
+
+    /** The writer key as this proxy confirmed it. */
+    record Confirmed(long epoch, long leaseId) {}
+
+    private final GroupSettings settings;
+    private final Coordinator etcd;
+    private final EtcdKeys keys;
+    private final LeaseKeeper keeper;
+    private final LocalFence localFence;
+    private final SessionFence sessions;
+    private final ReplicationLag replication;
+    private final Sessions sessionCounts;
+    private final WriteGate gate;
+    private final ScheduledThreadPoolExecutor exec;
+    private final ExecutorService db;
+    private final Handoff handoff;
+    private final Campaign campaign;
+    private final String actor;
+
+    // Touched only on exec's thread.
+    private Mode mode;
+    private long modeRevision;
+    private Confirmed confirmed;
+    private WalPosition wal;
+    private boolean sessionsFenced = true;
+    private boolean reconfirming;
+    private long generation;
+    private ResumableWatch modeWatch;
+    private ResumableWatch handoffWatch;
+    private boolean started;
+    private boolean closed;
+
+    private volatile boolean eligible;
+    private volatile OptionalLong applied = OptionalLong.empty();
+    private volatile OptionalLong lagBytes = OptionalLong.empty();
+
+    /**
+     * @param replication the local database's replication positions, or null when unknown (never eligible
+     *                    for automatic failover, cannot be a handoff target, publishes no WAL position)
+     */
+    public WriterAuthority(GroupSettings settings, Coordinator etcd, LocalFence localFence, SessionFence sessions,
+                           ReplicationLag replication, Sessions sessionCounts) {
+        this.settings = settings;
+        this.etcd = etcd;
+        this.keys = etcd.keys();
+        this.keeper = etcd.leaseKeeper();
+        this.localFence = localFence;
+        this.sessions = sessions;
+        this.replication = replication;
+        this.sessionCounts = sessionCounts;
+        this.actor = "proxy " + settings.cluster() + "/" + settings.proxyId();
+        this.gate = new WriteGate(settings.group(), settings.cluster(), etcd.clock(), keeper::state,
+                settings.pauseBound().toNanos());
+        this.exec = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "fenceline-authority-" + settings.group() + "-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.exec.setRemoveOnCancelPolicy(true);
+        this.db = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fenceline-authority-db-" + settings.group() + "-" + THREADS.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        this.campaign = etcd.campaign(keys.writer(settings.group()),
+                new WriterRecord(settings.cluster(), settings.proxyId(), Instant.now()));
+        this.handoff = new Handoff(new HandoffContext());
+    }
+
+    /** The gate the data path asks for each write of this group. */
+    public WriteGate gate() {
+        return gate;
+    }
+
+    /** The settings this authority runs with. */
+    public GroupSettings settings() {
+        return settings;
+    }
+
+    /** Whether this proxy would campaign now (for tests and status). */
+    public boolean eligible() {
+        return eligible;
+    }
+
+    /** Starts: fences the local database until authority is confirmed, watches, campaigns, publishes. */
+    public void start() {
+        submit(() -> {
+            if (started || closed) {
+                return;
+            }
+            started = true;
+            LOG.info("write authority for group {} starting on cluster {} (proxy {}, preferred {}, candidates {}, "
+                            + "failover {}, max lag {} bytes)", settings.group(), settings.cluster(), settings.proxyId(),
+                    settings.preferred(), settings.candidates(), settings.failover().text(), settings.maxLagBytes());
+            requestReadOnly("starting: not the confirmed writer yet");
+            keeper.addListener((from, to) -> submit(() -> onLease(to)));
+            gate.addListener((from, to, at) -> submit(this::publishStatus));
+            modeWatch = etcd.watch(keys.mode(settings.group(), settings.cluster()), false, 0, new WatchListener() {
+                @Override
+                public void onSnapshot(Snapshot why, List<StoredEntry> entries, long revision) {
+                    submit(() -> onModeSnapshot(why, entries, revision));
+                }
+
+                @Override
+                public void onEvents(List<KeyEvent> events) {
+                    submit(() -> onModeEvents(events));
+                }
+            });
+            handoffWatch = etcd.watch(keys.handoff(settings.group()), true, 0, new WatchListener() {
+                @Override
+                public void onSnapshot(Snapshot why, List<StoredEntry> entries, long revision) {
+                    submit(() -> handoff.onSnapshot(entries));
+                }
+
+                @Override
+                public void onEvents(List<KeyEvent> events) {
+                    submit(() -> handoff.onEvents(events));
+                }
+            });
+            startCampaign();
+            exec.scheduleWithFixedDelay(this::tick, 0, settings.statusInterval().toMillis(), TimeUnit.MILLISECONDS);
+        });
+    }
+
+    private void startCampaign() {
+        campaign.start(new Campaign.Listener() {
+            @Override
+            public void onResult(Campaign.Result result) {
+                if (result instanceof Campaign.Result.Won won) {
+                    submit(() -> confirm(won, 0));
+                }
+            }
+
+            @Override
+            public void onVacated(long epoch, String why) {
+                submit(() -> onVacatedKey(epoch, why));
+            }
+        }, () -> eligible);
+    }
+
+    // ---- mode ----
+
+    private void onModeSnapshot(WatchListener.Snapshot why, List<StoredEntry> entries, long revision) {
+        applyMode(entries.isEmpty() ? null : entries.get(0), revision);
+        if (why == WatchListener.Snapshot.RESYNC_AFTER_COMPACTION && confirmed != null) {
+            // Anything derived from missed events is stale: hold writes (no fencing: nothing says we lost
+            // anything) while the writer key is read again, and trust it only once confirmed.
+            reconfirming = true;
+            reconcile("mode watch resynchronised");
+            confirm(new Campaign.Result.Won(confirmed.epoch(), confirmed.leaseId()), 0);
+            return;
+        }
+        reconcile("mode read");
+    }
+
+    private void onModeEvents(List<KeyEvent> events) {
+        KeyEvent last = events.get(events.size() - 1);
+        applyMode(last.type() == KeyEvent.Type.DELETE ? null : last.entry(), last.revision());
+        reconcile("mode changed");
+    }
+
+    private void applyMode(StoredEntry entry, long revision) {
+        if (revision < modeRevision) {
+            return;
+        }
+        modeRevision = revision;
+        Mode before = mode;
+        if (entry == null || entry.value().isBlank()) {
+            mode = Mode.WRITABLE;
+        } else {
+            Optional<Mode> parsed = Mode.tryParse(entry.value());
+            if (parsed.isEmpty()) {
+                LOG.error("etcd key {} holds '{}', which is not a mode (writable, read-only, paused): enforcing "
+                        + "read-only until it is fixed", entry.key(), entry.value());
+            }
+            mode = parsed.orElse(Mode.READ_ONLY);
+        }
+        if (before != mode) {
+            LOG.info("group {} cluster {}: mode {} -> {} (revision {})", settings.group(), settings.cluster(),
+                    before == null ? "unknown" : before.text(), mode.text(), revision);
+            audit("mode.applied", Map.of("mode", mode.text(), "previous", before == null ? "unknown" : before.text(),
+                    "revision", Long.toString(revision)));
+        }
+    }
+
+    // ---- writer key ----
+
+    /** Reads mode and writer key again; only then is a won key this proxy's authority. */
+    private void confirm(Campaign.Result.Won won, int attempt) {
+        if (closed) {
+            return;
+        }
+        CompletableFuture<Optional<StoredEntry>> modeRead = etcd.store().getEntry(keys.mode(settings.group(),
+                settings.cluster()));
+        CompletableFuture<Optional<StoredEntry>> writerRead = etcd.store().getEntry(keys.writer(settings.group()));
+        CompletableFuture.allOf(modeRead, writerRead).whenComplete((ignored, error) -> submit(() -> {
+            Optional<Campaign.Result.Won> current = campaign.won();
+            if (current.isEmpty() || !current.get().equals(won)) {
+                LOG.info("group {}: epoch {} no longer won while confirming it", settings.group(), won.epoch());
+                notConfirmed(won, "the campaign no longer holds it");
+                return;
+            }
+            if (error != null) {
+                LOG.warn("group {}: could not re-read mode and writer key to confirm epoch {} (attempt {}): {}",
+                        settings.group(), won.epoch(), attempt + 1, error.getMessage());
+                exec.schedule(() -> confirm(won, attempt + 1), 100, TimeUnit.MILLISECONDS);
+                return;
+            }
+            Optional<StoredEntry> writer = writerRead.join();
+            if (writer.isEmpty() || writer.get().createRevision() != won.epoch()
+                    || writer.get().lease() != won.leaseId()) {
+                LOG.warn("group {}: writer key does not carry epoch {} with lease {} ({}); not the writer",
+                        settings.group(), won.epoch(), won.leaseId(), writer);
+                notConfirmed(won, "the writer key no longer carries epoch " + won.epoch());
+                return;
+            }
+            reconfirming = false;
+            Optional<StoredEntry> m = modeRead.join();
+            applyMode(m.orElse(null), m.map(StoredEntry::modRevision).orElse(modeRevision));
+            boolean fresh = confirmed == null || confirmed.epoch() != won.epoch();
+            confirmed = new Confirmed(won.epoch(), won.leaseId());
+            if (fresh) {
+                LOG.warn("group {}: cluster {} is the writer, epoch {} (lease {})", settings.group(), settings.cluster(),
+                        won.epoch(), won.leaseId());
+                audit("writer.acquired", Map.of("epoch", Long.toString(won.epoch()),
+                        "lease", Long.toString(won.leaseId())));
+            }
+            handoff.onConfirmedWriter();
+            reconcile("writer key confirmed");
+        }));
+    }
+
+    private void notConfirmed(Campaign.Result.Won won, String why) {
+        reconfirming = false;
+        if (confirmed != null && confirmed.epoch() == won.epoch()) {
+            loseAuthority(why);
+        } else {
+            reconcile(why);
+        }
+    }
+
+    private void onVacatedKey(long epoch, String why) {
+        if (confirmed != null && confirmed.epoch() == epoch) {
+            loseAuthority("writer key vacated: " + why);
+        }
+    }
+
+    private void onLease(LeaseState to) {
+        if (confirmed != null && !(to instanceof LeaseState.Held held && held.leaseId() == confirmed.leaseId())) {
+            loseAuthority("lease " + confirmed.leaseId() + " no longer held: " + to);
+        } else {
+            reconcile("lease " + to.getClass().getSimpleName());
+        }
+        publishStatus();
+    }
+
+    private void loseAuthority(String why) {
+        Confirmed c = confirmed;
+        confirmed = null;
+        reconfirming = false;
+        LOG.warn("group {}: cluster {} is no longer the writer (epoch {}): {}", settings.group(), settings.cluster(),
+                c.epoch(), why);
+        audit("writer.lost", Map.of("epoch", Long.toString(c.epoch()), "why", why));
+        reconcile(why);
+    }
+
+    // ---- the gate and the fencing sequence ----
+
+    /** Sets the gate (and the fences) from mode, confirmed authority and handoff. */
+    private void reconcile(String why) {
+        if (closed) {
+            return;
+        }
+        long gen = ++generation;
+        String g = settings.group();
+        String c = settings.cluster();
+        if (mode == null) {
+            fence(WriteGate.readOnly("cluster " + c + " has not read its mode for group " + g + " yet",
+                    "retry shortly"), why);
+            return;
+        }
+        Optional<String> handoffPause = handoff.pauseReason();
+        if (handoffPause.isPresent()) {
+            // The handoff drains and fences the database itself (without cancelling writes under way).
+            gate.pause(handoffPause.get());
+            return;
+        }
+        Optional<Decision.Deny> handedOff = handoff.handedOffDenial();
+        if (handedOff.isPresent()) {
+            fence(handedOff.get(), why);
+            return;
+        }
+        if (mode == Mode.READ_ONLY) {
+            fence(WriteGate.readOnly("cluster " + c + " is read-only for group " + g + " (operator mode)",
+                    "an operator set " + keys.mode(g, c) + " to read-only"), why);
+            return;
+        }
+        if (reconfirming) {
+            gate.pause("re-reading the writer key of group " + g + " after a watch resynchronisation");
+            return;
+        }
+        boolean writer = confirmed != null && campaign.writable(etcd.clock().nanoTime());
+        if (mode == Mode.PAUSED) {
+            gate.pause("operator mode paused for cluster " + c + " of group " + g);
+            if (!writer) {
+                // Held writes will be refused when the pause ends; what already runs or waits to commit is
+                // fenced now, exactly as if the gate had closed.
+                fenceSessions("cluster " + c + " is not the writer of group " + g + " (paused)");
+                requestReadOnly("paused and not the writer");
+            }
+            return;
+        }
+        if (!writer) {
+            fence(WriteGate.readOnly("cluster " + c + " is not the writer of group " + g,
+                    "writes go to the group's current writer cluster"), why);
+            return;
+        }
+        if (gate.standing() instanceof WriteGate.Standing.Open o && o.epoch() == confirmed.epoch()
+                && o.leaseId() == confirmed.leaseId()) {
+            return;
+        }
+        Confirmed target = confirmed;
+        localFence.writable("writer of group " + g + " with epoch " + target.epoch())
+                .whenComplete((ok, error) -> submit(() -> {
+                    if (error != null) {
+                        LOG.warn("group {}: database not made writable for epoch {}: {}", g, target.epoch(),
+                                error.getMessage());
+                        return;
+                    }
+                    if (gen != generation || !target.equals(confirmed) || mode != Mode.WRITABLE
+                            || !campaign.writable(etcd.clock().nanoTime())) {
+                        return;
+                    }
+                    if (sessionsFenced) {
+                        sessions.resume();
+                        sessionsFenced = false;
+                    }
+                    gate.open(target.epoch(), target.leaseId());
+                }));
+    }
+
+    /** Steps 1–4 of the fencing sequence, in order; the future completes when the database is fenced. */
+    private CompletableFuture<Void> fence(Decision.Deny deny, String why) {
+        gate.close(deny);
+        fenceSessions(deny.message());
+        return requestReadOnly(deny.message() + " (" + why + ")");
+    }
+
+    /** Steps 2 and 3, once per loss of authority. */
+    private void fenceSessions(String reason) {
+        if (!sessionsFenced) {
+            sessionsFenced = true;
+            sessions.rollbackWritingCommits(reason);
+            sessions.cancelRunningWrites(reason);
+        }
+    }
+
+    private CompletableFuture<Void> requestReadOnly(String reason) {
+        return localFence.readOnly(reason).whenComplete((ok, error) -> {
+            if (error != null && !(error instanceof java.util.concurrent.CancellationException)
+                    && !(error.getCause() instanceof java.util.concurrent.CancellationException)) {
+                LOG.error("group {}: database fence ({}) did not complete: {}", settings.group(), reason,
+                        error.getMessage());
+            }
+        });
+    }
+
+    // ---- periodic work: positions, eligibility, status ----
+
+    private void tick() {
+        if (closed) {
+            return;
+        }
+        try {
+            readWalThenPositions();
+        } catch (RuntimeException e) {
+            // Keep the periodic task alive whatever one round did.
+            LOG.error("group {}: periodic status round failed", settings.group(), e);
+        }
+    }
+
+    private void readWalThenPositions() {
+        etcd.store().get(keys.walPosition(settings.group()), WalPosition.class).whenComplete((w, e) -> submit(() -> {
+            if (e != null) {
+                LOG.debug("group {}: reading the writer WAL position failed: {}", settings.group(), e.getMessage());
+            } else {
+                wal = w.map(v -> v.value()).orElse(null);
+            }
+            readPositions();
+        }));
+    }
+
+    private void readPositions() {
+        if (replication == null) {
+            refreshEligibility();
+            publishStatus();
+            return;
+        }
+        Confirmed c = gate.allows(etcd.clock().nanoTime()) ? confirmed : null;
+        WalPosition last = wal;
+        db.execute(() -> {
+            try {
+                if (c != null) {
+                    long lsn = replication.localWalLsn();
+                    submit(() -> publishWal(c, lsn));
+                } else {
+                    OptionalLong a = replication.appliedUpstreamLsn();
+                    applied = a;
+                    lagBytes = last == null || a.isEmpty() ? OptionalLong.empty()
+                            : OptionalLong.of(Math.max(0, last.lsn() - a.getAsLong()));
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("group {}: replication position unavailable: {}", settings.group(), e.getMessage());
+                applied = OptionalLong.empty();
+                lagBytes = OptionalLong.empty();
+            }
+            submit(() -> {
+                refreshEligibility();
+                publishStatus();
+            });
+        });
+    }
+
+    private void publishWal(Confirmed c, long lsn) {
+        String key = keys.walPosition(settings.group());
+        WalPosition mine = new WalPosition(settings.cluster(), c.epoch(), lsn, Instant.now());
+        etcd.store().get(key, WalPosition.class).thenCompose(current -> {
+            if (current.isPresent() && current.get().value().epoch() > c.epoch()) {
+                return CompletableFuture.completedFuture((PutResult) new PutResult.Conflict(Optional.empty()));
+            }
+            return etcd.store().compareAndSet(key, mine, current.map(v -> v.modRevision()).orElse(0L));
+        }).whenComplete((r, e) -> {
+            if (e != null) {
+                LOG.debug("group {}: publishing WAL position {} failed: {}", settings.group(), lsn, e.getMessage());
+            }
+        });
+        lagBytes = OptionalLong.of(0);
+    }
+
+    /** Recomputes whether this proxy should campaign and nudges the campaign when it becomes eligible. */
+    void refreshEligibility() {
+        boolean now = computeEligible();
+        if (now != eligible) {
+            eligible = now;
+            LOG.info("group {} cluster {}: {} to campaign for the writer key", settings.group(), settings.cluster(),
+                    now ? "eligible" : "not eligible");
+            if (now && confirmed == null) {
+                // The campaign attempts by itself when the key disappears or a new lease is held; a change of
+                // eligibility alone is not an event it sees.
+                campaign.retry();
+            }
+        }
+    }
+
+    private boolean computeEligible() {
+        if (!settings.isCandidate() || mode == null || mode == Mode.READ_ONLY) {
+            return false;
+        }
+        Optional<Boolean> duringHandoff = handoff.eligibility();
+        if (duringHandoff.isPresent()) {
+            return duringHandoff.get();
+        }
+        WalPosition last = wal;
+        if (last == null) {
+            return settings.cluster().equals(settings.preferred());
+        }
+        if (last.cluster().equals(settings.cluster())) {
+            return true;
+        }
+        return settings.failover() == Failover.AUTOMATIC && lagWithinBound(last.lsn(), settings.maxLagBytes());
+    }
+
+    /** Whether the applied position of the last writer's WAL is within {@code bound} bytes of {@code lsn}. */
+    boolean lagWithinBound(long lsn, long bound) {
+        OptionalLong a = applied;
+        return a.isPresent() && lsn - a.getAsLong() <= bound;
+    }
+
+    private void publishStatus() {
+        if (closed || !(keeper.state() instanceof LeaseState.Held held)) {
+            return;
+        }
+        long now = etcd.clock().nanoTime();
+        boolean writer = gate.allows(now);
+        Confirmed c = confirmed;
+        OptionalLong lag = lagBytes;
+        ProxyStatus status;
+        try {
+            status = new ProxyStatus(held.leaseId(), mode == null ? Mode.READ_ONLY : mode, writer,
+                    c == null ? 0 : c.epoch(), writer ? (held.deadlineNanos() - now) / 1_000_000 : 0,
+                    sessionCounts.versionsInUse(), sessionCounts.connections(),
+                    lag.isPresent() ? lag.getAsLong() : null, Instant.now());
+        } catch (RuntimeException e) {
+            LOG.warn("group {}: cannot build the proxy status: {}", settings.group(), e.getMessage());
+            return;
+        }
+        etcd.store().putLeased(keys.proxy(settings.group(), settings.cluster(), settings.proxyId()), status,
+                held.leaseId()).whenComplete((r, e) -> {
+                    if (e != null) {
+                        LOG.debug("group {}: publishing status failed: {}", settings.group(), e.getMessage());
+                    }
+                });
+    }
+
+    private void audit(String action, Map<String, String> details) {
+        Map<String, String> d = new LinkedHashMap<>(details);
+        d.put("proxy", settings.proxyId());
+        etcd.store().appendAudit(settings.group(), Instant.now(), actor, action, settings.cluster(), d)
+                .whenComplete((r, e) -> {
+                    if (e != null) {
+                        LOG.warn("group {}: audit record {} {} not written: {}", settings.group(), action, d,
+                                e.getMessage());
+                    }
+                });
+    }
+
+    private void submit(Runnable task) {
+        try {
+            exec.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    LOG.error("write authority for group {} failed in a task", settings.group(), e);
+                }
+            });
+        } catch (RejectedExecutionException afterClose) {
+            LOG.debug("write authority for group {} closed; dropping a late callback", settings.group());
+        }
+    }
+
+    /**
+     * Stops campaigning and watching, runs the fencing sequence and waits (bounded) until the database is
+     * fenced, so that closing the coordinator afterwards — which revokes the lease and lets another cluster
+     * take over at once — never leaves this database writable. Close the authority before its coordinator.
+     */
+    @Override
+    public void close() {
+        try {
+            CompletableFuture<Void> fenced = exec.submit(() -> {
+                CompletableFuture<Void> f = fence(WriteGate.readOnly("write authority for group " + settings.group()
+                        + " stopped", "retry later"), "closing");
+                closed = true;
+                handoff.close();
+                if (modeWatch != null) {
+                    modeWatch.close();
+                }
+                if (handoffWatch != null) {
+                    handoffWatch.close();
+                }
+                return f;
+            }).get(5, TimeUnit.SECONDS);
+            fenced.get(CLOSE_FENCE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException
+                 | java.util.concurrent.CancellationException | RejectedExecutionException e) {
+            LOG.warn("write authority for group {} did not stop cleanly (database fence confirmed: no): {}",
+                    settings.group(), e.toString());
+        } finally {
+            campaign.close();
+            exec.shutdownNow();
+            db.shutdownNow();
+        }
+    }
+
+    /** What {@link Handoff} may see and do; runs on the authority's thread. */
+    final class HandoffContext {
+
+        GroupSettings settings() {
+            return settings;
+        }
+
+        EtcdKeys keys() {
+            return keys;
+        }
+
+        Coordinator etcd() {
+            return etcd;
+        }
+
+        ScheduledExecutorService exec() {
+            return exec;
+        }
+
+        ExecutorService db() {
+            return db;
+        }
+
+        ReplicationLag replication() {
+            return replication;
+        }
+
+        LocalFence localFence() {
+            return localFence;
+        }
+
+        Optional<Confirmed> confirmed() {
+            return Optional.ofNullable(confirmed);
+        }
+
+        boolean lagWithinBound(long lsn) {
+            return WriterAuthority.this.lagWithinBound(lsn, settings.maxLagBytes());
+        }
+
+        WalPosition lastWal() {
+            return wal;
+        }
+
+        void setApplied(OptionalLong position) {
+            applied = position;
+        }
+
+        void reconcile(String why) {
+            WriterAuthority.this.reconcile(why);
+        }
+
+        void refreshEligibility() {
+            WriterAuthority.this.refreshEligibility();
+        }
+
+        void audit(String action, Map<String, String> details) {
+            WriterAuthority.this.audit(action, details);
+        }
+
+        void submit(Runnable task) {
+            WriterAuthority.this.submit(task);
+        }
+
+        /** Gives the writer key and the lease up (after the gate closed), then campaigns again (ineligible). */
+        CompletableFuture<Void> release() {
+            return campaign.resign().handle((deleted, e) -> {
+                if (e != null) {
+                    LOG.warn("group {}: resign failed ({}); revoking the lease removes the key anyway",
+                            settings.group(), e.getMessage());
+                }
+                return null;
+            }).thenCompose(x -> keeper.revoke()).whenComplete((x, e) -> submit(() -> {
+                if (e != null) {
+                    LOG.warn("group {}: revoke failed ({}); the lease expires after its TTL", settings.group(),
+                            e.getMessage());
+                }
+                startCampaign();
+            }));
+        }
+
+        String json(Object record) {
+            return Records.toJson(record);
+        }
+    }
+}
