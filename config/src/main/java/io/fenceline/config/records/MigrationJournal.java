@@ -103,11 +103,13 @@ public record MigrationJournal(String runId, int version, State state, Step step
             return switch (this) {
                 case PLANNED -> EnumSet.of(PLANNED, LINTED, HALTED);
                 case LINTED -> EnumSet.of(LINTED, PREFLIGHTED, HALTED);
-                case PREFLIGHTED -> EnumSet.of(PREFLIGHTED, EXPANDING, HALTED);
+                // A version without expand starts with backfill; one with neither (contract only) widens at once.
+                case PREFLIGHTED -> EnumSet.of(PREFLIGHTED, EXPANDING, BACKFILLING, WINDOW_WIDENED, HALTED);
                 case EXPANDING -> EnumSet.of(EXPANDING, BACKFILLING, WINDOW_WIDENED, HALTED, ROLLING_BACK);
                 case BACKFILLING -> EnumSet.of(BACKFILLING, WINDOW_WIDENED, HALTED, ROLLING_BACK);
                 case WINDOW_WIDENED -> EnumSet.of(WINDOW_WIDENED, DRAINING, HALTED, ROLLING_BACK);
-                case DRAINING -> EnumSet.of(DRAINING, CONTRACTING, HALTED, ROLLING_BACK);
+                // A version without contract is done once the old version drained and the window narrowed.
+                case DRAINING -> EnumSet.of(DRAINING, CONTRACTING, DONE, HALTED, ROLLING_BACK);
                 case CONTRACTING -> EnumSet.of(CONTRACTING, DONE, HALTED);
                 case HALTED -> EnumSet.complementOf(EnumSet.of(DONE, ROLLED_BACK, PLANNED));
                 case ROLLING_BACK -> EnumSet.of(ROLLING_BACK, ROLLED_BACK, HALTED);

@@ -14,7 +14,9 @@ import java.io.PrintWriter;
  */
 @Command(name = "fenceline", mixinStandardHelpOptions = true, version = "fenceline 0.1.0",
         description = "Orders schema migrations across PostgreSQL clusters.",
-        subcommands = {PlanCommand.class, LintCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {PlanCommand.class, LintCommand.class, PreflightCommand.class, ApplyCommand.class,
+                StatusCommand.class, ResumeCommand.class, RollbackCommand.class, AuditCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
     @Spec
@@ -35,6 +37,6 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing verb: plan or lint");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing verb: plan, lint, preflight, apply, status, resume, rollback or audit");
     }
 }

@@ -12,6 +12,16 @@ public final class ExitCodes {
     public static final int BAD_INPUT = 2;
     /** The database cannot be reached (or failed lint's own catalog queries). */
     public static final int UNREACHABLE = 3;
+    /** Preflight refused: a cluster drifted, lags, is unreachable, another migration is active, or lint blocks. */
+    public static final int PREFLIGHT_FAILED = 4;
+    /** The rollout halted on a failed step or gate; everything is kept as it is (resume or rollback next). */
+    public static final int HALTED = 5;
+    /** The rollout was rolled back (automatically by policy, or by {@code rollback}). */
+    public static final int ROLLED_BACK = 6;
+    /** This instance did not get, or lost, control's leader lease (or a newer control epoch acted). */
+    public static final int NOT_LEADER = 7;
+    /** Refused without acting: another run is active ({@code apply}), or there is nothing to roll back. */
+    public static final int REFUSED = 8;
 
     private ExitCodes() {
     }

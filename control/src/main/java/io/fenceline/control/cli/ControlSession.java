@@ -1,0 +1,85 @@
+package io.fenceline.control.cli;
+
+import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.manifest.AppliedManifest;
+import io.fenceline.config.manifest.ManifestSet;
+import io.fenceline.control.fleet.Fleet;
+import io.fenceline.control.fleet.FleetConfig;
+import io.fenceline.control.fleet.FleetConfigLoader;
+import io.fenceline.control.history.Direction;
+import io.fenceline.control.history.HistoryRow;
+import io.fenceline.control.history.HistoryTable;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the fleet verbs share: the validated configuration, the pools, the etcd connection, and the manifests
+ * validated against what the clusters' history tables say was applied (so an edited manifest is refused
+ * before anything runs).
+ */
+final class ControlSession implements AutoCloseable {
+
+    final FleetConfig config;
+    final Fleet fleet;
+    final Coordinator etcd;
+
+    private ControlSession(FleetConfig config) {
+        this.config = config;
+        this.fleet = new Fleet(config);
+        this.etcd = Coordinator.connect(config.etcd());
+    }
+
+    /** Loads the configuration; on problems prints every one and returns null. */
+    static ControlSession open(Path configFile, PrintWriter err, String verb) {
+        FleetConfigLoader.Result result = FleetConfigLoader.load(configFile);
+        if (result instanceof FleetConfigLoader.Result.Invalid invalid) {
+            err.println("fenceline " + verb + ": the configuration is invalid (" + invalid.problems().size()
+                    + " problem(s)):");
+            invalid.problems().forEach(p -> err.println("  " + p));
+            return null;
+        }
+        return new ControlSession(((FleetConfigLoader.Result.Loaded) result).config());
+    }
+
+    /** History rows of every cluster, in rollout order. */
+    Map<String, List<HistoryRow>> history() throws SQLException {
+        Map<String, List<HistoryRow>> rows = new LinkedHashMap<>();
+        for (String cluster : config.rolloutOrder()) {
+            try (Connection c = fleet.connect(cluster)) {
+                rows.put(cluster, HistoryTable.rows(c));
+            }
+        }
+        return rows;
+    }
+
+    /** The manifests validated against the versions the history tables record as applied. */
+    ManifestSet manifests(Path folder) throws SQLException {
+        Map<Integer, String> applied = new LinkedHashMap<>();
+        for (List<HistoryRow> rows : history().values()) {
+            for (HistoryRow r : rows) {
+                if (r.direction() == Direction.UP && HistoryTable.netApplied(rows, r.version(), r.phase()) > 0) {
+                    applied.putIfAbsent(r.version(), r.checksum());
+                }
+            }
+        }
+        List<AppliedManifest> list = new ArrayList<>();
+        applied.forEach((v, sum) -> list.add(new AppliedManifest(v, sum)));
+        return ManifestSet.load(folder, list);
+    }
+
+    @Override
+    public void close() {
+        try {
+            etcd.close();
+        } finally {
+            fleet.close();
+        }
+    }
+}

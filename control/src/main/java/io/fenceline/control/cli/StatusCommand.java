@@ -1,0 +1,109 @@
+package io.fenceline.control.cli;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fenceline.config.coordination.StoredEntry;
+import io.fenceline.config.coordination.Versioned;
+import io.fenceline.config.records.Ack;
+import io.fenceline.config.records.ControlLeaderRecord;
+import io.fenceline.config.records.MigrationJournal;
+import io.fenceline.config.records.ProxyStatus;
+import io.fenceline.config.records.Records;
+import io.fenceline.config.records.Window;
+import io.fenceline.control.history.HistoryRow;
+import io.fenceline.control.history.HistoryTable;
+import picocli.CommandLine.Command;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Map;
+import java.util.Optional;
+
+/** {@code fenceline status}: the journal, leader, window, proxies' version counts and each cluster's history. */
+@Command(name = "status", description = {"Show the migration journal, control's leader, the window, the connections"
+        + " per version the proxies report, and each cluster's epoch, history and acks.",
+        "Exit 0, or 3 when etcd is unreachable (an unreachable cluster is shown, not fatal)."})
+final class StatusCommand extends FleetCommand {
+
+    @Override
+    int run(ControlSession session) throws Exception {
+        String group = session.config.group();
+        var store = session.etcd.store();
+        var keys = session.etcd.keys();
+        Optional<Versioned<MigrationJournal>> journal = store.get(keys.migration(group), MigrationJournal.class).join();
+        Optional<Versioned<ControlLeaderRecord>> leader = store.get(keys.controlLeader(), ControlLeaderRecord.class).join();
+        Optional<Versioned<Window>> window = store.get(keys.window(group), Window.class).join();
+        Map<Integer, Integer> versions = ProxyStatus.sumVersions(store.proxyStatuses(group).join().values());
+
+        ObjectNode root = Json.MAPPER.createObjectNode();
+        root.put("group", group);
+        if (journal.isPresent()) {
+            root.set("journal", Json.MAPPER.readTree(Records.toJson(journal.get().value())));
+        } else {
+            root.putNull("journal");
+        }
+        leader.ifPresentOrElse(l -> {
+            ObjectNode n = root.putObject("leader");
+            n.put("instance", l.value().instance());
+            n.put("epoch", l.entry().createRevision());
+        }, () -> root.putNull("leader"));
+        window.ifPresentOrElse(w -> root.putObject("window").put("oldest", w.value().oldest())
+                .put("newest", w.value().newest()), () -> root.putNull("window"));
+        ObjectNode counts = root.putObject("connections_by_version");
+        versions.forEach((v, n) -> counts.put(Integer.toString(v), n));
+        ArrayNode clusters = root.putArray("clusters");
+        for (String cluster : session.config.rolloutOrder()) {
+            ObjectNode c = clusters.addObject();
+            c.put("cluster", cluster);
+            c.put("wave", session.config.waveOf(cluster));
+            try (Connection conn = session.fleet.connect(cluster)) {
+                c.put("reachable", true);
+                c.put("epoch", HistoryTable.epoch(conn));
+                ArrayNode rows = c.putArray("history");
+                for (HistoryRow r : HistoryTable.rows(conn)) {
+                    rows.addObject().put("version", r.version()).put("phase", r.phase()).put("direction",
+                            r.direction().text()).put("epoch", r.epoch()).put("applied_at", r.appliedAt().toString());
+                }
+            } catch (SQLException e) {
+                c.put("reachable", false);
+                c.put("error", e.getMessage());
+            }
+            ArrayNode acks = c.putArray("acks");
+            for (StoredEntry e : store.getPrefix(keys.acksPrefix(group, cluster)).join()) {
+                Ack ack = Records.fromJson(e.key(), e.value(), Ack.class);
+                acks.addObject().put("key", e.key().substring(keys.acksPrefix(group, cluster).length()))
+                        .put("checksum", ack.checksum()).put("epoch", ack.epoch());
+            }
+        }
+        if (json) {
+            out().println(root.toPrettyString());
+            return ExitCodes.OK;
+        }
+        out().println("group " + group + ": " + journal.map(j -> "run " + j.value().runId() + " of V" + j.value().version()
+                + " is " + j.value().state().text() + (j.value().step() == null ? "" : " (" + j.value().step().text()
+                + ", wave " + j.value().wave() + ", done " + j.value().doneClusters() + ")")
+                + (j.value().reason() == null ? "" : ": " + j.value().reason())).orElse("no migration run yet"));
+        out().println("leader: " + leader.map(l -> l.value().instance() + " (epoch " + l.entry().createRevision() + ")")
+                .orElse("none"));
+        out().println("window: " + window.map(w -> "{" + w.value().oldest() + ", " + w.value().newest() + "}")
+                .orElse("none"));
+        out().println("connections by version (proxies): " + (versions.isEmpty() ? "none reported" : versions));
+        for (var node : clusters) {
+            out().println("  " + node.get("cluster").asText() + " (wave " + node.get("wave").asInt() + "): "
+                    + (node.get("reachable").asBoolean() ? "epoch " + node.get("epoch").asLong() + ", "
+                    + node.get("history").size() + " history row(s)" + lastRow(node) : "UNREACHABLE " + node.get("error").asText())
+                    + ", " + node.get("acks").size() + " ack(s)");
+        }
+        return ExitCodes.OK;
+    }
+
+    private static String lastRow(com.fasterxml.jackson.databind.JsonNode node) {
+        var rows = node.get("history");
+        if (rows.isEmpty()) {
+            return "";
+        }
+        var last = rows.get(rows.size() - 1);
+        return ", last V" + last.get("version").asInt() + " " + last.get("phase").asText() + " "
+                + last.get("direction").asText();
+    }
+}

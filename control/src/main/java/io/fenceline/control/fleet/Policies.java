@@ -1,0 +1,23 @@
+package io.fenceline.control.fleet;
+
+import java.time.Duration;
+
+/**
+ * What control does when things are not as they should be.
+ *
+ * @param autoRollback    roll back the applied clusters (down SQL, reverse order) when a step or gate fails
+ *                        before the window widened; otherwise only halt
+ * @param maxLagBytes     preflight refuses a cluster whose replicas lag more than this (bytes of WAL)
+ * @param gateTimeout     how long a gate between waves waits for its conditions before it fails
+ * @param drainTimeout    how long contract waits for the old version's connections to reach 0 before halting
+ * @param requireProxies  whether every cluster must have at least one proxy reporting; false is an explicit
+ *                        policy for fleets (and tests) without proxies, and is written into every gate's audit
+ * @param baselineVersion the schema version the clusters are at before the first manifest (no window in etcd)
+ */
+public record Policies(boolean autoRollback, long maxLagBytes, Duration gateTimeout, Duration drainTimeout,
+                       boolean requireProxies, int baselineVersion) {
+
+    /** Defaults: auto-rollback on, 16 MiB lag, 30 s gates, 10 min drain, proxies required, baseline 0. */
+    public static final Policies DEFAULTS = new Policies(true, 16L << 20, Duration.ofSeconds(30),
+            Duration.ofMinutes(10), true, 0);
+}

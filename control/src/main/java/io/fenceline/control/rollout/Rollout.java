@@ -1,0 +1,663 @@
+package io.fenceline.control.rollout;
+
+import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.coordination.MonotonicClock;
+import io.fenceline.config.coordination.PutResult;
+import io.fenceline.config.coordination.RecordStore;
+import io.fenceline.config.coordination.Versioned;
+import io.fenceline.config.keys.EtcdKey;
+import io.fenceline.config.keys.EtcdKeys;
+import io.fenceline.config.manifest.Manifest;
+import io.fenceline.config.manifest.ManifestSet;
+import io.fenceline.config.manifest.Phase;
+import io.fenceline.config.manifest.PhaseName;
+import io.fenceline.config.records.Ack;
+import io.fenceline.config.records.Catalog;
+import io.fenceline.config.records.MigrationJournal;
+import io.fenceline.config.records.MigrationJournal.State;
+import io.fenceline.config.records.ProxyStatus;
+import io.fenceline.config.records.Step;
+import io.fenceline.config.records.Window;
+import io.fenceline.config.records.WriterRecord;
+import io.fenceline.control.fleet.Fleet;
+import io.fenceline.control.fleet.FleetConfig;
+import io.fenceline.control.history.Direction;
+import io.fenceline.control.history.HistoryTable;
+import io.fenceline.control.history.StepOutcome;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * The ordered rollout of DESIGN.md's lifecycle, one version at a time, journaled in etcd so that any control
+ * instance can resume it:
+ * {@code planned -> linted -> preflighted -> expanding(canary, waves...) -> backfilling(waves...)
+ * -> window-widened -> draining -> contracting(waves...) -> done}.
+ *
+ * <p>Every journal write is a compare-and-set on the journal's mod revision and carries control's epoch, so
+ * two instances cannot both advance it. Before each step and each commit the leader lease must be writable;
+ * each cluster's phase runs through {@link HistoryTable} (epoch-fenced, once only) and is then acked in etcd
+ * with the resulting catalog checksum. Between waves a gate checks the applied clusters' acks agree and
+ * their proxies report, and the writer lease is held where the proxies say. After expand (and backfill) are
+ * acked everywhere the new version's catalog is published and the window widened to {@code {old, new}};
+ * contract waits until no proxy reports a connection of the old version, and the window then narrows to
+ * {@code {new}}. A failed step or gate halts the run with everything kept as it is, and, when the policy
+ * says so and the window has not widened yet, rolls back the applied clusters (down SQL, reverse order).
+ * Every decision is an audit record.
+ */
+public final class Rollout {
+
+    private final FleetConfig config;
+    private final Fleet fleet;
+    private final RecordStore store;
+    private final EtcdKeys keys;
+    private final Leadership leadership;
+    private final Audit audit;
+    private final CrashPoints crash;
+    private final Consumer<String> progress;
+    private final String group;
+    private final MonotonicClock clock;
+
+    private MigrationJournal journal;
+    private long journalRevision;
+
+    /** Raised inside a run to unwind to the public entry point with an outcome; never escapes this class. */
+    private static final class Stop extends RuntimeException {
+        final transient RolloutOutcome outcome;
+
+        Stop(RolloutOutcome outcome) {
+            super(outcome.toString(), null, false, false);
+            this.outcome = outcome;
+        }
+    }
+
+    public Rollout(FleetConfig config, Fleet fleet, Coordinator etcd, Leadership leadership, Audit audit,
+                   CrashPoints crash, Consumer<String> progress) {
+        this.config = config;
+        this.fleet = fleet;
+        this.store = etcd.store();
+        this.keys = etcd.keys();
+        this.leadership = leadership;
+        this.audit = audit;
+        this.crash = crash;
+        this.progress = progress;
+        this.group = config.group();
+        this.clock = etcd.clock();
+        this.preflight = new Preflight(config, fleet, etcd);
+    }
+
+    private final Preflight preflight;
+
+    /** The version the group is at: the window's oldest version, or the configured baseline. */
+    public int currentVersion() {
+        return currentVersion(store, keys, config);
+    }
+
+    /** The version {@code config}'s group is at, read from etcd. */
+    public static int currentVersion(Coordinator etcd, FleetConfig config) {
+        return currentVersion(etcd.store(), etcd.keys(), config);
+    }
+
+    private static int currentVersion(RecordStore store, EtcdKeys keys, FleetConfig config) {
+        return store.get(keys.window(config.group()), Window.class).join().map(w -> w.value().oldest())
+                .orElse(config.policies().baselineVersion());
+    }
+
+    /** Applies every version after the current one up to {@code target}; refuses while a run is active. */
+    public RolloutOutcome apply(ManifestSet set, int target) {
+        try {
+            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            if (existing.isPresent() && !existing.get().value().state().terminal()) {
+                MigrationJournal j = existing.get().value();
+                return new RolloutOutcome.Refused("run " + j.runId() + " of V" + j.version() + " is " + j.state().text()
+                        + (j.reason() == null ? "" : " (" + j.reason() + ")") + "; use resume or rollback");
+            }
+            return applyFrom(set, target);
+        } catch (Stop stop) {
+            return stop.outcome;
+        }
+    }
+
+    /** Continues the journal's run where it stopped (a halted run retries its step), then applies up to target. */
+    public RolloutOutcome resume(ManifestSet set, int target) {
+        try {
+            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            if (existing.isEmpty() || existing.get().value().state().terminal()) {
+                progress.accept("no run to resume; applying from V" + (currentVersion() + 1));
+                return applyFrom(set, target);
+            }
+            adopt(existing.get());
+            Manifest m = manifest(set, journal.version());
+            audit.record("resume", null, "version", m.version(), "run", journal.runId(), "state", journal.state().text(),
+                    "epoch", leadership.epoch());
+            progress.accept("resuming run " + journal.runId() + " of V" + m.version() + " from " + journal.state().text());
+            if (journal.state() == State.HALTED) {
+                State to = resumeState(journal.step(), m.version());
+                move(to, journal.step(), journal.wave(), journal.doneClusters(), null);
+            }
+            RolloutOutcome outcome = drive(m);
+            if (!(outcome instanceof RolloutOutcome.Done)) {
+                return outcome;
+            }
+            return applyFrom(set, target);
+        } catch (Stop stop) {
+            return stop.outcome;
+        }
+    }
+
+    /** The operator's rollback of the active run: down SQL of every applied cluster in reverse order. */
+    public RolloutOutcome rollback(ManifestSet set, String why) {
+        try {
+            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            if (existing.isEmpty() || existing.get().value().state().terminal()) {
+                return new RolloutOutcome.Refused("no active run to roll back"
+                        + existing.map(e -> " (last run " + e.value().runId() + " of V" + e.value().version() + " is "
+                        + e.value().state().text() + ")").orElse(""));
+            }
+            adopt(existing.get());
+            Manifest m = manifest(set, journal.version());
+            audit.record("operator-rollback", null, "version", m.version(), "run", journal.runId(), "reason", why,
+                    "state", journal.state().text());
+            if (journal.state() != State.ROLLING_BACK && !journal.state().canMoveTo(State.ROLLING_BACK)) {
+                move(State.HALTED, journal.step(), journal.wave(), journal.doneClusters(), "operator: " + why);
+            }
+            return rollbackRun(m, "operator: " + why);
+        } catch (Stop stop) {
+            return stop.outcome;
+        }
+    }
+
+    private RolloutOutcome applyFrom(ManifestSet set, int target) {
+        int last = currentVersion();
+        while (true) {
+            int current = currentVersion();
+            if (current >= target) {
+                return new RolloutOutcome.Done(current, current == last ? "nothing to apply: the group is at V" + current
+                        : "applied V" + (last + 1) + " to V" + current);
+            }
+            Manifest m = manifest(set, current + 1);
+            start(m, target);
+            RolloutOutcome outcome = drive(m);
+            if (!(outcome instanceof RolloutOutcome.Done)) {
+                return outcome;
+            }
+        }
+    }
+
+    private void start(Manifest m, int target) {
+        requireLeader("before starting V" + m.version());
+        Optional<Versioned<MigrationJournal>> existing = readJournal();
+        long expected = existing.map(Versioned::modRevision).orElse(0L);
+        MigrationJournal fresh = new MigrationJournal(UUID.randomUUID().toString().substring(0, 8), m.version(),
+                State.PLANNED, null, 0, Set.of(), leadership.epoch(), Instant.now(), null);
+        PutResult r = store.compareAndSet(keys.migration(group), fresh, expected).join();
+        if (!(r instanceof PutResult.Written w)) {
+            throw new Stop(new RolloutOutcome.LostLeadership("the migration journal changed while starting V"
+                    + m.version() + "; another control instance is acting"));
+        }
+        journal = fresh;
+        journalRevision = w.revision();
+        audit.record("start", null, "version", m.version(), "run", fresh.runId(), "checksum", m.checksum(),
+                "target", target, "epoch", leadership.epoch(), "source", m.source());
+        progress.accept("V" + m.version() + " (" + m.source() + "): run " + fresh.runId() + " started at epoch "
+                + leadership.epoch());
+    }
+
+    private RolloutOutcome drive(Manifest m) {
+        int v = m.version();
+        while (true) {
+            switch (journal.state()) {
+                case PLANNED -> {
+                    PreflightReport.Check lint = preflight.lintCheck(m);
+                    audit.record(lint.passed() ? "lint-passed" : "lint-failed", null, "version", v, "detail", lint.detail());
+                    if (!lint.passed()) {
+                        move(State.HALTED, null, 0, Set.of(), "lint: " + lint.detail());
+                        audit.record("halt", null, "version", v, "reason", journal.reason());
+                        return new RolloutOutcome.Halted(v, journal.reason());
+                    }
+                    move(State.LINTED, null, 0, Set.of(), null);
+                }
+                case LINTED -> {
+                    PreflightReport report = preflight.run(m, v - 1, journal.runId(), false);
+                    report.checks().forEach(c -> progress.accept("  preflight " + (c.cluster() == null ? "group" : c.cluster())
+                            + " " + c.name() + ": " + (c.passed() ? "ok" : "FAILED") + " - " + c.detail()));
+                    if (!report.passed()) {
+                        audit.record("preflight-failed", null, "version", v, "failures", report.failures());
+                        move(State.HALTED, null, 0, Set.of(), "preflight: " + report.failures());
+                        audit.record("halt", null, "version", v, "reason", journal.reason());
+                        return new RolloutOutcome.PreflightFailed(v, report);
+                    }
+                    audit.record("preflight-passed", null, "version", v, "expected", report.expected());
+                    move(State.PREFLIGHTED, null, 0, Set.of(), null);
+                }
+                case PREFLIGHTED -> {
+                    ensureWindowAndCatalog(v - 1);
+                    if (m.expand() != null) {
+                        move(State.EXPANDING, Step.EXPAND, 0, Set.of(), null);
+                    } else if (m.backfill() != null) {
+                        move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
+                    } else {
+                        widen(m);
+                    }
+                }
+                case EXPANDING, BACKFILLING -> {
+                    Step step = journal.step();
+                    Optional<RolloutOutcome> failed = runStep(m, step);
+                    if (failed.isPresent()) {
+                        return failed.get();
+                    }
+                    if (step == Step.EXPAND && m.backfill() != null) {
+                        move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
+                    } else {
+                        widen(m);
+                    }
+                }
+                case WINDOW_WIDENED -> move(State.DRAINING, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), null);
+                case DRAINING -> {
+                    Optional<RolloutOutcome> failed = drain(m);
+                    if (failed.isPresent()) {
+                        return failed.get();
+                    }
+                    if (m.contract() != null) {
+                        boolean resumed = journal.step() == Step.CONTRACT;
+                        move(State.CONTRACTING, Step.CONTRACT, resumed ? journal.wave() : 0,
+                                resumed ? journal.doneClusters() : Set.of(), null);
+                    } else {
+                        finish(m);
+                    }
+                }
+                case CONTRACTING -> {
+                    Optional<RolloutOutcome> failed = runStep(m, Step.CONTRACT);
+                    if (failed.isPresent()) {
+                        return failed.get();
+                    }
+                    finish(m);
+                }
+                case DONE -> {
+                    return new RolloutOutcome.Done(v, "V" + v + " done");
+                }
+                case HALTED -> {
+                    return new RolloutOutcome.Halted(v, journal.reason());
+                }
+                case ROLLING_BACK -> {
+                    return rollbackRun(m, journal.reason());
+                }
+                case ROLLED_BACK -> {
+                    return new RolloutOutcome.RolledBack(v, journal.reason());
+                }
+                default -> throw new IllegalStateException("unhandled journal state " + journal.state());
+            }
+        }
+    }
+
+    /** Applies {@code step} on every cluster not yet done, wave by wave, with a gate after each wave. */
+    private Optional<RolloutOutcome> runStep(Manifest m, Step step) {
+        int v = m.version();
+        Phase phase = m.phase(PhaseName.valueOf(step.name())).orElseThrow();
+        List<List<String>> waves = config.waves();
+        for (int w = journal.wave(); w < waves.size(); w++) {
+            for (String cluster : waves.get(w)) {
+                if (journal.doneClusters().contains(cluster)) {
+                    continue;
+                }
+                requireLeader("before " + step.text() + " of V" + v + " on " + cluster);
+                audit.record("step-started", cluster, "version", v, "step", step.text(), "wave", w,
+                        "epoch", leadership.epoch());
+                StepOutcome outcome;
+                String checksum = null;
+                try (Connection c = fleet.connect(cluster)) {
+                    outcome = HistoryTable.run(c, v, step.text(), m.checksum(), leadership.epoch(), Direction.UP,
+                            phase.statements(), m.options(), leadership::writable,
+                            () -> crash.reach("before-commit/V" + v + "/" + step.text() + "/" + cluster));
+                    if (outcome instanceof StepOutcome.Applied || outcome instanceof StepOutcome.AlreadyApplied) {
+                        crash.reach("step-committed/V" + v + "/" + step.text() + "/" + cluster);
+                        checksum = CatalogFingerprint.take(c).checksum();
+                    }
+                } catch (SQLException e) {
+                    return Optional.of(fail(m, step, cluster, "step-failed", step.text() + " of V" + v + " on " + cluster
+                            + ": [" + e.getSQLState() + "] " + e.getMessage()));
+                }
+                if (outcome instanceof StepOutcome.Failed f) {
+                    return Optional.of(fail(m, step, cluster, "step-failed", step.text() + " of V" + v + " on " + cluster
+                            + ": statement " + (f.statementIndex() + 1) + " (" + oneLine(f.sql()) + ") failed: ["
+                            + f.sqlState() + "] " + f.message()));
+                }
+                if (outcome instanceof StepOutcome.StaleEpoch s) {
+                    audit.record("refused-stale-epoch", cluster, "version", v, "step", step.text(), "ours", s.ours(),
+                            "seen", s.seen());
+                    throw new Stop(new RolloutOutcome.LostLeadership(cluster + " has seen control epoch " + s.seen()
+                            + ", newer than ours (" + s.ours() + "); this instance is stale and applied nothing"));
+                }
+                if (outcome instanceof StepOutcome.LeaseLost l) {
+                    throw new Stop(new RolloutOutcome.LostLeadership("leader lease not writable " + l.when()
+                            + " on " + cluster + "; transaction rolled back"));
+                }
+                store.put(keys.ack(group, cluster, v, step), new Ack(checksum, Instant.now(), leadership.epoch())).join();
+                audit.record("ack", cluster, "version", v, "step", step.text(), "checksum", checksum,
+                        "outcome", outcome instanceof StepOutcome.Applied ? "applied" : "already-applied",
+                        "epoch", leadership.epoch());
+                progress.accept("  " + step.text() + " V" + v + " on " + cluster + ": "
+                        + (outcome instanceof StepOutcome.Applied ? "applied" : "already applied") + ", acked "
+                        + checksum.substring(0, 12));
+                crash.reach("step-acked/V" + v + "/" + step.text() + "/" + cluster);
+                Set<String> done = new TreeSet<>(journal.doneClusters());
+                done.add(cluster);
+                move(journal.state(), step, w, done, null);
+            }
+            Optional<String> gateFailure = gate(m, step, w);
+            if (gateFailure.isPresent()) {
+                return Optional.of(fail(m, step, null, "gate-failed", gateFailure.get()));
+            }
+            if (w + 1 < waves.size()) {
+                move(journal.state(), step, w + 1, journal.doneClusters(), null);
+                crash.reach("wave-done/V" + v + "/" + step.text() + "/" + w);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * The gate after wave {@code w}: the applied clusters' acks carry one checksum; every applied cluster has a
+     * proxy reporting (unless the policy says no proxies are required); proxies claiming the writer lease
+     * hold the writer key's epoch. Waits up to the gate timeout for conditions that may still settle.
+     */
+    private Optional<String> gate(Manifest m, Step step, int w) {
+        int v = m.version();
+        List<String> applied = new ArrayList<>();
+        for (int i = 0; i <= w; i++) {
+            applied.addAll(config.waves().get(i));
+        }
+        Map<String, String> checksums = new TreeMap<>();
+        for (String cluster : applied) {
+            checksums.put(cluster, store.get(keys.ack(group, cluster, v, step), Ack.class).join()
+                    .map(a -> a.value().checksum()).orElse("(no ack)"));
+        }
+        if (new TreeSet<>(checksums.values()).size() != 1) {
+            return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": acked catalog checksums"
+                    + " differ: " + checksums);
+        }
+        long deadline = clock.nanoTime() + config.policies().gateTimeout().toNanos();
+        List<String> notes = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        while (true) {
+            problems.clear();
+            notes.clear();
+            Map<EtcdKey.Proxy, ProxyStatus> statuses = store.proxyStatuses(group).join();
+            for (String cluster : applied) {
+                long proxies = statuses.keySet().stream().filter(k -> k.cluster().equals(cluster)).count();
+                if (proxies == 0) {
+                    if (config.policies().requireProxies()) {
+                        problems.add(cluster + " has no proxy reporting");
+                    } else {
+                        notes.add(cluster + ": no proxy reporting (policy require_proxies=false)");
+                    }
+                }
+            }
+            Optional<Versioned<WriterRecord>> writer = store.get(keys.writer(group), WriterRecord.class).join();
+            if (writer.isPresent()) {
+                long epoch = writer.get().entry().createRevision();
+                statuses.forEach((k, s) -> {
+                    if (s.writer() && s.epoch() != epoch) {
+                        problems.add("proxy " + k.proxyId() + " of " + k.cluster() + " claims writer epoch " + s.epoch()
+                                + " but the writer key has epoch " + epoch);
+                    }
+                });
+            } else if (config.policies().requireProxies()) {
+                problems.add("no cluster holds the writer lease of group " + group);
+            } else {
+                notes.add("no writer lease held (policy require_proxies=false)");
+            }
+            notes.add("error counts: not reported by proxies");
+            if (problems.isEmpty() || clock.nanoTime() - deadline >= 0) {
+                break;
+            }
+            pause();
+        }
+        if (!problems.isEmpty()) {
+            return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + " failed after "
+                    + config.policies().gateTimeout().toMillis() + " ms: " + String.join("; ", problems));
+        }
+        audit.record("gate-passed", null, "version", v, "step", step.text(), "wave", w, "clusters", applied,
+                "checksum", checksums.values().iterator().next(), "notes", String.join("; ", notes));
+        progress.accept("  gate after wave " + w + " of " + step.text() + " V" + v + ": passed");
+        return Optional.empty();
+    }
+
+    /** Waits until no proxy of the group reports a connection of the old version; halts after the drain timeout. */
+    private Optional<RolloutOutcome> drain(Manifest m) {
+        int old = m.version() - 1;
+        long deadline = clock.nanoTime() + config.policies().drainTimeout().toNanos();
+        boolean told = false;
+        while (true) {
+            requireLeader("while draining V" + old);
+            Map<EtcdKey.Proxy, ProxyStatus> statuses = store.proxyStatuses(group).join();
+            int using = ProxyStatus.sumVersions(statuses.values()).getOrDefault(old, 0);
+            boolean unknown = statuses.isEmpty() && config.policies().requireProxies();
+            if (using == 0 && !unknown) {
+                audit.record("drained", null, "version", old, "proxies", statuses.size(),
+                        "note", statuses.isEmpty() ? "no proxy reporting (policy require_proxies=false)" : "0 connections");
+                progress.accept("  V" + old + " drained (" + statuses.size() + " proxies report 0 connections of it)");
+                return Optional.empty();
+            }
+            if (!told) {
+                audit.record("drain-waiting", null, "version", old, "connections", using, "proxies", statuses.size());
+                progress.accept("  waiting for V" + old + " to drain: " + (unknown ? "no proxy reporting"
+                        : using + " connection(s) still use it"));
+                told = true;
+            }
+            if (clock.nanoTime() - deadline >= 0) {
+                String reason = "drain of V" + old + " timed out after " + config.policies().drainTimeout().toSeconds()
+                        + " s: " + (unknown ? "no proxy reporting" : using + " connection(s) still use it");
+                move(State.HALTED, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), reason);
+                audit.record("halt", null, "version", m.version(), "reason", reason);
+                return Optional.of(new RolloutOutcome.Halted(m.version(), reason));
+            }
+            pause();
+        }
+    }
+
+    private RolloutOutcome fail(Manifest m, Step step, String cluster, String action, String reason) {
+        int v = m.version();
+        audit.record(action, cluster, "version", v, "step", step.text(), "reason", reason);
+        move(State.HALTED, step, journal.wave(), journal.doneClusters(), reason);
+        audit.record("halt", cluster, "version", v, "reason", reason);
+        progress.accept("  HALTED: " + reason);
+        boolean beforeWindow = step == Step.EXPAND || step == Step.BACKFILL;
+        if (config.policies().autoRollback() && beforeWindow) {
+            audit.record("rollback-started", null, "version", v, "by", "policy auto_rollback=true", "reason", reason);
+            return rollbackRun(m, reason);
+        }
+        return new RolloutOutcome.Halted(v, reason);
+    }
+
+    /** Runs the down SQL of every applied phase (contract, backfill, expand) on clusters in reverse order. */
+    private RolloutOutcome rollbackRun(Manifest m, String reason) {
+        int v = m.version();
+        if (journal.state() != State.ROLLING_BACK) {
+            move(State.ROLLING_BACK, journal.step(), journal.wave(), journal.doneClusters(), reason);
+        }
+        List<String> order = new ArrayList<>(config.rolloutOrder());
+        Collections.reverse(order);
+        for (PhaseName name : List.of(PhaseName.CONTRACT, PhaseName.BACKFILL, PhaseName.EXPAND)) {
+            Optional<Phase> phase = m.phase(name);
+            if (phase.isEmpty()) {
+                continue;
+            }
+            Step step = Step.parse(name.key());
+            for (String cluster : order) {
+                requireLeader("before rolling back " + name.key() + " of V" + v + " on " + cluster);
+                StepOutcome outcome;
+                try (Connection c = fleet.connect(cluster)) {
+                    if (HistoryTable.netApplied(HistoryTable.rows(c), v, name.key()) <= 0) {
+                        continue;
+                    }
+                    if (phase.get().down() == null) {
+                        return rollbackFailed(m, step, cluster, name.key() + " of V" + v + " has no down SQL");
+                    }
+                    outcome = HistoryTable.run(c, v, name.key(), m.checksum(), leadership.epoch(), Direction.DOWN,
+                            phase.get().downStatements(), m.options(), leadership::writable, () -> { });
+                } catch (SQLException e) {
+                    return rollbackFailed(m, step, cluster, "[" + e.getSQLState() + "] " + e.getMessage());
+                }
+                if (outcome instanceof StepOutcome.Failed f) {
+                    return rollbackFailed(m, step, cluster, "down statement " + (f.statementIndex() + 1) + " ("
+                            + oneLine(f.sql()) + ") failed: [" + f.sqlState() + "] " + f.message());
+                }
+                if (outcome instanceof StepOutcome.StaleEpoch || outcome instanceof StepOutcome.LeaseLost) {
+                    throw new Stop(new RolloutOutcome.LostLeadership("rollback of " + name.key() + " V" + v + " on "
+                            + cluster + " refused: " + outcome));
+                }
+                store.delete(keys.ack(group, cluster, v, step)).join();
+                audit.record("rolled-back-step", cluster, "version", v, "step", name.key(), "epoch", leadership.epoch());
+                progress.accept("  rolled back " + name.key() + " V" + v + " on " + cluster);
+            }
+        }
+        Optional<Versioned<Window>> window = store.get(keys.window(group), Window.class).join();
+        if (window.isPresent() && window.get().value().newest() == v && v >= 1) {
+            store.put(keys.window(group), Window.of(v - 1)).join();
+            audit.record("window-narrowed", null, "window", Window.of(v - 1), "why", "rollback of V" + v);
+        }
+        store.delete(keys.catalog(group, v)).join();
+        move(State.ROLLED_BACK, null, 0, Set.of(), reason);
+        audit.record("rolled-back", null, "version", v, "reason", reason);
+        progress.accept("V" + v + " rolled back: " + reason);
+        return new RolloutOutcome.RolledBack(v, reason);
+    }
+
+    private RolloutOutcome rollbackFailed(Manifest m, Step step, String cluster, String why) {
+        String reason = "rollback of " + step.text() + " V" + m.version() + " on " + cluster + " failed: " + why;
+        move(State.HALTED, step, 0, Set.of(), reason);
+        audit.record("halt", cluster, "version", m.version(), "reason", reason);
+        return new RolloutOutcome.Halted(m.version(), reason);
+    }
+
+    private void widen(Manifest m) {
+        int v = m.version();
+        publishCatalog(v);
+        Window window = store.get(keys.window(group), Window.class).join().map(Versioned::value)
+                .orElse(Window.of(v - 1));
+        if (window.newest() == v - 1) {
+            Window wide = new Window(v - 1, v);
+            store.put(keys.window(group), wide).join();
+            audit.record("window-widened", null, "window", wide, "version", v);
+            progress.accept("  window widened to {" + (v - 1) + ", " + v + "}");
+        }
+        move(State.WINDOW_WIDENED, null, 0, Set.of(), null);
+        crash.reach("window-widened/V" + v);
+    }
+
+    private void finish(Manifest m) {
+        int v = m.version();
+        if (m.contract() != null) {
+            publishCatalog(v);
+        }
+        store.put(keys.window(group), Window.of(v)).join();
+        audit.record("window-narrowed", null, "window", Window.of(v), "version", v);
+        move(State.DONE, null, 0, Set.of(), null);
+        audit.record("done", null, "version", v, "run", journal.runId());
+        progress.accept("V" + v + " done; window {" + v + "}");
+    }
+
+    private void ensureWindowAndCatalog(int current) {
+        if (store.get(keys.window(group), Window.class).join().isEmpty()) {
+            store.put(keys.window(group), Window.of(current)).join();
+            audit.record("window-set", null, "window", Window.of(current), "why", "first migration of the group");
+        }
+        if (store.get(keys.catalog(group, current), Catalog.class).join().isEmpty()) {
+            publishCatalog(current);
+        }
+    }
+
+    /** Publishes the catalog of {@code version} from the canary's live catalog. */
+    private void publishCatalog(int version) {
+        String canary = config.waves().get(0).get(0);
+        CatalogFingerprint fp;
+        try (Connection c = fleet.connect(canary)) {
+            fp = CatalogFingerprint.take(c);
+        } catch (SQLException e) {
+            throw new Stop(new RolloutOutcome.Halted(version, "cannot read the catalog of " + canary + ": ["
+                    + e.getSQLState() + "] " + e.getMessage()));
+        }
+        store.put(keys.catalog(group, version), new Catalog(version, fp.checksum(), fp.tables())).join();
+        audit.record("catalog-published", canary, "version", version, "checksum", fp.checksum(),
+                "tables", fp.tables().size());
+    }
+
+    private State resumeState(Step step, int version) {
+        if (step == null) {
+            boolean widened = store.get(keys.window(group), Window.class).join()
+                    .map(w -> w.value().newest() == version).orElse(false);
+            return widened ? State.DRAINING : State.LINTED;
+        }
+        return switch (step) {
+            case EXPAND -> State.EXPANDING;
+            case BACKFILL -> State.BACKFILLING;
+            case CONTRACT -> State.DRAINING;
+        };
+    }
+
+    private Manifest manifest(ManifestSet set, int version) {
+        return set.version(version).orElseThrow(() -> new Stop(new RolloutOutcome.Refused("no manifest for V"
+                + version + " in " + set.folder())));
+    }
+
+    private Optional<Versioned<MigrationJournal>> readJournal() {
+        return store.get(keys.migration(group), MigrationJournal.class).join();
+    }
+
+    private void adopt(Versioned<MigrationJournal> existing) {
+        if (existing.value().controlEpoch() > leadership.epoch()) {
+            throw new Stop(new RolloutOutcome.LostLeadership("the journal was written at control epoch "
+                    + existing.value().controlEpoch() + ", newer than ours (" + leadership.epoch() + ")"));
+        }
+        journal = existing.value();
+        journalRevision = existing.modRevision();
+    }
+
+    /** Rewrites the journal with compare-and-set; losing the race ends this instance's run. */
+    private void move(State to, Step step, int wave, Set<String> done, String reason) {
+        requireLeader("before moving the journal to " + to.text());
+        MigrationJournal next = journal.moveTo(to, step, wave, done, leadership.epoch(), Instant.now(), reason);
+        PutResult r = store.compareAndSet(keys.migration(group), next, journalRevision).join();
+        if (r instanceof PutResult.Written w) {
+            journal = next;
+            journalRevision = w.revision();
+            crash.reach("journal/V" + next.version() + "/" + to.text());
+            return;
+        }
+        throw new Stop(new RolloutOutcome.LostLeadership("the migration journal changed under us (expected mod revision "
+                + journalRevision + ") while moving V" + next.version() + " to " + to.text()
+                + "; another control instance is acting"));
+    }
+
+    private void requireLeader(String when) {
+        if (!leadership.writable()) {
+            throw new Stop(new RolloutOutcome.LostLeadership("control's leader lease is not writable " + when));
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(200);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new Stop(new RolloutOutcome.Halted(0, "interrupted"));
+        }
+    }
+
+    private static String oneLine(String sql) {
+        String line = sql.replaceAll("\\s+", " ").strip();
+        return line.length() <= 80 ? line : line.substring(0, 77) + "...";
+    }
+}
