@@ -27,6 +27,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -46,8 +48,28 @@ class StatementPolicyIT {
     static final String DENIED_MESSAGE = "table forbidden is fenced by the test policy";
     static final String DENIED_HINT = "use table allowed; it's $fl$ proof";
 
-    /** Denies statements touching {@code forbidden}; denies at Parse the statements reading {@code secret}. */
+    /** Whether statements touching {@code held} may run now; until then they are held. */
+    static volatile boolean released;
+    /** When a held statement was first held (monotonic), or 0; it is denied with 57014 after {@link #holdBoundNanos}. */
+    static final AtomicLong firstHeld = new AtomicLong();
+    static volatile long holdBoundNanos;
+
+    /**
+     * Holds statements touching {@code held} until {@link #released} (then allows them) or until they have
+     * waited {@link #holdBoundNanos} (then denies them with 57014), like a paused write gate; denies statements
+     * touching {@code forbidden}; denies at Parse the statements reading {@code secret}.
+     */
     static final StatementPolicy DENY_FORBIDDEN = (point, verdict, session) -> {
+        if (verdict.tables().contains(TableName.of("held")) && point != StatementPolicy.Point.PARSE) {
+            if (released) {
+                return Decision.ALLOW;
+            }
+            long now = System.nanoTime();
+            firstHeld.compareAndSet(0, now);
+            long until = firstHeld.get() + holdBoundNanos;
+            return now - until >= 0 ? new Decision.Deny("57014", "canceling statement: writes paused", "retry")
+                    : new Decision.Hold(until);
+        }
         if (point == StatementPolicy.Point.PARSE) {
             return verdict.tables().contains(TableName.of("secret"))
                     ? new Decision.Deny("42P01", "table secret is not in your version", "version 7 has it") : Decision.ALLOW;
@@ -62,7 +84,8 @@ class StatementPolicyIT {
     @BeforeAll
     static void start() {
         pg = PostgresServer.builder().start();
-        pg.execute("CREATE TABLE forbidden (v int); CREATE TABLE allowed (v int CHECK (v < 1000)); CREATE TABLE secret (v int)");
+        pg.execute("CREATE TABLE forbidden (v int); CREATE TABLE allowed (v int CHECK (v < 1000)); CREATE TABLE secret (v int); "
+                + "CREATE TABLE held (v int)");
         proxy = ProxyProcess.start(TestProxies.settings(pg), DENY_FORBIDDEN);
     }
 
@@ -78,7 +101,10 @@ class StatementPolicyIT {
 
     @BeforeEach
     void empty() {
-        pg.execute("TRUNCATE forbidden, allowed");
+        pg.execute("TRUNCATE forbidden, allowed, held");
+        released = false;
+        firstHeld.set(0);
+        holdBoundNanos = TimeUnit.SECONDS.toNanos(30);
     }
 
     static Connection viaProxy(String extra) throws SQLException {
@@ -249,6 +275,43 @@ class StatementPolicyIT {
         }
         assertEquals(0, count("forbidden"));
         assertEquals(0, count("allowed"));
+    }
+
+    @Test
+    void heldStatementWaitsWithEverythingBehindItUntilThePolicyIsAskedAgain() throws Exception {
+        try (RawClient raw = rawClient(); Connection other = viaProxy("")) {
+            raw.send(RawClient.concat(RawClient.query("INSERT INTO held VALUES (1)"), RawClient.query("SELECT 2"),
+                    parse("", "INSERT INTO held VALUES (2)"), bind("", ""), execute(""), sync()));
+            // Held: nothing answered, nothing reached the server; other sessions carry on meanwhile.
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(300);
+            while (System.nanoTime() < deadline) {
+                assertEquals(5, one(other, "SELECT 5"));
+            }
+            assertEquals(0, raw.input().available(), "no answer while held");
+            assertEquals(0, count("held"));
+            released = true;
+            proxy.server().recheckHeld();
+            assertEquals("CZ", types(raw.readUntilReady()));
+            assertEquals("TDCZ", types(raw.readUntilReady()));
+            assertEquals("12CZ", types(raw.readUntilReady()));
+        }
+        assertEquals(2, count("held"));
+    }
+
+    @Test
+    void heldStatementIsDeniedWhenThePolicysBoundPasses() throws Exception {
+        holdBoundNanos = TimeUnit.MILLISECONDS.toNanos(200);
+        try (Connection c = viaProxy("")) {
+            c.setAutoCommit(false);
+            long start = System.nanoTime();
+            SQLException e = assertThrows(SQLException.class, () -> c.createStatement().execute("UPDATE held SET v = 1"));
+            long waitedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            assertEquals("57014", e.getSQLState(), e.toString());
+            assertTrue(waitedMillis >= 190, "waited " + waitedMillis + " ms");
+            assertEquals(TransactionState.FAILED, ((BaseConnection) c).getTransactionState());
+            c.rollback();
+            assertEquals(6, one(c, "SELECT 6"));
+        }
     }
 
     RawClient rawClient() throws Exception {
