@@ -68,6 +68,7 @@ final class StatementPath implements SessionFacts {
     record PendingDenial(String token, Decision.Deny deny, long batch) {
     }
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StatementPath.class);
     private static final String TOKEN_PREFIX = "fl_denied_";
     private static final Pattern DEALLOCATE = Pattern.compile(
             "(?is)\\s*deallocate\\s+(?:prepare\\s+)?(all|\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\s*");
@@ -125,6 +126,24 @@ final class StatementPath implements SessionFacts {
     /** Decides about one whole frontend frame (type byte to last byte). See {@link Outcome}. */
     Outcome process(ByteBuf frame) {
         waitFor = null;
+        try {
+            return decide(frame);
+        } catch (RuntimeException e) {
+            // A bug in inspection or in a policy must neither leak the frame nor let the statement through.
+            LOG.warn("cannot judge a {} message; closing the connection", FrontendType.name(frame.getByte(frame.readerIndex())), e);
+            if (forward != null && forward != frame) {
+                forward.release();
+            }
+            forward = null;
+            if (frame.refCnt() > 0) {
+                frame.release();
+            }
+            violation = new ProtocolViolation("XX000", "the proxy could not judge the statement: " + e);
+            return Outcome.FAILED;
+        }
+    }
+
+    private Outcome decide(ByteBuf frame) {
         byte type = frame.getByte(frame.readerIndex());
         return switch (type) {
             case FrontendType.QUERY -> query(frame);

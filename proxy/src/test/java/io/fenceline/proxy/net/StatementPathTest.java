@@ -235,6 +235,18 @@ class StatementPathTest {
     }
 
     @Test
+    void aFailingPolicyClosesTheConnectionWithoutLeakingOrForwarding() {
+        policy = (point, v, s) -> {
+            throw new IllegalStateException("policy bug");
+        };
+        ByteBuf in = frame(message('Q', z("SELECT 1")));
+        assertEquals(StatementPath.Outcome.FAILED, path.process(in));
+        assertEquals(0, in.refCnt());
+        assertEquals("XX000", path.violation().sqlState());
+        assertTrue(path.violation().message().contains("policy bug"), path.violation().message());
+    }
+
+    @Test
     void otherMessagesPassUntouched() {
         ByteBuf in = frame(message('S', new byte[0]));
         assertSame(in, forwarded(in));
