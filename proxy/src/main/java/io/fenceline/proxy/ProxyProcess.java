@@ -16,11 +16,14 @@ import java.util.Optional;
 public final class ProxyProcess implements AutoCloseable {
 
     /**
-     * One event loop per core: relaying is mostly system calls, and fewer loops batch more ready
-     * connections per epoll wakeup (measured with bin/bench, see docs/benchmarks.md).
+     * One event loop per two cores (at least one). Relaying is mostly system calls, and fewer loops batch
+     * more ready connections per epoll wakeup; the proxy is a sidecar, so the cores it leaves idle serve
+     * the PostgreSQL backends next to it. On the 2-core bench machine one loop kept 0.86 of direct TPS at
+     * {@code -S -M prepared -c 8} where one loop per core kept 0.56 in the run after it
+     * (see docs/benchmarks.md). {@code -Dfenceline.ioThreads=N} overrides.
      */
     static final int WORKER_THREADS = Integer.getInteger("fenceline.ioThreads",
-            Runtime.getRuntime().availableProcessors());
+            Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
 
     private final ProxySettings settings;
     private final ProxyServer server;
