@@ -40,6 +40,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Backpressure: reading from one side stops while the other side's outbound buffer is above its
  * high water mark, and resumes when it drains below the low mark.
  *
+ * <p>With inspection enabled, every message after startup passes the connection's {@link StatementPath}
+ * first (verdicts, policy, substitutes for denials). When a message must wait — its long text is parsed
+ * off the event loop, or the policy holds it — the connection stops reading and later messages queue
+ * behind it, so the client's order is kept; other connections of the event loop carry on. While an
+ * extended-protocol denial is pending, the server's bytes go through the {@link DenialRewriter}.
+ *
  * <p>Errors the proxy reports itself (FATAL, then close) are written only at a server message boundary,
  * so they never split a relayed message; when the server is mid-message the client is closed instead.
  */
