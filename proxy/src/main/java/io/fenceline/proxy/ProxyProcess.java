@@ -4,6 +4,7 @@ import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.admin.AdminServer;
 import io.fenceline.proxy.metrics.PrometheusMetrics;
 import io.fenceline.proxy.net.ProxyServer;
+import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.proxy.session.MonotonicClock;
 
 import java.util.Optional;
@@ -38,8 +39,13 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** Starts serving; throws {@link IllegalStateException} naming what could not be started. */
     public static ProxyProcess start(ProxySettings settings) {
+        return start(settings, StatementPolicy.ALLOW_ALL);
+    }
+
+    /** Starts serving with {@code policy} deciding about every statement relayed. */
+    public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
         PrometheusMetrics metrics = new PrometheusMetrics();
-        ProxyServer server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS);
+        ProxyServer server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, policy);
         AdminServer admin = null;
         try {
             if (settings.admin().isPresent()) {

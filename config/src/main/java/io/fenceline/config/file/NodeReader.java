@@ -81,6 +81,19 @@ final class NodeReader {
         return Optional.of(node.asText());
     }
 
+    /** A boolean ({@code true} or {@code false}); empty when absent. */
+    Optional<Boolean> bool(JsonNode parent, String prefix, String key) {
+        JsonNode node = parent == null ? null : parent.get(key);
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isBoolean()) {
+            problem(join(prefix, key), "must be true or false, found " + describe(node));
+            return Optional.empty();
+        }
+        return Optional.of(node.booleanValue());
+    }
+
     Optional<Integer> port(JsonNode parent, String prefix, String key, boolean required) {
         return integer(parent, prefix, key, required, 0, 65535);
     }

@@ -14,9 +14,16 @@ import java.util.Optional;
  * @param limits        protocol and connection limits
  * @param admin         the admin HTTP endpoint; empty when not configured
  * @param shutdownGrace how long sessions may take to finish after SIGTERM before they are closed
+ * @param inspection    statement inspection on the data path
  */
 public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
-                            Optional<Admin> admin, Duration shutdownGrace) {
+                            Optional<Admin> admin, Duration shutdownGrace, Inspection inspection) {
+
+    /** Settings with the default {@link Inspection} (enabled). */
+    public ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
+                         Optional<Admin> admin, Duration shutdownGrace) {
+        this(listen, upstream, tls, limits, admin, shutdownGrace, Inspection.DEFAULT);
+    }
 
     public ProxySettings {
         Objects.requireNonNull(listen, "listen");
@@ -25,6 +32,37 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+        Objects.requireNonNull(inspection, "inspection");
+    }
+
+    /** The same settings with {@code inspection} instead. */
+    public ProxySettings withInspection(Inspection inspection) {
+        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection);
+    }
+
+    /**
+     * Statement inspection on the data path ({@code inspection:} in YAML).
+     *
+     * @param enabled          false relays every message without looking at it: no verdicts, no policy (for
+     *                         measuring what inspection costs; policies that need verdicts cannot work)
+     * @param cacheMegabytes   bound of the shared verdict cache (normalised statement texts), in MiB
+     * @param offloadThreshold statement texts at least this many characters long that miss the cache are
+     *                         parsed off the event loop
+     */
+    public record Inspection(boolean enabled, int cacheMegabytes, int offloadThreshold) {
+        /** Default cache bound: 32 MiB of normalised text. */
+        public static final int DEFAULT_CACHE_MEGABYTES = 32;
+        /** Default offload threshold, in characters. */
+        public static final int DEFAULT_OFFLOAD_THRESHOLD = 2048;
+        /** Enabled with the default bounds. */
+        public static final Inspection DEFAULT = new Inspection(true, DEFAULT_CACHE_MEGABYTES, DEFAULT_OFFLOAD_THRESHOLD);
+
+        public Inspection {
+            if (cacheMegabytes < 1 || offloadThreshold < 0) {
+                throw new IllegalArgumentException("inspection.cacheMegabytes must be at least 1 (was " + cacheMegabytes
+                        + ") and inspection.offloadThreshold not negative (was " + offloadThreshold + ")");
+            }
+        }
     }
 
     /** Listen address; port 0 picks a free port (tests). */

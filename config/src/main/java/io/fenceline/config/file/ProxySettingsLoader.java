@@ -24,6 +24,7 @@ import java.util.Set;
  * limits:   { maxMessageLength: 64MiB, startupTimeout: 10s, maxConnections: 1000 }  # optional
  * admin:    { host: 0.0.0.0, port: 9187 }           # optional
  * shutdownGrace: 30s                                 # optional
+ * inspection: { enabled: true, cacheMegabytes: 32, offloadThreshold: 2048 }      # optional, these are the defaults
  * </pre>
  */
 public final class ProxySettingsLoader {
@@ -35,7 +36,7 @@ public final class ProxySettingsLoader {
     /** Default maximum of client connections. */
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
 
-    private static final Set<String> TOP = Set.of("listen", "upstream", "tls", "limits", "admin", "shutdownGrace");
+    private static final Set<String> TOP = Set.of("listen", "upstream", "tls", "limits", "admin", "shutdownGrace", "inspection");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private ProxySettingsLoader() {
@@ -148,6 +149,15 @@ public final class ProxySettingsLoader {
         Duration grace = r.duration(root, "", "shutdownGrace", Duration.ZERO, Duration.ofHours(1))
                 .orElse(DEFAULT_SHUTDOWN_GRACE);
 
+        // inspection (optional, with defaults)
+        JsonNode inspectionNode = r.section(root, "", "inspection", false).orElse(null);
+        r.rejectUnknown(inspectionNode, "inspection", Set.of("enabled", "cacheMegabytes", "offloadThreshold"));
+        boolean inspectionEnabled = r.bool(inspectionNode, "inspection", "enabled").orElse(true);
+        int cacheMegabytes = r.integer(inspectionNode, "inspection", "cacheMegabytes", false, 1, 65_536)
+                .orElse(ProxySettings.Inspection.DEFAULT_CACHE_MEGABYTES);
+        int offloadThreshold = r.integer(inspectionNode, "inspection", "offloadThreshold", false, 0, 1 << 30)
+                .orElse(ProxySettings.Inspection.DEFAULT_OFFLOAD_THRESHOLD);
+
         if (!r.problems().isEmpty()) {
             return new ConfigResult.Invalid<>(r.problems());
         }
@@ -155,7 +165,7 @@ public final class ProxySettingsLoader {
                 new ProxySettings.Listen(listenHost.orElseThrow(), listenPort.orElseThrow()),
                 upstream, tls,
                 new ProxySettings.Limits(maxMessage, startupTimeout, maxConnections),
-                admin, grace));
+                admin, grace, new ProxySettings.Inspection(inspectionEnabled, cacheMegabytes, offloadThreshold)));
     }
 
     private static Path resolve(Path baseDir, String path) {

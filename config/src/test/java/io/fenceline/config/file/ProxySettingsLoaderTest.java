@@ -31,6 +31,25 @@ class ProxySettingsLoaderTest {
         assertEquals(Optional.empty(), s.admin());
         assertEquals(new ProxySettings.Limits(64 << 20, Duration.ofSeconds(10), 1000), s.limits());
         assertEquals(Duration.ofSeconds(30), s.shutdownGrace());
+        assertEquals(ProxySettings.Inspection.DEFAULT, s.inspection());
+    }
+
+    @Test
+    void inspectionSectionIsReadAndValidated() {
+        ProxySettings s = valid("""
+                listen: { host: 127.0.0.1, port: 6432 }
+                upstream: { host: db, port: 5432 }
+                inspection: { enabled: false, cacheMegabytes: 8, offloadThreshold: 4096 }
+                """);
+        assertEquals(new ProxySettings.Inspection(false, 8, 4096), s.inspection());
+        List<ConfigProblem> problems = invalid("""
+                listen: { host: 127.0.0.1, port: 6432 }
+                upstream: { host: db, port: 5432 }
+                inspection: { enabled: "yes", cacheMegabytes: 0, offloadThreshold: -1, depth: 3 }
+                """);
+        assertEquals(List.of("inspection.depth", "inspection.enabled", "inspection.cacheMegabytes", "inspection.offloadThreshold"),
+                problems.stream().map(ConfigProblem::key).toList(), problems.toString());
+        assertTrue(problems.get(1).message().contains("true or false"), problems.get(1).message());
     }
 
     @Test

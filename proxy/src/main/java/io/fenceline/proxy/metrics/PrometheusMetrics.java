@@ -25,6 +25,10 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public static final String BYTES = "fenceline.proxy.bytes";
     public static final String ERRORS = "fenceline.proxy.errors";
     public static final String RELAY_LATENCY = "fenceline.proxy.relay.latency";
+    public static final String INSPECTION_CACHE = "fenceline.proxy.inspection.cache";
+    public static final String INSPECTION_PARSE = "fenceline.proxy.inspection.parse";
+    public static final String INSPECTION_NOT_UNDERSTOOD = "fenceline.proxy.inspection.not.understood";
+    public static final String INSPECTION_OFFLOADED = "fenceline.proxy.inspection.offloaded";
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong active = new AtomicLong();
@@ -35,6 +39,11 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final Counter backendBytes;
     private final Timer latency;
     private final ConcurrentMap<String, Counter> errors = new ConcurrentHashMap<>();
+    private final Counter cacheHits;
+    private final Counter cacheMisses;
+    private final Timer parse;
+    private final Counter notUnderstood;
+    private final Counter offloaded;
 
     public PrometheusMetrics() {
         Gauge.builder(CONNECTIONS_ACTIVE, active, AtomicLong::get)
@@ -52,6 +61,44 @@ public final class PrometheusMetrics implements ProxyMetrics {
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
         errorCounter("08P01");
+        cacheHits = Counter.builder(INSPECTION_CACHE).tag("result", "hit")
+                .description("Statement verdicts looked up in the inspection caches").register(registry);
+        cacheMisses = Counter.builder(INSPECTION_CACHE).tag("result", "miss")
+                .description("Statement verdicts looked up in the inspection caches").register(registry);
+        parse = Timer.builder(INSPECTION_PARSE)
+                .description("Time to classify (and parse where needed) a statement that missed the cache")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofNanos(1_000)).maximumExpectedValue(Duration.ofSeconds(1))
+                .register(registry);
+        notUnderstood = Counter.builder(INSPECTION_NOT_UNDERSTOOD)
+                .description("Statements not fully understood, treated as possible writes and DDL").register(registry);
+        offloaded = Counter.builder(INSPECTION_OFFLOADED)
+                .description("Long uncached statements parsed off the event loop while their connection waited").register(registry);
+    }
+
+    @Override
+    public void cacheHit() {
+        cacheHits.increment();
+    }
+
+    @Override
+    public void cacheMiss() {
+        cacheMisses.increment();
+    }
+
+    @Override
+    public void parsed(int length, long nanos) {
+        parse.record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void notUnderstood(String sample, String reason) {
+        notUnderstood.increment();
+    }
+
+    @Override
+    public void inspectionOffloaded() {
+        offloaded.increment();
     }
 
     @Override

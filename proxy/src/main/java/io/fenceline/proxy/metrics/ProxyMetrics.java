@@ -1,10 +1,12 @@
 package io.fenceline.proxy.metrics;
 
+import io.fenceline.proxy.sql.InspectionListener;
+
 /**
- * What the data path reports. Every method does nothing by default, so a session can call it
+ * What the data path reports, statement inspection included ({@link InspectionListener}). Every method does nothing by default, so a session can call it
  * unconditionally; implementations must be cheap and thread-safe (called on event loops).
  */
-public interface ProxyMetrics {
+public interface ProxyMetrics extends InspectionListener {
 
     /** Does nothing. */
     ProxyMetrics NOOP = new ProxyMetrics() {
@@ -43,5 +45,9 @@ public interface ProxyMetrics {
      * ReadyForQuery that answers it.
      */
     default void relayLatency(long nanos) {
+    }
+
+    /** A long statement missed the verdict cache and its connection waits while it is parsed off the event loop. */
+    default void inspectionOffloaded() {
     }
 }

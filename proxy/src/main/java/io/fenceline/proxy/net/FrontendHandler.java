@@ -40,6 +40,12 @@ import java.util.concurrent.TimeUnit;
  * <p>Backpressure: reading from one side stops while the other side's outbound buffer is above its
  * high water mark, and resumes when it drains below the low mark.
  *
+ * <p>With inspection enabled, every message after startup passes the connection's {@link StatementPath}
+ * first (verdicts, policy, substitutes for denials). When a message must wait — its long text is parsed
+ * off the event loop, or the policy holds it — the connection stops reading and later messages queue
+ * behind it, so the client's order is kept; other connections of the event loop carry on. While an
+ * extended-protocol denial is pending, the server's bytes go through the {@link DenialRewriter}.
+ *
  * <p>Errors the proxy reports itself (FATAL, then close) are written only at a server message boundary,
  * so they never split a relayed message; when the server is mid-message the client is closed instead.
  */
@@ -53,6 +59,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     private final Session session;
     private final FrontendDecoder decoder;
     private final ArrayDeque<ByteBuf> waitingForBackend = new ArrayDeque<>();
+    /** Null when inspection is disabled: frames are then relayed without being looked at. */
+    private final StatementPath statements;
+    private final DenialRewriter rewriter;
+    /** Frames that arrived while {@link #waiting} is set, in order. */
+    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+    /** The frame whose inspection or policy decision is awaited; later frames queue in {@link #held}. */
+    private ByteBuf waiting;
+    private ScheduledFuture<?> holdTimer;
     private Channel client;
     private Channel backend;
     private boolean backendConnected;
@@ -68,6 +82,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         this.shared = shared;
         this.session = new Session(shared.metrics(), shared.clock(), this);
         this.decoder = new FrontendDecoder(session, shared.settings().limits().maxMessageLength());
+        if (shared.inspector() != null) {
+            this.statements = new StatementPath(shared.inspector(), shared.inspectionExecutor(), shared.policy(), session,
+                    io.netty.buffer.PooledByteBufAllocator.DEFAULT, Shared.MAX_PREPARED_PER_CONNECTION);
+            this.rewriter = new DenialRewriter(session, statements, io.netty.buffer.PooledByteBufAllocator.DEFAULT,
+                    shared.settings().limits().maxMessageLength());
+        } else {
+            this.statements = null;
+            this.rewriter = null;
+        }
     }
 
     FrontendDecoder decoder() {
@@ -116,6 +139,88 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
             waitingForBackend.add(frame);
             return;
         }
+        if (waiting != null) {
+            held.add(frame);
+            return;
+        }
+        if (statements != null && session.phase() == Phase.READY) {
+            inspectAndForward(frame);
+        } else {
+            forward(frame);
+        }
+    }
+
+    /** Runs the statement path on {@code frame}; returns false when the connection now waits or fails. */
+    private boolean inspectAndForward(ByteBuf frame) {
+        switch (statements.process(frame)) {
+            case FORWARD -> {
+                forward(statements.forward());
+                return true;
+            }
+            case WAIT -> {
+                waitFor(frame);
+                return false;
+            }
+            default -> {
+                fail(statements.violation());
+                return false;
+            }
+        }
+    }
+
+    /**
+     * Stops reading from the client until {@code frame} can be decided: its long text is being inspected
+     * off the event loop, or the policy holds it. Its order with later frames is kept: they queue behind it.
+     */
+    private void waitFor(ByteBuf frame) {
+        waiting = frame;
+        client.config().setAutoRead(false);
+        var inspection = statements.waitFor();
+        if (inspection != null) {
+            shared.metrics().inspectionOffloaded();
+            inspection.whenComplete((v, e) -> client.eventLoop().execute(this::resume));
+        } else {
+            long delay = Math.max(0, statements.holdUntil() - shared.clock().nanoTime());
+            holdTimer = client.eventLoop().schedule(this::resume, delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /** The awaited decision can be made now: decide it, then the frames queued behind it, in order. */
+    private void resume() {
+        holdTimer = null;
+        if (closing || waiting == null) {
+            return;
+        }
+        ByteBuf frame = waiting;
+        waiting = null;
+        boolean going = inspectAndForward(frame);
+        while (going && !closing && waiting == null && !held.isEmpty()) {
+            ByteBuf next = held.poll();
+            if (terminated) {
+                next.release();
+            } else if (session.phase() == Phase.READY) {
+                going = inspectAndForward(next);
+            } else {
+                forward(next);
+            }
+        }
+        if (wroteToBackend && !closing) {
+            wroteToBackend = false;
+            backend.flush();
+        }
+        if (waiting == null && !closing) {
+            client.config().setAutoRead(backend.isWritable());
+        }
+    }
+
+    /** A policy's standing changed: a frame held by it is decided again now rather than at its hold's end. */
+    void recheckHold() {
+        if (holdTimer != null && holdTimer.cancel(false)) {
+            resume();
+        }
+    }
+
+    private void forward(ByteBuf frame) {
         byte type = frame.getByte(frame.readerIndex());
         shared.metrics().frontendBytes(frame.readableBytes());
         shared.metrics().frontendMessages(1);
@@ -298,11 +403,30 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         shared.cancelKeys().register(key, shared.upstream());
     }
 
+    @Override
+    public void readyForQuery(byte status) {
+        if (statements != null) {
+            statements.readyForQuery(status);
+        }
+    }
+
     // ---- backend side (called by BackendHandler on the same event loop) ----
 
     void relayFromBackend(ByteBuf buf) {
         if (closing) {
             buf.release();
+            return;
+        }
+        if (rewriter != null && rewriter.active()) {
+            String malformed = rewriter.relay(buf, piece -> {
+                shared.metrics().backendBytes(piece.readableBytes());
+                client.write(piece, client.voidPromise());
+                wroteToClient = true;
+            });
+            if (malformed != null) {
+                log.warn("closing client {}: the database sent a malformed stream: {}", client.remoteAddress(), malformed);
+                closeBoth();
+            }
             return;
         }
         String malformed = session.backendReceived(buf);
@@ -325,7 +449,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     void backendWritabilityChanged(boolean writable) {
-        if (!closing) {
+        if (!closing && waiting == null) {
             client.config().setAutoRead(writable);
         }
     }
@@ -412,6 +536,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         ByteBuf b;
         while ((b = waitingForBackend.poll()) != null) {
             b.release();
+        }
+        while ((b = held.poll()) != null) {
+            b.release();
+        }
+        if (waiting != null) {
+            waiting.release();
+            waiting = null;
+        }
+        if (holdTimer != null) {
+            holdTimer.cancel(false);
+            holdTimer = null;
+        }
+        if (rewriter != null) {
+            rewriter.release();
         }
     }
 }

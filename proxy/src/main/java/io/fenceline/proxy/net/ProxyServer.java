@@ -2,6 +2,8 @@ package io.fenceline.proxy.net;
 
 import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.metrics.ProxyMetrics;
+import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.sql.Inspector;
 import io.fenceline.proxy.session.CancelKeys;
 import io.fenceline.proxy.session.MonotonicClock;
 import io.fenceline.proxy.wire.SqlState;
@@ -17,6 +19,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,9 @@ import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -47,9 +53,20 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup clients = new DefaultChannelGroup("clients", GlobalEventExecutor.INSTANCE);
     private final AtomicInteger active = new AtomicInteger();
     private final Channel serverChannel;
+    /** Parses long uncached statements off the event loops; null when inspection is disabled. */
+    private final ExecutorService offload;
+
+    /**
+     * Threads and queued statements of the inspection offload executor. Two threads keep a burst of long
+     * statements from starving each other; a full queue makes the event loop inspect the text itself.
+     */
+    static final int OFFLOAD_THREADS = 2;
+    static final int OFFLOAD_QUEUE = 1024;
     private volatile boolean accepting = true;
 
-    private ProxyServer(Shared shared, EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel) {
+    private ProxyServer(Shared shared, EventLoopGroup boss, EventLoopGroup workers, Channel serverChannel,
+                        ExecutorService offload) {
+        this.offload = offload;
         this.shared = shared;
         this.bossGroup = boss;
         this.workerGroup = workers;
@@ -64,6 +81,17 @@ public final class ProxyServer implements AutoCloseable {
      *                               epoll is unavailable, or the address cannot be bound
      */
     public static ProxyServer start(ProxySettings settings, ProxyMetrics metrics, MonotonicClock clock, int workerThreads) {
+        return start(settings, metrics, clock, workerThreads, StatementPolicy.ALLOW_ALL);
+    }
+
+    /**
+     * Binds the listen address and starts serving, asking {@code policy} about every statement relayed
+     * (when {@code settings.inspection().enabled()}).
+     *
+     * @param workerThreads event loop threads for connections; 0 means Netty's default (2 x cores)
+     */
+    public static ProxyServer start(ProxySettings settings, ProxyMetrics metrics, MonotonicClock clock, int workerThreads,
+                                    StatementPolicy policy) {
         Transport transport = Transport.best();
         SocketAddress upstream;
         Class<? extends Channel> upstreamChannel;
@@ -80,7 +108,18 @@ public final class ProxyServer implements AutoCloseable {
             upstreamChannel = transport.socketChannel();
         }
         SslContext tls = settings.tls().map(ProxyServer::sslContext).orElse(null);
-        Shared shared = new Shared(settings, transport, upstream, upstreamChannel, tls, new CancelKeys<>(), metrics, clock);
+        ProxySettings.Inspection inspection = settings.inspection();
+        Inspector inspector = null;
+        ThreadPoolExecutor offload = null;
+        if (inspection.enabled()) {
+            inspector = new Inspector((long) inspection.cacheMegabytes() << 20, inspection.offloadThreshold(), metrics);
+            offload = new ThreadPoolExecutor(OFFLOAD_THREADS, OFFLOAD_THREADS, 30, TimeUnit.SECONDS,
+                    new ArrayBlockingQueue<>(OFFLOAD_QUEUE), new DefaultThreadFactory("fenceline-inspect", true),
+                    new ThreadPoolExecutor.AbortPolicy());
+            offload.allowCoreThreadTimeOut(true);
+        }
+        Shared shared = new Shared(settings, transport, upstream, upstreamChannel, tls, new CancelKeys<>(), metrics, clock,
+                inspector, offload == null ? Runnable::run : offload, policy);
 
         EventLoopGroup boss = transport.newGroup(1, "fenceline-accept");
         EventLoopGroup workers = transport.newGroup(workerThreads, "fenceline-io");
@@ -101,11 +140,14 @@ public final class ProxyServer implements AutoCloseable {
                 });
         try {
             Channel server = bootstrap.bind(settings.listen().host(), settings.listen().port()).syncUninterruptibly().channel();
-            self[0] = new ProxyServer(shared, boss, workers, server);
+            self[0] = new ProxyServer(shared, boss, workers, server, offload);
             log.info("proxy listening on {} ({}), relaying to {}{}", server.localAddress(), transport, Shared.describe(upstream),
                     tls == null ? "" : ", TLS enabled");
             return self[0];
         } catch (RuntimeException e) {
+            if (offload != null) {
+                offload.shutdownNow();
+            }
             boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + settings.listen().host() + ":"
@@ -146,6 +188,22 @@ public final class ProxyServer implements AutoCloseable {
             active.decrementAndGet();
             shared.metrics().connectionClosed();
         });
+    }
+
+    /**
+     * Asks the policy again, now, about every statement it is holding ({@link io.fenceline.proxy.policy.Decision.Hold}),
+     * instead of at the end of each hold. For policies whose standing changes (a paused mode lifted): call from
+     * their change listener; any thread.
+     */
+    public void recheckHeld() {
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> {
+                FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+                if (h != null) {
+                    h.recheckHold();
+                }
+            });
+        }
     }
 
     /** The bound listen address (useful with port 0). */
@@ -216,6 +274,9 @@ public final class ProxyServer implements AutoCloseable {
             clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         workerGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (offload != null) {
+            offload.shutdownNow();
+        }
         bossGroup.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         Duration took = Duration.ofNanos(shared.clock().nanoTime() - start);
         log.info("proxy stopped: {} sessions at shutdown, {} closed by force, took {} ms", atStart, forced, took.toMillis());

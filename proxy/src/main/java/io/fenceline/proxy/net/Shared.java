@@ -2,24 +2,42 @@ package io.fenceline.proxy.net;
 
 import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.metrics.ProxyMetrics;
+import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.proxy.session.CancelKeys;
 import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.proxy.sql.Inspector;
 import io.netty.channel.Channel;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.handler.ssl.SslContext;
 
 import java.net.SocketAddress;
+import java.util.concurrent.Executor;
 
-/** What every connection of one server shares: settings, upstream, TLS, cancel keys, metrics, clock. */
+/**
+ * What every connection of one server shares: settings, upstream, TLS, cancel keys, metrics, clock,
+ * and the statement path: the inspector (null when inspection is disabled), the small executor that
+ * parses long uncached statements off the event loops, and the policy.
+ */
 record Shared(ProxySettings settings, Transport transport, SocketAddress upstream,
               Class<? extends Channel> upstreamChannel, SslContext tls, CancelKeys<SocketAddress> cancelKeys,
-              ProxyMetrics metrics, MonotonicClock clock) {
+              ProxyMetrics metrics, MonotonicClock clock, Inspector inspector, Executor inspectionExecutor,
+              StatementPolicy policy) {
 
     /**
      * Outbound buffering per channel: reading from the other side pauses above the high mark and
      * resumes below the low mark, so a slow reader holds at most about this much plus one read.
      */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    /** Prepared-statement names whose verdicts one connection keeps (least recently used dropped). */
+    static final int MAX_PREPARED_PER_CONNECTION = 10_000;
+
+    /** A relay without inspection or policy (tests of the bare data path). */
+    Shared(ProxySettings settings, Transport transport, SocketAddress upstream, Class<? extends Channel> upstreamChannel,
+           SslContext tls, CancelKeys<SocketAddress> cancelKeys, ProxyMetrics metrics, MonotonicClock clock) {
+        this(settings, transport, upstream, upstreamChannel, tls, cancelKeys, metrics, clock, null, Runnable::run,
+                StatementPolicy.ALLOW_ALL);
+    }
 
     /** {@code host:port} or the socket path, for messages. */
     static String describe(SocketAddress address) {

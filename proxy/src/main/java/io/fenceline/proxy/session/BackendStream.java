@@ -45,6 +45,23 @@ public final class BackendStream {
      *         cannot be followed
      */
     public String scan(ByteBuf buf, Listener listener) {
+        int reached = run(buf, listener, false);
+        return reached < 0 ? malformed : null;
+    }
+
+    /**
+     * Like {@link #scan}, but stops right after the first message that completes in {@code buf}.
+     *
+     * @return the index in {@code buf} just after that message (the writer index when none completes),
+     *         or -1 when a header is malformed ({@link #scan} describes it)
+     */
+    public int scanToBoundary(ByteBuf buf, Listener listener) {
+        return run(buf, listener, true);
+    }
+
+    private String malformed;
+
+    private int run(ByteBuf buf, Listener listener, boolean stopAtBoundary) {
         int i = buf.readerIndex();
         final int end = buf.writerIndex();
         while (i < end) {
@@ -59,6 +76,9 @@ public final class BackendStream {
                 remaining -= n;
                 if (remaining == 0) {
                     complete(listener);
+                    if (stopAtBoundary) {
+                        return i;
+                    }
                 }
                 continue;
             }
@@ -77,7 +97,8 @@ public final class BackendStream {
                 length = (header[1] & 0xFF) << 24 | (header[2] & 0xFF) << 16 | (header[3] & 0xFF) << 8 | (header[4] & 0xFF);
             }
             if (length < 4) {
-                return "backend message type 0x" + Integer.toHexString(type & 0xFF) + " has length " + length + " below 4";
+                malformed = "backend message type 0x" + Integer.toHexString(type & 0xFF) + " has length " + length + " below 4";
+                return -1;
             }
             remaining = length - 4;
             bodyFill = 0;
@@ -88,9 +109,12 @@ public final class BackendStream {
             };
             if (remaining == 0) {
                 complete(listener);
+                if (stopAtBoundary) {
+                    return i;
+                }
             }
         }
-        return null;
+        return end;
     }
 
     /** True between messages: nothing of a partial message has been seen. */

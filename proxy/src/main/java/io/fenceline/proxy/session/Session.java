@@ -28,6 +28,10 @@ public final class Session implements BackendStream.Listener {
 
         /** The server issued the session's cancel key. */
         void cancelKey(CancelKey key);
+
+        /** A ReadyForQuery after startup, with its transaction status; called after {@link #requestsAnswered()} counts it. */
+        default void readyForQuery(byte status) {
+        }
     }
 
     private static final int LATENCY_RING = 64;
@@ -42,6 +46,8 @@ public final class Session implements BackendStream.Listener {
     private CancelKey cancelKey;
     private byte transactionStatus = ReadyForQuery.IDLE;
     private int outstanding;
+    private long requestsForwarded;
+    private long requestsAnswered;
 
     public Session(ProxyMetrics metrics, MonotonicClock clock, Events events) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -71,6 +77,16 @@ public final class Session implements BackendStream.Listener {
     /** Query, FunctionCall and Sync messages forwarded whose ReadyForQuery has not been relayed yet. */
     public int outstanding() {
         return outstanding;
+    }
+
+    /** Query, FunctionCall and Sync messages forwarded since startup (each is answered by one ReadyForQuery). */
+    public long requestsForwarded() {
+        return requestsForwarded;
+    }
+
+    /** ReadyForQuery messages relayed since startup, not counting the one that ended startup. */
+    public long requestsAnswered() {
+        return requestsAnswered;
     }
 
     /**
@@ -119,6 +135,7 @@ public final class Session implements BackendStream.Listener {
                 requestStarts[outstanding] = clock.nanoTime();
             }
             outstanding++;
+            requestsForwarded++;
         }
     }
 
@@ -129,6 +146,17 @@ public final class Session implements BackendStream.Listener {
      */
     public String backendReceived(ByteBuf buf) {
         return backend.scan(buf, this);
+    }
+
+    /**
+     * Follows the server's bytes of {@code buf} only up to the end of the first message that completes
+     * there (see {@link BackendStream#scanToBoundary}).
+     *
+     * @return the index just after that message, the writer index when none completes, or -1 when the
+     *         stream is malformed ({@link #backendReceived} then describes why on the same bytes)
+     */
+    public int backendReceivedToBoundary(ByteBuf buf) {
+        return backend.scanToBoundary(buf, this);
     }
 
     /** The session is over; nothing more is forwarded. */
@@ -144,6 +172,7 @@ public final class Session implements BackendStream.Listener {
             events.ready();
             return;
         }
+        requestsAnswered++;
         if (outstanding > 0) {
             long now = clock.nanoTime();
             if (outstanding <= LATENCY_RING) {
@@ -156,6 +185,7 @@ public final class Session implements BackendStream.Listener {
                 System.arraycopy(requestStarts, 1, requestStarts, 0, n);
             }
         }
+        events.readyForQuery(status);
     }
 
     @Override

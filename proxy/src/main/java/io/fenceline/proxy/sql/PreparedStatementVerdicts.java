@@ -21,6 +21,7 @@ public final class PreparedStatementVerdicts {
 
     private final Inspector inspector;
     private final Map<String, Verdict> byName;
+    private final Map<String, Verdict> portals = new java.util.HashMap<>();
 
     public PreparedStatementVerdicts(Inspector inspector, int maxStatements) {
         this.inspector = Objects.requireNonNull(inspector, "inspector");
@@ -41,6 +42,42 @@ public final class PreparedStatementVerdicts {
         return v;
     }
 
+    /** Remembers {@code verdict} (already inspected) under statement {@code name}. */
+    public void prepared(String name, Verdict verdict) {
+        byName.put(name, verdict);
+    }
+
+    /** The verdict of statement {@code name}, or null when unknown. */
+    public Verdict statement(String name) {
+        return byName.get(name);
+    }
+
+    /**
+     * A {@code Bind} created {@code portal} from {@code statement}: later Executes of the portal get the
+     * statement's verdict, or a not-understood one when the statement is unknown.
+     */
+    public void bind(String portal, String statement) {
+        Verdict v = byName.get(statement);
+        portals.put(portal, v != null ? v : Verdict.unknown("statement \"" + statement + "\" was prepared before the proxy saw it"));
+    }
+
+    /** The verdict of the statement {@code portal} was bound from, or null when the portal is unknown. */
+    public Verdict portal(String portal) {
+        return portals.get(portal);
+    }
+
+    /** Close of a portal. */
+    public void closePortal(String portal) {
+        portals.remove(portal);
+    }
+
+    /** The transaction ended (ReadyForQuery 'I'): PostgreSQL has dropped every portal. */
+    public void transactionEnded() {
+        if (!portals.isEmpty()) {
+            portals.clear();
+        }
+    }
+
     /** The verdict of a statement prepared under {@code name}, if still known. */
     public Optional<Verdict> lookup(String name) {
         return Optional.ofNullable(byName.get(name));
@@ -52,6 +89,7 @@ public final class PreparedStatementVerdicts {
 
     public void clear() {
         byName.clear();
+        portals.clear();
     }
 
     public int size() {

@@ -25,6 +25,19 @@ public final class StatementSplitter {
         return out;
     }
 
+    /**
+     * The character offset in {@code text} at which each statement of {@link #split} starts, in order.
+     * Used to cut a {@code Query} text before a statement the proxy will not forward.
+     */
+    public static int[] starts(String text) {
+        List<Piece> pieces = pieces(text);
+        int[] starts = new int[pieces.size()];
+        for (int k = 0; k < starts.length; k++) {
+            starts[k] = pieces.get(k).tokens().get(0).start();
+        }
+        return starts;
+    }
+
     static List<Piece> pieces(String text) {
         List<Token> all = Lexer.tokens(text);
         List<Piece> out = new ArrayList<>();

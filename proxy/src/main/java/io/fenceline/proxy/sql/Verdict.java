@@ -46,6 +46,14 @@ public record Verdict(StatementKind kind, Set<TableName> tablesRead, Set<TableNa
         return new Verdict(kind, Set.of(), Set.of(), Map.of(), Set.of(), true, "");
     }
 
+    /**
+     * The verdict of a statement whose text the proxy never saw (for instance an Execute of a portal whose
+     * Parse preceded the proxy's bookkeeping): not understood, so a possible write and a possible DDL.
+     */
+    public static Verdict unknown(String detail) {
+        return notUnderstood(detail);
+    }
+
     /** A verdict for text that could not be understood: a possible write and a possible DDL. */
     static Verdict notUnderstood(String detail) {
         return new Verdict(StatementKind.OTHER, Set.of(), Set.of(), Map.of(), Set.of(), false,

@@ -35,8 +35,14 @@ public record ErrorResponse(String severity, String sqlState, String message) {
 
     /** Encodes the framed message. */
     public ByteBuf encode(ByteBufAllocator alloc) {
+        return encode(alloc, null);
+    }
+
+    /** Encodes the framed message with a hint ('H' field) when {@code hint} is not null. */
+    public ByteBuf encode(ByteBufAllocator alloc, String hint) {
         int len = 4 + 1 + CStrings.length(severity) + 1 + CStrings.length(severity)
-                + 1 + CStrings.length(sqlState) + 1 + CStrings.length(message) + 1;
+                + 1 + CStrings.length(sqlState) + 1 + CStrings.length(message) + 1
+                + (hint == null ? 0 : 1 + CStrings.length(hint));
         ByteBuf buf = alloc.buffer(1 + len).writeByte(BackendType.ERROR_RESPONSE).writeInt(len);
         buf.writeByte('S');
         CStrings.write(buf, severity);
@@ -46,6 +52,10 @@ public record ErrorResponse(String severity, String sqlState, String message) {
         CStrings.write(buf, sqlState);
         buf.writeByte('M');
         CStrings.write(buf, message);
+        if (hint != null) {
+            buf.writeByte('H');
+            CStrings.write(buf, hint);
+        }
         return buf.writeByte(0);
     }
 

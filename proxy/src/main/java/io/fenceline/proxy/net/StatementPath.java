@@ -1,0 +1,447 @@
+package io.fenceline.proxy.net;
+
+import io.fenceline.proxy.policy.Decision;
+import io.fenceline.proxy.policy.SessionFacts;
+import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.session.Session;
+import io.fenceline.proxy.sql.Inspector;
+import io.fenceline.proxy.sql.PreparedStatementVerdicts;
+import io.fenceline.proxy.sql.StatementKind;
+import io.fenceline.proxy.sql.StatementSplitter;
+import io.fenceline.proxy.sql.Verdict;
+import io.fenceline.proxy.wire.ProtocolViolation;
+import io.fenceline.proxy.wire.frontend.Bind;
+import io.fenceline.proxy.wire.frontend.Close;
+import io.fenceline.proxy.wire.frontend.Execute;
+import io.fenceline.proxy.wire.frontend.FrontendType;
+import io.fenceline.proxy.wire.frontend.Parse;
+import io.fenceline.proxy.wire.frontend.Query;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Locale;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The statement side of one connection: every {@code Query}, {@code Parse}, {@code Bind}, {@code Close}
+ * and {@code Execute} the client sends passes here before it is forwarded. Query and Parse texts get
+ * their verdicts from the {@link Inspector}; the connection's prepared statements and portals keep theirs
+ * ({@link PreparedStatementVerdicts}) so that an Execute is judged by the statement it runs; the
+ * {@link StatementPolicy} decides at the moment of forwarding. Only those five message types are decoded,
+ * and only as far as needed; everything else passes untouched. Runs on the connection's event loop.
+ *
+ * <p>A {@link Decision.Deny} never makes the proxy answer the client itself. The denied message is replaced
+ * by one that makes the <em>server</em> fail at that exact point of the stream, so the error reaches the
+ * client after the responses to everything sent before it, and the server's transaction state (failed
+ * block 'E', rolled-back implicit transaction, messages skipped until Sync) is PostgreSQL's own:
+ * <ul>
+ *   <li>a Query statement: the text from that statement on is replaced by a {@code DO} block that raises
+ *       the denial's SQLSTATE, message and hint ({@code RAISE ... USING ERRCODE}); the statements before
+ *       it run as sent;</li>
+ *   <li>an Execute: replaced by an Execute of a portal that cannot exist ({@code fl_denied_N_}); a Parse:
+ *       replaced by a Parse of that same token as SQL, a syntax error. The server's error names the token,
+ *       and {@link DenialRewriter} swaps exactly that ErrorResponse for the denial's.</li>
+ * </ul>
+ * See docs/data-path.md for the ordering argument.
+ */
+final class StatementPath implements SessionFacts {
+
+    /** What {@link #process} did with a frame. */
+    enum Outcome {
+        /** {@link #forward()} holds the frame to write now (the one given, or its substitute). */
+        FORWARD,
+        /** Not yet: the frame is kept by the caller and given to {@link #process} again once {@link #waitFor()} completes or at {@link #holdUntil()}. */
+        WAIT,
+        /** The frame was malformed; it was released and {@link #violation()} says why. */
+        FAILED
+    }
+
+    /** A denial whose server error is still to be replaced. */
+    record PendingDenial(String token, Decision.Deny deny, long batch) {
+    }
+
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StatementPath.class);
+    private static final String TOKEN_PREFIX = "fl_denied_";
+    private static final Pattern DEALLOCATE = Pattern.compile(
+            "(?is)\\s*deallocate\\s+(?:prepare\\s+)?(all|\"(?:[^\"]|\"\")+\"|[a-z_][a-z0-9_$]*)\\s*");
+    private static final Pattern DISCARD_ALL = Pattern.compile("(?is)\\s*discard\\s+all\\s*");
+
+    private final Inspector inspector;
+    private final Executor executor;
+    private final StatementPolicy policy;
+    private final Session session;
+    private final ByteBufAllocator alloc;
+    private final PreparedStatementVerdicts statements;
+    private final ArrayDeque<PendingDenial> denials = new ArrayDeque<>();
+    private long denialCount;
+    private OptionalInt schemaVersion = OptionalInt.empty();
+
+    private ByteBuf forward;
+    private CompletableFuture<?> waitFor;
+    private long holdUntil;
+    private ProtocolViolation violation;
+
+    StatementPath(Inspector inspector, Executor executor, StatementPolicy policy, Session session,
+                  ByteBufAllocator alloc, int maxPrepared) {
+        this.inspector = inspector;
+        this.executor = executor;
+        this.policy = policy;
+        this.session = session;
+        this.alloc = alloc;
+        this.statements = new PreparedStatementVerdicts(inspector, maxPrepared);
+    }
+
+    ByteBuf forward() {
+        ByteBuf f = forward;
+        forward = null;
+        return f;
+    }
+
+    /** When {@link Outcome#WAIT}: the inspection to wait for, or null for a policy hold. */
+    CompletableFuture<?> waitFor() {
+        return waitFor;
+    }
+
+    /** When {@link Outcome#WAIT} on a policy hold: when to ask again (monotonic nanoseconds). */
+    long holdUntil() {
+        return holdUntil;
+    }
+
+    ProtocolViolation violation() {
+        return violation;
+    }
+
+    PreparedStatementVerdicts statements() {
+        return statements;
+    }
+
+    /** Decides about one whole frontend frame (type byte to last byte). See {@link Outcome}. */
+    Outcome process(ByteBuf frame) {
+        waitFor = null;
+        try {
+            return decide(frame);
+        } catch (RuntimeException e) {
+            // A bug in inspection or in a policy must neither leak the frame nor let the statement through.
+            LOG.warn("cannot judge a {} message; closing the connection", FrontendType.name(frame.getByte(frame.readerIndex())), e);
+            if (forward != null && forward != frame) {
+                forward.release();
+            }
+            forward = null;
+            if (frame.refCnt() > 0) {
+                frame.release();
+            }
+            violation = new ProtocolViolation("XX000", "the proxy could not judge the statement: " + e);
+            return Outcome.FAILED;
+        }
+    }
+
+    private Outcome decide(ByteBuf frame) {
+        byte type = frame.getByte(frame.readerIndex());
+        return switch (type) {
+            case FrontendType.QUERY -> query(frame);
+            case FrontendType.PARSE -> parse(frame);
+            case FrontendType.BIND -> bind(frame);
+            case FrontendType.EXECUTE -> execute(frame);
+            case FrontendType.CLOSE -> close(frame);
+            case FrontendType.FUNCTION_CALL -> functionCall(frame);
+            default -> pass(frame);
+        };
+    }
+
+    private Outcome pass(ByteBuf frame) {
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    private Outcome failed(ByteBuf frame, ProtocolViolation v) {
+        frame.release();
+        violation = v;
+        return Outcome.FAILED;
+    }
+
+    // ---- simple protocol ----
+
+    private Outcome query(ByteBuf frame) {
+        Query.Decoded decoded = Query.decode(frame);
+        if (decoded instanceof Query.Malformed m) {
+            return failed(frame, m.violation());
+        }
+        String sql = ((Query.Ok) decoded).query().sql();
+        List<Verdict> verdicts;
+        if (sql.length() >= inspector.offloadThreshold()) {
+            CompletableFuture<List<Verdict>> f = inspectAsync(sql);
+            if (!f.isDone()) {
+                waitFor = f;
+                return Outcome.WAIT;
+            }
+            verdicts = f.join();
+        } else {
+            verdicts = inspector.inspect(sql);
+        }
+        for (int k = 0; k < verdicts.size(); k++) {
+            Decision d = policy.decide(StatementPolicy.Point.QUERY, verdicts.get(k), this);
+            if (d instanceof Decision.Hold hold) {
+                holdUntil = hold.untilNanos();
+                return Outcome.WAIT;
+            }
+            if (d instanceof Decision.Deny deny) {
+                int cut = StatementSplitter.starts(sql)[k];
+                String substitute = sql.substring(0, cut) + raiseBlock(deny);
+                frame.release();
+                forward = new Query(substitute).encode(alloc);
+                return Outcome.FORWARD;
+            }
+        }
+        for (Verdict v : verdicts) {
+            if (v.kind() == StatementKind.SESSION) {
+                followSessionStatements(sql);
+                break;
+            }
+        }
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    /** DEALLOCATE and DISCARD ALL in SQL end prepared statements the protocol did not close. */
+    private void followSessionStatements(String sql) {
+        String lower = sql.toLowerCase(Locale.ROOT);
+        if (!lower.contains("deallocate") && !lower.contains("discard")) {
+            return;
+        }
+        for (String statement : StatementSplitter.split(sql)) {
+            if (DISCARD_ALL.matcher(statement).matches()) {
+                statements.clear();
+                continue;
+            }
+            Matcher m = DEALLOCATE.matcher(statement);
+            if (m.matches()) {
+                String name = m.group(1);
+                if (name.equalsIgnoreCase("all")) {
+                    statements.clear();
+                } else if (name.startsWith("\"")) {
+                    statements.close(name.substring(1, name.length() - 1).replace("\"\"", "\""));
+                } else {
+                    statements.close(name.toLowerCase(Locale.ROOT));
+                }
+            }
+        }
+    }
+
+    /**
+     * A {@code DO} block that makes the server raise {@code deny}. Values are dollar-quoted with tags that
+     * cannot end inside them, so no text of the denial can close a quote early.
+     */
+    static String raiseBlock(Decision.Deny deny) {
+        String message = deny.message();
+        String hint = deny.hint();
+        String inner = tag("m", message, hint == null ? "" : hint);
+        StringBuilder body = new StringBuilder(96 + message.length() + (hint == null ? 0 : hint.length()));
+        body.append("BEGIN RAISE EXCEPTION USING ERRCODE = '").append(deny.sqlState())
+                .append("', MESSAGE = ").append(inner).append(message).append(inner);
+        if (hint != null) {
+            body.append(", HINT = ").append(inner).append(hint).append(inner);
+        }
+        body.append("; END ");
+        String outer = tag("fl", body.toString(), "");
+        return "DO " + outer + body + outer;
+    }
+
+    /** A dollar-quote tag that first occurs, in each of {@code values} followed by it, at the value's end. */
+    private static String tag(String base, String a, String b) {
+        String t = "$" + base + "$";
+        for (int n = 0; !closesAtEnd(a, t) || !closesAtEnd(b, t); n++) {
+            t = "$" + base + n + "$";
+        }
+        return t;
+    }
+
+    private static boolean closesAtEnd(String value, String tag) {
+        return (value + tag).indexOf(tag) == value.length();
+    }
+
+    private CompletableFuture<List<Verdict>> inspectAsync(String sql) {
+        try {
+            // Inspection does not throw for any text; should it, the retry inspects on the event loop.
+            return inspector.inspectAsync(sql, executor).exceptionally(e -> inspector.inspect(sql));
+        } catch (RejectedExecutionException e) {
+            // The offload queue is full: inspect here rather than lose the message.
+            return CompletableFuture.completedFuture(inspector.inspect(sql));
+        }
+    }
+
+    /**
+     * FunctionCall runs a function by OID: the proxy cannot see what it does, so the policy judges a
+     * not-understood verdict. It is answered like a Query (a result or an error, then ReadyForQuery), so a
+     * denial is the same server-raised error as for a Query statement.
+     */
+    private Outcome functionCall(ByteBuf frame) {
+        Decision d = policy.decide(StatementPolicy.Point.FUNCTION_CALL, FUNCTION_CALL_VERDICT, this);
+        if (d instanceof Decision.Hold hold) {
+            holdUntil = hold.untilNanos();
+            return Outcome.WAIT;
+        }
+        if (d instanceof Decision.Deny deny) {
+            frame.release();
+            forward = new Query(raiseBlock(deny)).encode(alloc);
+            return Outcome.FORWARD;
+        }
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    private static final Verdict FUNCTION_CALL_VERDICT = Verdict.unknown("FunctionCall runs a function by OID");
+
+    // ---- extended protocol ----
+
+    private Outcome parse(ByteBuf frame) {
+        Parse.Decoded decoded = Parse.decode(frame);
+        if (decoded instanceof Parse.Malformed m) {
+            return failed(frame, m.violation());
+        }
+        Parse p = ((Parse.Ok) decoded).parse();
+        Verdict v;
+        if (p.sql().length() >= inspector.offloadThreshold()) {
+            CompletableFuture<List<Verdict>> f = inspectAsync(p.sql());
+            if (!f.isDone()) {
+                waitFor = f;
+                return Outcome.WAIT;
+            }
+            List<Verdict> all = f.join();
+            v = all.size() == 1 ? all.get(0) : inspector.inspectStatement(p.sql());
+        } else {
+            v = inspector.inspectStatement(p.sql());
+        }
+        Decision d = policy.decide(StatementPolicy.Point.PARSE, v, this);
+        if (d instanceof Decision.Hold hold) {
+            holdUntil = hold.untilNanos();
+            return Outcome.WAIT;
+        }
+        if (d instanceof Decision.Deny deny) {
+            // A failed Parse creates nothing (and drops the unnamed statement), as here.
+            statements.close(p.name());
+            String token = register(deny);
+            frame.release();
+            forward = new Parse(p.name(), token, new int[0]).encode(alloc);
+            return Outcome.FORWARD;
+        }
+        statements.prepared(p.name(), v);
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    private Outcome bind(ByteBuf frame) {
+        Bind.Decoded decoded = Bind.decode(frame);
+        if (decoded instanceof Bind.Malformed m) {
+            return failed(frame, m.violation());
+        }
+        Bind b = ((Bind.Ok) decoded).bind();
+        statements.bind(b.portal(), b.statement());
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    private Outcome execute(ByteBuf frame) {
+        Execute.Decoded decoded = Execute.decode(frame);
+        if (decoded instanceof Execute.Malformed m) {
+            return failed(frame, m.violation());
+        }
+        Execute e = ((Execute.Ok) decoded).execute();
+        Verdict v = statements.portal(e.portal());
+        if (v == null) {
+            v = Verdict.unknown("portal \"" + e.portal() + "\" was bound before the proxy saw it");
+        }
+        Decision d = policy.decide(StatementPolicy.Point.EXECUTE, v, this);
+        if (d instanceof Decision.Hold hold) {
+            holdUntil = hold.untilNanos();
+            return Outcome.WAIT;
+        }
+        if (d instanceof Decision.Deny deny) {
+            String token = register(deny);
+            frame.release();
+            forward = new Execute(token, 0).encode(alloc);
+            return Outcome.FORWARD;
+        }
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    private Outcome close(ByteBuf frame) {
+        Close.Decoded decoded = Close.decode(frame);
+        if (decoded instanceof Close.Malformed m) {
+            return failed(frame, m.violation());
+        }
+        Close c = ((Close.Ok) decoded).close();
+        if (c.target() == Close.STATEMENT) {
+            statements.close(c.name());
+        } else {
+            statements.closePortal(c.name());
+        }
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    private String register(Decision.Deny deny) {
+        String token = TOKEN_PREFIX + (++denialCount) + "_";
+        // The Sync that ends this extended-protocol batch is the next request forwarded.
+        denials.add(new PendingDenial(token, deny, session.requestsForwarded() + 1));
+        return token;
+    }
+
+    // ---- backend side ----
+
+    boolean hasDenials() {
+        return !denials.isEmpty();
+    }
+
+    /**
+     * The pending denial whose substitute caused {@code error} (a whole ErrorResponse frame), removed from
+     * the pending ones; null when the error is the server's own.
+     */
+    PendingDenial claim(ByteBuf error) {
+        String text = error.toString(error.readerIndex(), error.readableBytes(), StandardCharsets.UTF_8);
+        for (var it = denials.iterator(); it.hasNext(); ) {
+            PendingDenial d = it.next();
+            if (text.contains(d.token())) {
+                it.remove();
+                return d;
+            }
+        }
+        return null;
+    }
+
+    /** A ReadyForQuery was relayed: denials of batches it ended are over; at 'I' every portal is gone. */
+    void readyForQuery(byte status) {
+        long answered = session.requestsAnswered();
+        while (!denials.isEmpty() && denials.peek().batch() <= answered) {
+            denials.poll();
+        }
+        if (status == 'I') {
+            statements.transactionEnded();
+        }
+    }
+
+    // ---- SessionFacts ----
+
+    @Override
+    public byte transactionStatus() {
+        return session.transactionStatus();
+    }
+
+    @Override
+    public String startupParameter(String name) {
+        return session.startup() == null ? null : session.startup().parameters().get(name);
+    }
+
+    @Override
+    public OptionalInt schemaVersion() {
+        return schemaVersion;
+    }
+}

@@ -1,0 +1,37 @@
+package io.fenceline.proxy.policy;
+
+import io.fenceline.proxy.sql.Verdict;
+
+/**
+ * Decides about one statement at the moment the proxy is about to forward it. Called on the connection's
+ * event loop for every statement the proxy relays, so implementations must be fast, non-blocking and
+ * thread-safe (one instance serves every connection).
+ *
+ * <p>Where it is called ({@link Point}): for each statement of a simple-protocol {@code Query}, in
+ * order (the first decision that is not {@link Decision.Allow} applies to that statement and the rest of
+ * the message); for a {@code Parse}, with the verdict of its text; for an {@code Execute}, with the
+ * verdict of the statement its portal was bound from — that is where "this Execute runs a write" is
+ * decided. A statement whose verdict is unknown (its Parse was not seen) gets a not-understood verdict,
+ * which is a possible write and a possible DDL.
+ */
+@FunctionalInterface
+public interface StatementPolicy {
+
+    /** Allows everything: the default until a policy is configured. */
+    StatementPolicy ALLOW_ALL = (point, verdict, session) -> Decision.ALLOW;
+
+    /** The protocol message that is about to carry the statement to the database. */
+    enum Point {
+        /** A statement of a simple-protocol {@code Query}: it runs now. */
+        QUERY,
+        /** An extended-protocol {@code Parse}: the statement is prepared, not run. */
+        PARSE,
+        /** An extended-protocol {@code Execute}: the portal's statement runs now. */
+        EXECUTE,
+        /** A {@code FunctionCall} (a function by OID, runs now): always a not-understood verdict. */
+        FUNCTION_CALL
+    }
+
+    /** The decision for {@code verdict} about to be forwarded at {@code point}. */
+    Decision decide(Point point, Verdict verdict, SessionFacts session);
+}
