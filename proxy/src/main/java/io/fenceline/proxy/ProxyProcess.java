@@ -18,9 +18,10 @@ public final class ProxyProcess implements AutoCloseable {
     /**
      * One event loop per two cores (at least one). Relaying is mostly system calls, and fewer loops batch
      * more ready connections per epoll wakeup; the proxy is a sidecar, so the cores it leaves idle serve
-     * the PostgreSQL backends next to it. On the 2-core bench machine one loop kept 0.86 of direct TPS at
-     * {@code -S -M prepared -c 8} where one loop per core kept 0.56 in the run after it
-     * (see docs/benchmarks.md). {@code -Dfenceline.ioThreads=N} overrides.
+     * the PostgreSQL backends next to it. On the 2-core bench machine, four alternating quiet runs at
+     * {@code -S -M prepared -c 8} kept 0.57 and 0.51 of direct TPS with one loop, 0.55 and 0.47 with two:
+     * a small edge, within the noise, never worse (see docs/benchmarks.md). {@code -Dfenceline.ioThreads=N}
+     * overrides.
      */
     static final int WORKER_THREADS = Integer.getInteger("fenceline.ioThreads",
             Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
