@@ -364,7 +364,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     private ChannelFuture connectTo(SocketAddress address, io.netty.channel.ChannelHandler handler) {
-        return new Bootstrap()
+        return shared.transport().configure(new Bootstrap())
                 .group(client.eventLoop())
                 .channel(shared.upstreamChannel())
                 .option(ChannelOption.ALLOCATOR, client.alloc())

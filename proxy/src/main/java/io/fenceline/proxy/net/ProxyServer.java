@@ -124,7 +124,7 @@ public final class ProxyServer implements AutoCloseable {
         EventLoopGroup boss = transport.newGroup(1, "fenceline-accept");
         EventLoopGroup workers = transport.newGroup(workerThreads, "fenceline-io");
         ProxyServer[] self = new ProxyServer[1];
-        ServerBootstrap bootstrap = new ServerBootstrap()
+        ServerBootstrap bootstrap = transport.configureChildren(new ServerBootstrap())
                 .group(boss, workers)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
