@@ -2,11 +2,11 @@ package io.fenceline.control.cli;
 
 import io.fenceline.config.manifest.Manifest;
 import io.fenceline.config.manifest.ManifestSet;
+import io.fenceline.control.rollout.Rollout;
+import io.fenceline.control.rollout.RolloutOutcome;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 /** {@code fenceline apply}: rolls the next versions out across the clusters under control's leader lease. */
@@ -14,26 +14,14 @@ import java.util.List;
         + " clusters, wave by wave, under control's leader lease, journaled in etcd.",
         "Exit 0 done, 2 bad input (invalid or edited manifests), 3 unreachable, 4 preflight failed, 5 halted,"
                 + " 6 rolled back, 7 not leader, 8 another run is active."})
-final class ApplyCommand extends FleetCommand {
-
-    @Option(names = "--migrations", required = true, paramLabel = "DIR", description = "the migrations folder")
-    Path migrations;
+final class ApplyCommand extends LeadingCommand {
 
     @Option(names = "--to", paramLabel = "N", description = "last version to apply (default: the last in the folder)")
     Integer to;
 
-    @Option(names = "--leader-wait", paramLabel = "SECONDS", defaultValue = "60",
-            description = "how long to wait for control leadership; default ${DEFAULT-VALUE}")
-    long leaderWait;
-
     @Override
-    int run(ControlSession session) throws Exception {
-        ManifestSet set = manifests(session, migrations);
-        if (set == null) {
-            return ExitCodes.BAD_INPUT;
-        }
-        int target = target(set, to);
-        return lead(session, Duration.ofSeconds(leaderWait), rollout -> rollout.apply(set, target));
+    RolloutOutcome act(Rollout rollout, ManifestSet set) {
+        return rollout.apply(set, target(set, to));
     }
 
     static int target(ManifestSet set, Integer to) {
