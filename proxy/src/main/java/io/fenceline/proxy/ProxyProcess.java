@@ -5,7 +5,7 @@ import io.fenceline.proxy.admin.AdminServer;
 import io.fenceline.proxy.metrics.PrometheusMetrics;
 import io.fenceline.proxy.net.ProxyServer;
 import io.fenceline.proxy.policy.StatementPolicy;
-import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.config.coordination.MonotonicClock;
 
 import java.util.Optional;
 

@@ -3,7 +3,7 @@ package io.fenceline.proxy;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.net.ProxyServer;
 import io.fenceline.proxy.policy.StatementPolicy;
-import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.testing.PostgresServer;
 import org.junit.jupiter.api.Test;
 

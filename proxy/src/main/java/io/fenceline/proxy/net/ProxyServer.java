@@ -5,7 +5,7 @@ import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.proxy.sql.Inspector;
 import io.fenceline.proxy.session.CancelKeys;
-import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.wire.SqlState;
 import io.fenceline.proxy.wire.backend.ErrorResponse;
 import io.netty.bootstrap.ServerBootstrap;

@@ -4,7 +4,7 @@ import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.proxy.session.CancelKeys;
-import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.sql.Inspector;
 import io.netty.channel.Channel;
 import io.netty.channel.WriteBufferWaterMark;

@@ -34,7 +34,7 @@ public sealed interface Decision {
 
     /**
      * Not yet: the message (and every message the client sent after it) waits, and the policy is asked
-     * again at {@code untilNanos} on the {@link io.fenceline.proxy.session.MonotonicClock}, or earlier when
+     * again at {@code untilNanos} on the {@link io.fenceline.config.coordination.MonotonicClock}, or earlier when
      * the policy's owner calls {@code ProxyServer.recheckHeld()} after its standing changed. The policy
      * bounds the wait itself by answering {@link Deny} once it has waited long enough. The connection reads
      * nothing more meanwhile, so the client's later messages keep their order behind the held one.

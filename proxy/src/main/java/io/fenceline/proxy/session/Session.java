@@ -1,5 +1,6 @@
 package io.fenceline.proxy.session;
 
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.wire.ProtocolViolation;
 import io.fenceline.proxy.wire.backend.ReadyForQuery;

@@ -2,7 +2,7 @@ package io.fenceline.proxy.net;
 
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.session.CancelKey;
-import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.session.Session;
 import io.fenceline.proxy.wire.Bytes;
 import io.fenceline.proxy.wire.ProtocolViolation;

@@ -3,7 +3,7 @@ package io.fenceline.proxy.net;
 import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.session.CancelKeys;
-import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.wire.Bytes;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;

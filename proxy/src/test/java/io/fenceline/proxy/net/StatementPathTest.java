@@ -3,7 +3,7 @@ package io.fenceline.proxy.net;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.policy.StatementPolicy;
-import io.fenceline.proxy.session.MonotonicClock;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.session.Session;
 import io.fenceline.proxy.sql.InspectionListener;
 import io.fenceline.proxy.sql.Inspector;

@@ -3,6 +3,7 @@ package io.fenceline.proxy.sql;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.fenceline.proxy.sql.corpus.CorpusCapture;
 import io.fenceline.testing.PostgresServer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -434,29 +435,10 @@ class InspectionCorpusIT {
                     continue;
                 }
                 String[] f = line.split("\t", 3);
-                out.add(new Entry(f[0], unescape(f[1]), unescape(f[2])));
+                out.add(new Entry(f[0], CorpusCapture.unescape(f[1]), CorpusCapture.unescape(f[2])));
             }
         }
         return out;
-    }
-
-    private static String unescape(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 1 < s.length()) {
-                char n = s.charAt(++i);
-                b.append(switch (n) {
-                    case 'n' -> '\n';
-                    case 'r' -> '\r';
-                    case 't' -> '\t';
-                    default -> n;
-                });
-            } else {
-                b.append(c);
-            }
-        }
-        return b.toString();
     }
 
     private static InputStream resource(String name) {

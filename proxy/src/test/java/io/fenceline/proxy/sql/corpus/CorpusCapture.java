@@ -323,7 +323,8 @@ public final class CorpusCapture {
         return s.replace("\\", "\\\\").replace("\n", "\\n").replace("\r", "\\r").replace("\t", "\\t");
     }
 
-    static String unescape(String s) {
+    /** The inverse of {@link #escape}: reads a field of {@code corpus.tsv}. */
+    public static String unescape(String s) {
         StringBuilder b = new StringBuilder(s.length());
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
