@@ -15,11 +15,16 @@ import java.util.TreeMap;
  * @param deadlineSlackMillis time left before its local deadline (negative or 0 when not the writer)
  * @param versionsInUse       schema version → number of open connections declaring it
  * @param connections         open client connections
+ * @param statements          statements relayed since the proxy started (a counter; it restarts at 0 with the
+ *                            process, so a reader comparing two readings treats a decrease as a restart)
+ * @param errors              ErrorResponses sent to clients since the proxy started, whether from the database
+ *                            or from the proxy's own refusals (same counter rules as {@code statements})
  * @param lagBytes            replication lag behind the writer in bytes, or null when unknown / writer
  * @param at                  when this status was published (wall clock, informational)
  */
 public record ProxyStatus(long lease, Mode mode, boolean writer, long epoch, long deadlineSlackMillis,
-                          Map<Integer, Integer> versionsInUse, int connections, Long lagBytes, Instant at) {
+                          Map<Integer, Integer> versionsInUse, int connections, long statements, long errors,
+                          Long lagBytes, Instant at) {
 
     /** Validates and copies {@code versionsInUse} (ordered by version). */
     public ProxyStatus {
@@ -40,6 +45,8 @@ public record ProxyStatus(long lease, Mode mode, boolean writer, long epoch, lon
         }
         versionsInUse = Collections.unmodifiableMap(copy);
         Checks.atLeast("connections", connections, 0);
+        Checks.atLeast("statements", statements, 0);
+        Checks.atLeast("errors", errors, 0);
         if (lagBytes != null) {
             Checks.atLeast("lagBytes", lagBytes, 0);
         }

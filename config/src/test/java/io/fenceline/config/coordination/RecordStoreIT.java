@@ -186,7 +186,7 @@ class RecordStoreIT {
         try (Coordinator p = Coordinator.connect(settings())) {
             LeaseState.Held held = p.leaseKeeper().awaitHeld(Duration.ofSeconds(10)).orElseThrow();
             String key = p.keys().proxy("g", "eu-1", "p1");
-            ProxyStatus status = new ProxyStatus(held.leaseId(), Mode.WRITABLE, true, 5, 3000, Map.of(4, 2, 5, 7), 9,
+            ProxyStatus status = new ProxyStatus(held.leaseId(), Mode.WRITABLE, true, 5, 3000, Map.of(4, 2, 5, 7), 9, 0, 0,
                     null, Instant.now());
             get(p.store().putLeased(key, status, held.leaseId()));
             List<Versioned<ProxyStatus>> all = get(etcdClient.store().getAll(etcdClient.keys().proxiesPrefix("g", "eu-1"),

@@ -27,7 +27,7 @@ class RecordsTest {
                 new Window(4, 5),
                 new Catalog(5, "sha256:ab", Map.of("orders", List.of("id", "total"), "items", List.of("id"))),
                 new Ack("sha256:ab", AT, 12),
-                new ProxyStatus(77, Mode.PAUSED, true, 12, 3400, Map.of(4, 10, 5, 2), 12, null, AT),
+                new ProxyStatus(77, Mode.PAUSED, true, 12, 3400, Map.of(4, 10, 5, 2), 12, 9000, 31, null, AT),
                 new AuditRecord(3, AT, "control@host", "gate-passed", "g", "eu-1", Map.of("wave", "1")),
                 new AuditRecord(4, AT, "operator", "mode", "g", null, Map.of()),
                 new MigrationJournal("run-1", 5, MigrationJournal.State.EXPANDING, Step.EXPAND, 1,
@@ -42,7 +42,7 @@ class RecordsTest {
 
     @Test
     void jsonUsesReadableTextForTimesAndEnums() {
-        String json = Records.toJson(new ProxyStatus(1, Mode.READ_ONLY, false, 0, 0, Map.of(3, 1), 1, 5L, AT));
+        String json = Records.toJson(new ProxyStatus(1, Mode.READ_ONLY, false, 0, 0, Map.of(3, 1), 1, 0, 0, 5L, AT));
         assertTrue(json.contains("\"mode\":\"read-only\""), json);
         assertTrue(json.contains("\"at\":\"2026-11-23T22:00:00Z\""), json);
         assertTrue(json.contains("\"versionsInUse\":{\"3\":1}"), json);
@@ -114,8 +114,8 @@ class RecordsTest {
 
     @Test
     void versionCountsSumOverProxies() {
-        ProxyStatus a = new ProxyStatus(1, Mode.WRITABLE, true, 3, 10, Map.of(4, 1, 5, 2), 3, null, AT);
-        ProxyStatus b = new ProxyStatus(2, Mode.READ_ONLY, false, 0, 0, Map.of(5, 4), 4, 100L, AT);
+        ProxyStatus a = new ProxyStatus(1, Mode.WRITABLE, true, 3, 10, Map.of(4, 1, 5, 2), 3, 0, 0, null, AT);
+        ProxyStatus b = new ProxyStatus(2, Mode.READ_ONLY, false, 0, 0, Map.of(5, 4), 4, 0, 0, 100L, AT);
         assertEquals(Map.of(4, 1, 5, 6), ProxyStatus.sumVersions(List.of(a, b)));
         assertEquals(0, b.connectionsUsing(4));
     }

@@ -217,7 +217,7 @@ class RolloutIT {
             int connections = versionsInUse.values().stream().mapToInt(i -> i).sum();
             for (String cluster : CLUSTERS) {
                 coordinator.store().putLeased(coordinator.keys().proxy("main", cluster, "standin-" + cluster),
-                        new ProxyStatus(held.leaseId(), Mode.WRITABLE, false, 0, 0, versionsInUse, connections, null,
+                        new ProxyStatus(held.leaseId(), Mode.WRITABLE, false, 0, 0, versionsInUse, connections, 0, 0, null,
                                 Instant.now()), held.leaseId()).join();
             }
         }

@@ -83,6 +83,16 @@ public final class WriterAuthority implements AutoCloseable {
         default Map<Integer, Integer> versionsInUse() {
             return Map.of();
         }
+
+        /** Statements relayed since the proxy started. */
+        default long statements() {
+            return 0;
+        }
+
+        /** ErrorResponses sent to clients since the proxy started. */
+        default long errors() {
+            return 0;
+        }
     }
 
     /** The writer key as this proxy confirmed it. */
@@ -575,6 +585,7 @@ public final class WriterAuthority implements AutoCloseable {
             status = new ProxyStatus(held.leaseId(), mode == null ? Mode.READ_ONLY : mode, writer,
                     c == null ? 0 : c.epoch(), writer ? (held.deadlineNanos() - now) / 1_000_000 : 0,
                     sessionCounts.versionsInUse(), sessionCounts.connections(),
+                    sessionCounts.statements(), sessionCounts.errors(),
                     lag.isPresent() ? lag.getAsLong() : null, Instant.now());
         } catch (RuntimeException e) {
             LOG.warn("group {}: cannot build the proxy status: {}", settings.group(), e.getMessage());
