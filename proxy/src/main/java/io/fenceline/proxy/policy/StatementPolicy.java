@@ -34,4 +34,24 @@ public interface StatementPolicy {
 
     /** The decision for {@code verdict} about to be forwarded at {@code point}. */
     Decision decide(Point point, Verdict verdict, SessionFacts session);
+
+    /**
+     * Asks {@code policies} in order and returns the first decision that is not {@link Decision.Allow}
+     * (so a schema check placed before the write gate refuses a statement the gate would have held).
+     */
+    static StatementPolicy all(StatementPolicy... policies) {
+        StatementPolicy[] chain = policies.clone();
+        if (chain.length == 1) {
+            return chain[0];
+        }
+        return (point, verdict, session) -> {
+            for (StatementPolicy p : chain) {
+                Decision d = p.decide(point, verdict, session);
+                if (!(d instanceof Decision.Allow)) {
+                    return d;
+                }
+            }
+            return Decision.ALLOW;
+        };
+    }
 }
