@@ -43,8 +43,12 @@ public interface StatementPolicy {
         COMMIT
     }
 
-    /** The verdict given at {@link Point#COMMIT} for the implicit commit at a {@code Sync}. */
-    Verdict SYNC_VERDICT = Verdict.unknown("the implicit commit at Sync of a batch that wrote");
+    /**
+     * The verdict given at {@link Point#COMMIT} for the implicit commit at a {@code Sync}: understood transaction
+     * control, which policies that judge tables, columns or DDL let pass.
+     */
+    Verdict SYNC_VERDICT = new Verdict(io.fenceline.proxy.sql.StatementKind.TRANSACTION, java.util.Set.of(),
+            java.util.Set.of(), java.util.Map.of(), java.util.Set.of(), true, "");
 
     /** The decision for {@code verdict} about to be forwarded at {@code point}. */
     Decision decide(Point point, Verdict verdict, SessionFacts session);
