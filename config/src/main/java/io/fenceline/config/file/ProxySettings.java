@@ -15,9 +15,17 @@ import java.util.Optional;
  * @param admin         the admin HTTP endpoint; empty when not configured
  * @param shutdownGrace how long sessions may take to finish after SIGTERM before they are closed
  * @param inspection    statement inspection on the data path
+ * @param schema        schema-version enforcement ({@code schema:}); empty when not configured
  */
 public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
-                            Optional<Admin> admin, Duration shutdownGrace, Inspection inspection) {
+                            Optional<Admin> admin, Duration shutdownGrace, Inspection inspection,
+                            Optional<SchemaSettings> schema) {
+
+    /** Settings without schema-version enforcement. */
+    public ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
+                         Optional<Admin> admin, Duration shutdownGrace, Inspection inspection) {
+        this(listen, upstream, tls, limits, admin, shutdownGrace, inspection, Optional.empty());
+    }
 
     /** Settings with the default {@link Inspection} (enabled). */
     public ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
@@ -33,11 +41,17 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(inspection, "inspection");
+        Objects.requireNonNull(schema, "schema");
     }
 
     /** The same settings with {@code inspection} instead. */
     public ProxySettings withInspection(Inspection inspection) {
-        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection);
+        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection, schema);
+    }
+
+    /** The same settings enforcing schema versions with {@code schema}. */
+    public ProxySettings withSchema(SchemaSettings schema) {
+        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection, Optional.of(schema));
     }
 
     /**
