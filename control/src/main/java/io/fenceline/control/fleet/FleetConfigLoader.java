@@ -243,7 +243,7 @@ public final class FleetConfigLoader {
     }
 
     /** Parses {@code 500ms}, {@code 5s}, {@code 10m}, {@code 1h}; null if malformed. */
-    static Duration parseDuration(String text) {
+    public static Duration parseDuration(String text) {
         Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             return null;
