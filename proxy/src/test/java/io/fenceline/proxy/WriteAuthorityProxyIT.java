@@ -267,6 +267,40 @@ class WriteAuthorityProxyIT {
     }
 
     @Test
+    void anExtendedWriteOutsideABlockIsRolledBackAtItsSyncWhenTheAuthorityWasLostBeforeIt() throws Exception {
+        startProxy();
+        await("the proxy becomes writer", this::writable);
+        try (RawClient client = new RawClient(proxy.server().address())) {
+            client.startTrusted(pg.superuser(), "postgres");
+            byte[] parse = RawClient.message('P', "\0INSERT INTO t VALUES (7001, 'sync')\0\0\0"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] bind = RawClient.message('B', new byte[]{0, 0, 0, 0, 0, 0, 0, 0});
+            byte[] execute = RawClient.message('E', new byte[]{0, 0, 0, 0, 0});
+            client.send(RawClient.concat(parse, bind, execute, RawClient.message('H', new byte[0])));
+            // The INSERT ran; its implicit transaction stays open until Sync.
+            List<Character> before = new java.util.ArrayList<>();
+            RawClient.Message m;
+            do {
+                m = client.read();
+                before.add(m.type());
+            } while (m.type() != 'C' && m.type() != 'E');
+            assertEquals(List.of('1', '2', 'C'), before);
+            mode("read-only");
+            await("read-only is applied", () -> !writable());
+            client.send(RawClient.message('S', new byte[0]));
+            // ParameterStatus may report default_transaction_read_only, which the database fence changed.
+            List<RawClient.Message> answer = client.readUntilReady().stream().filter(r -> r.type() != 'S').toList();
+            assertEquals(2, answer.size(), answer.toString());
+            assertEquals('E', answer.get(0).type());
+            assertEquals("25006", answer.get(0).errorFields().get('C'), answer.get(0).errorFields().toString());
+            assertEquals('I', (char) answer.get(1).body()[0]);
+            client.send(RawClient.query("SELECT 1"));
+            assertTrue(client.readUntilReady().stream().noneMatch(r -> r.type() == 'E'));
+        }
+        assertFalse(rowExists(7_001), "the implicit transaction was rolled back at its Sync");
+    }
+
+    @Test
     void aPartitionFromEtcdLosesTheLeaseRollsBackTheCommitAndHealingRestoresWrites() throws Exception {
         startProxy();
         await("the proxy becomes writer", this::writable);
