@@ -240,6 +240,46 @@ class WriteAuthorityProxyIT {
     }
 
     @Test
+    void theCommitOfAWritingTransactionWaitsWhilePausedThenCommitsOrRollsBack() throws Exception {
+        startProxy();
+        await("the proxy becomes writer", this::writable);
+        try (Connection c = connect("")) {
+            c.setAutoCommit(false);
+            for (long id : new long[]{8_001, 8_002}) {
+                insert(c, id);
+                mode("paused");
+                await("paused is applied", () -> gate().standing() instanceof WriteGate.Standing.Paused);
+                long heldBefore = counter(proxy.scrape(), "fenceline_proxy_writes_held_total");
+                CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
+                    try {
+                        c.commit();
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                await("the commit is held", () -> counter(proxy.scrape(), "fenceline_proxy_writes_held_total") > heldBefore);
+                assertFalse(commit.isDone(), "a commit waits while paused");
+                assertFalse(rowExists(id), "nothing committed while paused");
+                if (id == 8_001) {
+                    mode("writable");
+                    commit.get(10, TimeUnit.SECONDS);
+                    assertTrue(rowExists(id), "committed once writable");
+                } else {
+                    long start = System.nanoTime();
+                    mode("read-only");
+                    Throwable failure = assertThrows(Exception.class, () -> commit.get(10, TimeUnit.SECONDS));
+                    assertEquals("25006", sqlState(failure), String.valueOf(failure));
+                    assertTrue(System.nanoTime() - start < PAUSE_BOUND.toNanos(), "refused at the change, not at the bound");
+                    assertFalse(rowExists(id), "rolled back");
+                    selectOne(c);
+                    c.rollback();
+                }
+            }
+        }
+        mode("writable");
+    }
+
+    @Test
     void aTransactionThatWroteIsRolledBackAtCommitAfterReadOnlyInBothProtocols() throws Exception {
         startProxy();
         await("the proxy becomes writer", this::writable);
