@@ -36,4 +36,13 @@ public interface SessionFence {
     default java.util.Set<Integer> backendPids() {
         return java.util.Set.of();
     }
+
+    /**
+     * Process ids of the proxy's backends whose session is held at the gate now (a write or a commit waiting
+     * while paused): nothing runs on them and nothing they did commits until the proxy releases them, so a
+     * handoff's drain need not wait for them.
+     */
+    default java.util.Set<Integer> heldBackendPids() {
+        return java.util.Set.of();
+    }
 }

@@ -247,6 +247,11 @@ public final class ProxyServer implements AutoCloseable {
             public java.util.Set<Integer> backendPids() {
                 return shared.cancelKeys().processIds();
             }
+
+            @Override
+            public java.util.Set<Integer> heldBackendPids() {
+                return shared.control().heldPids();
+            }
         };
     }
 
