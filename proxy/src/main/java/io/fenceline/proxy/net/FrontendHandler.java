@@ -186,7 +186,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         } else {
             long delay = Math.max(0, statements.holdUntil() - shared.clock().nanoTime());
             holdTimer = client.eventLoop().schedule(this::resume, delay, TimeUnit.NANOSECONDS);
-            if (session.cancelKey() != null) {
+            if (session.cancelKey() != null && statements.quiet()) {
+                // Nothing runs on the backend while this frame waits: a handoff's drain need not wait for it.
                 shared.control().held(session.cancelKey().processId());
             }
         }
