@@ -6,8 +6,17 @@ import io.fenceline.proxy.metrics.PrometheusMetrics;
 import io.fenceline.proxy.net.ProxyServer;
 import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.config.coordination.MonotonicClock;
+import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.file.SchemaSettings;
+import io.fenceline.proxy.schema.SchemaEnforcement;
+import io.fenceline.proxy.schema.SchemaFollower;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A running proxy: the relaying server, its metrics and (when configured) its admin endpoint.
@@ -30,12 +39,21 @@ public final class ProxyProcess implements AutoCloseable {
     private final ProxyServer server;
     private final PrometheusMetrics metrics;
     private final AdminServer admin;
+    private final SchemaFollower schemaFollower;
+    private final SchemaEnforcement schema;
 
-    private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin) {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyProcess.class);
+    /** How long start waits for the first reading of the window and catalogs before serving without them. */
+    private static final long SCHEMA_FIRST_READ_SECONDS = 10;
+
+    private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin,
+                         SchemaFollower schemaFollower, SchemaEnforcement schema) {
         this.settings = settings;
         this.server = server;
         this.metrics = metrics;
         this.admin = admin;
+        this.schemaFollower = schemaFollower;
+        this.schema = schema;
     }
 
     /** Starts serving; throws {@link IllegalStateException} naming what could not be started. */
@@ -45,8 +63,51 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** Starts serving with {@code policy} deciding about every statement relayed. */
     public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
+        return start(settings, policy, null);
+    }
+
+    /**
+     * Starts serving with {@code policy} deciding about every statement relayed and, when {@code settings.schema()}
+     * is configured, schema-version enforcement following the group's window and catalogs through {@code etcd}
+     * (its policy is asked first, so it refuses what the write gate would have held). Without {@code etcd} the
+     * {@code schema:} section cannot be followed and start fails.
+     */
+    public static ProxyProcess start(ProxySettings settings, StatementPolicy policy, Coordinator etcd) {
         PrometheusMetrics metrics = new PrometheusMetrics();
-        ProxyServer server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, policy);
+        SchemaFollower follower = null;
+        SchemaEnforcement schema = null;
+        if (settings.schema().isPresent()) {
+            SchemaSettings s = settings.schema().get();
+            if (etcd == null) {
+                throw new IllegalStateException("schema: (group " + s.group() + ") needs etcd to follow the window and catalogs");
+            }
+            if (!settings.inspection().enabled()) {
+                throw new IllegalStateException("schema: needs inspection enabled (inspection.enabled is false)");
+            }
+            follower = new SchemaFollower(etcd, s.group());
+            try {
+                if (!follower.awaitFirstRead(SCHEMA_FIRST_READ_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.warn("the schema window and catalogs of group {} were not read from etcd within {} s: serving "
+                            + "without them until they arrive", s.group(), SCHEMA_FIRST_READ_SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                follower.close();
+                throw new IllegalStateException("interrupted while reading the schema window of group " + s.group(), e);
+            }
+            schema = new SchemaEnforcement(s, follower, metrics);
+            metrics.schemaConnections(schema.counts());
+            policy = StatementPolicy.all(schema.policy(), policy);
+        }
+        ProxyServer server;
+        try {
+            server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, policy, schema);
+        } catch (RuntimeException e) {
+            if (follower != null) {
+                follower.close();
+            }
+            throw e;
+        }
         AdminServer admin = null;
         try {
             if (settings.admin().isPresent()) {
@@ -55,9 +116,25 @@ public final class ProxyProcess implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             server.close();
+            if (follower != null) {
+                follower.close();
+            }
             throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
         }
-        return new ProxyProcess(settings, server, metrics, admin);
+        return new ProxyProcess(settings, server, metrics, admin, follower, schema);
+    }
+
+    /**
+     * Open connections per declared schema version (empty without {@code schema:}): what the proxy's status
+     * record publishes as {@code versionsInUse} ({@code WriterAuthority.Sessions.versionsInUse()}).
+     */
+    public Supplier<Map<Integer, Integer>> versionsInUse() {
+        return schema == null ? Map::of : schema.counts();
+    }
+
+    /** Schema-version enforcement, when configured. */
+    public Optional<SchemaEnforcement> schema() {
+        return Optional.ofNullable(schema);
     }
 
     public ProxyServer server() {
@@ -79,6 +156,9 @@ public final class ProxyProcess implements AutoCloseable {
         ProxyServer.ShutdownReport report = server.shutdown(settings.shutdownGrace());
         if (admin != null) {
             admin.close();
+        }
+        if (schemaFollower != null) {
+            schemaFollower.close();
         }
         return report;
     }

@@ -29,6 +29,13 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public static final String INSPECTION_PARSE = "fenceline.proxy.inspection.parse";
     public static final String INSPECTION_NOT_UNDERSTOOD = "fenceline.proxy.inspection.not.understood";
     public static final String INSPECTION_OFFLOADED = "fenceline.proxy.inspection.offloaded";
+    public static final String SCHEMA_REFUSED = "fenceline.proxy.schema.refused";
+    public static final String SCHEMA_UNCHECKED = "fenceline.proxy.schema.unchecked";
+    public static final String SCHEMA_CONNECTIONS = "fenceline.proxy.schema.connections";
+    /** Reasons the schema policy refuses for, registered at start so their series exist from 0. */
+    static final java.util.List<String> SCHEMA_REFUSALS = java.util.List.of(
+            "outside_window", "undeclared", "invalid_version", "table", "column", "ddl", "not_understood");
+    static final java.util.List<String> SCHEMA_UNCHECKED_REASONS = java.util.List.of("not_understood", "no_catalog", "function_call");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong active = new AtomicLong();
@@ -44,6 +51,10 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final Timer parse;
     private final Counter notUnderstood;
     private final Counter offloaded;
+    private final ConcurrentMap<String, Counter> schemaRefused = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> schemaUnchecked = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Integer, Gauge> versionGauges = new ConcurrentHashMap<>();
+    private volatile java.util.function.Supplier<java.util.Map<Integer, Integer>> versionCounts;
 
     public PrometheusMetrics() {
         Gauge.builder(CONNECTIONS_ACTIVE, active, AtomicLong::get)
@@ -74,6 +85,10 @@ public final class PrometheusMetrics implements ProxyMetrics {
                 .description("Statements not fully understood, treated as possible writes and DDL").register(registry);
         offloaded = Counter.builder(INSPECTION_OFFLOADED)
                 .description("Long uncached statements parsed off the event loop while their connection waited").register(registry);
+        SCHEMA_REFUSALS.forEach(r -> schemaCounter(schemaRefused, SCHEMA_REFUSED, r,
+                "Connections and statements refused by the schema-version policy, by reason"));
+        SCHEMA_UNCHECKED_REASONS.forEach(r -> schemaCounter(schemaUnchecked, SCHEMA_UNCHECKED, r,
+                "Statements the schema-version policy let through without checking them, by reason"));
     }
 
     @Override
@@ -133,6 +148,46 @@ public final class PrometheusMetrics implements ProxyMetrics {
     }
 
     @Override
+    public void schemaRefused(String reason) {
+        Counter c = schemaRefused.get(reason);
+        (c == null ? schemaCounter(schemaRefused, SCHEMA_REFUSED, reason,
+                "Connections and statements refused by the schema-version policy, by reason") : c).increment();
+    }
+
+    @Override
+    public void schemaUnchecked(String reason) {
+        Counter c = schemaUnchecked.get(reason);
+        (c == null ? schemaCounter(schemaUnchecked, SCHEMA_UNCHECKED, reason,
+                "Statements the schema-version policy let through without checking them, by reason") : c).increment();
+    }
+
+    private Counter schemaCounter(ConcurrentMap<String, Counter> map, String name, String reason, String description) {
+        return map.computeIfAbsent(reason, r -> Counter.builder(name).tag("reason", r).description(description).register(registry));
+    }
+
+    /**
+     * Publishes connections per schema version from {@code counts} (version → open connections) as the gauge
+     * {@value #SCHEMA_CONNECTIONS}{@code {version}}; a version's series appears at the first scrape that sees it.
+     */
+    public void schemaConnections(java.util.function.Supplier<java.util.Map<Integer, Integer>> counts) {
+        versionCounts = counts;
+        refreshVersionGauges();
+    }
+
+    private void refreshVersionGauges() {
+        java.util.function.Supplier<java.util.Map<Integer, Integer>> counts = versionCounts;
+        if (counts == null) {
+            return;
+        }
+        for (Integer version : counts.get().keySet()) {
+            versionGauges.computeIfAbsent(version, v -> Gauge.builder(SCHEMA_CONNECTIONS,
+                            () -> versionCounts.get().getOrDefault(v, 0))
+                    .tag("version", String.valueOf(v))
+                    .description("Open client connections per declared schema version").register(registry));
+        }
+    }
+
+    @Override
     public void error(String sqlState) {
         Counter c = errors.get(sqlState);
         (c == null ? errorCounter(sqlState) : c).increment();
@@ -150,6 +205,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
 
     /** The registry in Prometheus text format. */
     public String scrape() {
+        refreshVersionGauges();
         return registry.scrape();
     }
 }

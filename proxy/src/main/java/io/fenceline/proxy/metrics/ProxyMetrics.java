@@ -50,4 +50,12 @@ public interface ProxyMetrics extends InspectionListener {
     /** A long statement missed the verdict cache and its connection waits while it is parsed off the event loop. */
     default void inspectionOffloaded() {
     }
+
+    /** The schema policy refused a connection or a statement, for {@code reason} (outside_window, table, column, ddl, ...). */
+    default void schemaRefused(String reason) {
+    }
+
+    /** The schema policy let a statement through without checking it, for {@code reason} (not_understood, no_catalog, ...). */
+    default void schemaUnchecked(String reason) {
+    }
 }

@@ -3,6 +3,7 @@ package io.fenceline.proxy.net;
 import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.schema.SchemaEnforcement;
 import io.fenceline.proxy.session.CancelKeys;
 import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.sql.Inspector;
@@ -16,12 +17,22 @@ import java.util.concurrent.Executor;
 /**
  * What every connection of one server shares: settings, upstream, TLS, cancel keys, metrics, clock,
  * and the statement path: the inspector (null when inspection is disabled), the small executor that
- * parses long uncached statements off the event loops, and the policy.
+ * parses long uncached statements off the event loops, the policy, and schema-version enforcement (null
+ * when not configured: connections then declare nothing the proxy follows).
  */
 record Shared(ProxySettings settings, Transport transport, SocketAddress upstream,
               Class<? extends Channel> upstreamChannel, SslContext tls, CancelKeys<SocketAddress> cancelKeys,
               ProxyMetrics metrics, MonotonicClock clock, Inspector inspector, Executor inspectionExecutor,
-              StatementPolicy policy) {
+              StatementPolicy policy, SchemaEnforcement schema) {
+
+    /** Without schema-version enforcement. */
+    Shared(ProxySettings settings, Transport transport, SocketAddress upstream,
+           Class<? extends Channel> upstreamChannel, SslContext tls, CancelKeys<SocketAddress> cancelKeys,
+           ProxyMetrics metrics, MonotonicClock clock, Inspector inspector, Executor inspectionExecutor,
+           StatementPolicy policy) {
+        this(settings, transport, upstream, upstreamChannel, tls, cancelKeys, metrics, clock, inspector,
+                inspectionExecutor, policy, null);
+    }
 
     /**
      * Outbound buffering per channel: reading from the other side pauses above the high mark and

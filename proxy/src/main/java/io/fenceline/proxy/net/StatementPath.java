@@ -3,9 +3,11 @@ package io.fenceline.proxy.net;
 import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.policy.SessionFacts;
 import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.schema.VersionTracker;
 import io.fenceline.proxy.session.Session;
 import io.fenceline.proxy.sql.Inspector;
 import io.fenceline.proxy.sql.PreparedStatementVerdicts;
+import io.fenceline.proxy.sql.SessionStatement;
 import io.fenceline.proxy.sql.StatementKind;
 import io.fenceline.proxy.sql.StatementSplitter;
 import io.fenceline.proxy.sql.Verdict;
@@ -82,7 +84,8 @@ final class StatementPath implements SessionFacts {
     private final PreparedStatementVerdicts statements;
     private final ArrayDeque<PendingDenial> denials = new ArrayDeque<>();
     private long denialCount;
-    private OptionalInt schemaVersion = OptionalInt.empty();
+    /** The connection's declared schema version, when schema versions are enforced; set at startup. */
+    private VersionTracker tracker;
 
     private ByteBuf forward;
     private CompletableFuture<?> waitFor;
@@ -123,6 +126,11 @@ final class StatementPath implements SessionFacts {
         return statements;
     }
 
+    /** Follows the connection's schema version with {@code t} from now on. */
+    void tracker(VersionTracker t) {
+        this.tracker = t;
+    }
+
     /** Decides about one whole frontend frame (type byte to last byte). See {@link Outcome}. */
     Outcome process(ByteBuf frame) {
         waitFor = null;
@@ -157,6 +165,9 @@ final class StatementPath implements SessionFacts {
     }
 
     private Outcome pass(ByteBuf frame) {
+        if (tracker != null && frame.getByte(frame.readerIndex()) == FrontendType.SYNC) {
+            tracker.synced();
+        }
         forward = frame;
         return Outcome.FORWARD;
     }
@@ -186,9 +197,26 @@ final class StatementPath implements SessionFacts {
         } else {
             verdicts = inspector.inspect(sql);
         }
+        SessionStatement[] versionStatements = null;
+        int queuedBefore = tracker == null ? 0 : tracker.queued();
         for (int k = 0; k < verdicts.size(); k++) {
-            Decision d = policy.decide(StatementPolicy.Point.QUERY, verdicts.get(k), this);
+            Verdict verdict = verdicts.get(k);
+            SessionStatement ss = null;
+            if (tracker != null && (verdict.kind() == StatementKind.SESSION || verdict.kind() == StatementKind.TRANSACTION)) {
+                if (versionStatements == null) {
+                    versionStatements = SessionStatement.ofQuery(sql);
+                }
+                ss = k < versionStatements.length ? versionStatements[k] : null;
+            }
+            Decision d = ss == null ? null : tracker.judge(ss);
+            if (d == null) {
+                d = policy.decide(StatementPolicy.Point.QUERY, verdict, this);
+            }
             if (d instanceof Decision.Hold hold) {
+                if (tracker != null) {
+                    // The whole text is judged again later: what it queued is queued again then.
+                    tracker.unqueue(queuedBefore);
+                }
                 holdUntil = hold.untilNanos();
                 return Outcome.WAIT;
             }
@@ -198,6 +226,9 @@ final class StatementPath implements SessionFacts {
                 frame.release();
                 forward = new Query(substitute).encode(alloc);
                 return Outcome.FORWARD;
+            }
+            if (ss != null) {
+                tracker.forwardedInQuery(ss, session.requestsForwarded() + 1, k);
             }
         }
         for (Verdict v : verdicts) {
@@ -219,6 +250,9 @@ final class StatementPath implements SessionFacts {
         for (String statement : StatementSplitter.split(sql)) {
             if (DISCARD_ALL.matcher(statement).matches()) {
                 statements.clear();
+                if (tracker != null) {
+                    tracker.forgetPrepared();
+                }
                 continue;
             }
             Matcher m = DEALLOCATE.matcher(statement);
@@ -319,7 +353,12 @@ final class StatementPath implements SessionFacts {
         } else {
             v = inspector.inspectStatement(p.sql());
         }
-        Decision d = policy.decide(StatementPolicy.Point.PARSE, v, this);
+        SessionStatement ss = tracker != null && (v.kind() == StatementKind.SESSION || v.kind() == StatementKind.TRANSACTION)
+                ? SessionStatement.parse(p.sql()) : null;
+        Decision d = ss == null ? null : tracker.judge(ss);
+        if (d == null) {
+            d = policy.decide(StatementPolicy.Point.PARSE, v, this);
+        }
         if (d instanceof Decision.Hold hold) {
             holdUntil = hold.untilNanos();
             return Outcome.WAIT;
@@ -327,12 +366,18 @@ final class StatementPath implements SessionFacts {
         if (d instanceof Decision.Deny deny) {
             // A failed Parse creates nothing (and drops the unnamed statement), as here.
             statements.close(p.name());
+            if (tracker != null) {
+                tracker.parsed(p.name(), null);
+            }
             String token = register(deny);
             frame.release();
             forward = new Parse(p.name(), token, new int[0]).encode(alloc);
             return Outcome.FORWARD;
         }
         statements.prepared(p.name(), v);
+        if (tracker != null) {
+            tracker.parsed(p.name(), ss);
+        }
         forward = frame;
         return Outcome.FORWARD;
     }
@@ -344,6 +389,9 @@ final class StatementPath implements SessionFacts {
         }
         Bind b = ((Bind.Ok) decoded).bind();
         statements.bind(b.portal(), b.statement());
+        if (tracker != null) {
+            tracker.bound(b.portal(), b.statement());
+        }
         forward = frame;
         return Outcome.FORWARD;
     }
@@ -367,7 +415,13 @@ final class StatementPath implements SessionFacts {
             String token = register(deny);
             frame.release();
             forward = new Execute(token, 0).encode(alloc);
+            if (tracker != null) {
+                tracker.executed(token, session.requestsForwarded() + 1);
+            }
             return Outcome.FORWARD;
+        }
+        if (tracker != null) {
+            tracker.executed(e.portal(), session.requestsForwarded() + 1);
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -383,6 +437,9 @@ final class StatementPath implements SessionFacts {
             statements.close(c.name());
         } else {
             statements.closePortal(c.name());
+        }
+        if (tracker != null) {
+            tracker.closed(c.target() == Close.STATEMENT, c.name());
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -426,6 +483,23 @@ final class StatementPath implements SessionFacts {
         if (status == 'I') {
             statements.transactionEnded();
         }
+        if (tracker != null) {
+            tracker.readyForQuery(status, answered);
+        }
+    }
+
+    /** A statement or Execute of the request being answered finished. */
+    void statementDone() {
+        if (tracker != null) {
+            tracker.completed(session.requestsAnswered() + 1);
+        }
+    }
+
+    /** The server sent an ErrorResponse. */
+    void errorResponse() {
+        if (tracker != null) {
+            tracker.error();
+        }
     }
 
     // ---- SessionFacts ----
@@ -442,6 +516,6 @@ final class StatementPath implements SessionFacts {
 
     @Override
     public OptionalInt schemaVersion() {
-        return schemaVersion;
+        return tracker == null ? OptionalInt.empty() : tracker.version();
     }
 }
