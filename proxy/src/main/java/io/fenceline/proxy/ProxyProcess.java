@@ -39,6 +39,8 @@ public final class ProxyProcess implements AutoCloseable {
     private final ProxyServer server;
     private final PrometheusMetrics metrics;
     private final AdminServer admin;
+    /** The schema follower's own etcd connection, when {@code schema:} is configured. */
+    private final Coordinator schemaEtcd;
     private final SchemaFollower schemaFollower;
     private final SchemaEnforcement schema;
 
@@ -47,7 +49,8 @@ public final class ProxyProcess implements AutoCloseable {
     private static final long SCHEMA_FIRST_READ_SECONDS = 10;
 
     private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin,
-                         SchemaFollower schemaFollower, SchemaEnforcement schema) {
+                         Coordinator schemaEtcd, SchemaFollower schemaFollower, SchemaEnforcement schema) {
+        this.schemaEtcd = schemaEtcd;
         this.settings = settings;
         this.server = server;
         this.metrics = metrics;
@@ -62,28 +65,27 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     /** Starts serving with {@code policy} deciding about every statement relayed. */
-    public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
-        return start(settings, policy, null);
-    }
-
     /**
      * Starts serving with {@code policy} deciding about every statement relayed and, when {@code settings.schema()}
-     * is configured, schema-version enforcement following the group's window and catalogs through {@code etcd}
-     * (its policy is asked first, so it refuses what the write gate would have held). Without {@code etcd} the
-     * {@code schema:} section cannot be followed and start fails.
+     * is configured, schema-version enforcement following the group's window and catalogs through the
+     * {@code etcd:} section (its policy is asked before {@code policy}, so it refuses what a write gate would
+     * have held).
      */
-    public static ProxyProcess start(ProxySettings settings, StatementPolicy policy, Coordinator etcd) {
+    public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
         PrometheusMetrics metrics = new PrometheusMetrics();
+        Coordinator etcd = null;
         SchemaFollower follower = null;
         SchemaEnforcement schema = null;
         if (settings.schema().isPresent()) {
             SchemaSettings s = settings.schema().get();
-            if (etcd == null) {
-                throw new IllegalStateException("schema: (group " + s.group() + ") needs etcd to follow the window and catalogs");
+            if (settings.etcd().isEmpty()) {
+                throw new IllegalStateException("schema: (group " + s.group() + ") needs the etcd: section to follow the window and catalogs");
             }
             if (!settings.inspection().enabled()) {
                 throw new IllegalStateException("schema: needs inspection enabled (inspection.enabled is false)");
             }
+            ProxySettings.Etcd access = settings.etcd().get();
+            etcd = Coordinator.connect(access.settings(), access.access(), MonotonicClock.SYSTEM);
             follower = new SchemaFollower(etcd, s.group());
             try {
                 if (!follower.awaitFirstRead(SCHEMA_FIRST_READ_SECONDS, TimeUnit.SECONDS)) {
@@ -93,6 +95,7 @@ public final class ProxyProcess implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 follower.close();
+                etcd.close();
                 throw new IllegalStateException("interrupted while reading the schema window of group " + s.group(), e);
             }
             schema = new SchemaEnforcement(s, follower, metrics);
@@ -105,6 +108,7 @@ public final class ProxyProcess implements AutoCloseable {
         } catch (RuntimeException e) {
             if (follower != null) {
                 follower.close();
+                etcd.close();
             }
             throw e;
         }
@@ -118,10 +122,11 @@ public final class ProxyProcess implements AutoCloseable {
             server.close();
             if (follower != null) {
                 follower.close();
+                etcd.close();
             }
             throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
         }
-        return new ProxyProcess(settings, server, metrics, admin, follower, schema);
+        return new ProxyProcess(settings, server, metrics, admin, etcd, follower, schema);
     }
 
     /**
@@ -159,6 +164,7 @@ public final class ProxyProcess implements AutoCloseable {
         }
         if (schemaFollower != null) {
             schemaFollower.close();
+            schemaEtcd.close();
         }
         return report;
     }
