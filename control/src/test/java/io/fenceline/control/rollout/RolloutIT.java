@@ -273,11 +273,14 @@ class RolloutIT {
             """;
     private static final String V2 = """
             version: 2
-            description: backfill contact from email
+            description: backfill contact from email, 50 rows per transaction
             options:
               lock_timeout: 5s
+              backfill_batch_size: 50
             backfill:
-              sql: UPDATE accounts SET contact = email WHERE contact IS NULL AND email IS NOT NULL;
+              sql: |
+                UPDATE accounts SET contact = email WHERE id IN (SELECT id FROM accounts
+                  WHERE contact IS NULL AND email IS NOT NULL ORDER BY id LIMIT :batch_size);
               down: UPDATE accounts SET contact = NULL;
             """;
     private static final String V3 = """
@@ -393,9 +396,14 @@ class RolloutIT {
             // The applications move to a V2 build (they only use id and name, which every version has).
             w.standInProxies(Map.of(2, 3));
 
-            // 5. Halted inside c1's backfill before commit.
-            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("before-commit/V2/backfill/c1", "resume"),
+            // 5. Halted inside c1's batched backfill, right after its second batch committed: 100 rows backfilled,
+            //    two batches recorded, no history row yet.
+            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("batch-committed/V2/backfill/c1/2", "resume"),
                     Duration.ofSeconds(60)));
+            try (Connection c = w.connect(0)) {
+                assertEquals(2, HistoryTable.batches(c, 2, "backfill", Direction.UP).size());
+                assertEquals(0, count(HistoryTable.rows(c), 2, "backfill", Direction.UP));
+            }
 
             // 6. Contract of V3 waits while connections of V2 remain; once they are gone control moves on and is
             //    halted right after journaling "contracting".
@@ -436,6 +444,12 @@ class RolloutIT {
                     assertEquals(0, rs.getInt(1), "email dropped on c" + (i + 1));
                     rs = st.executeQuery("SELECT indisvalid FROM pg_index WHERE indexrelid = 'accounts_contact'::regclass");
                     assertTrue(rs.next() && rs.getBoolean(1), "valid concurrent index on c" + (i + 1));
+                }
+                try (Connection c = w.connect(i)) {
+                    // The resumed backfill went on with batch 3 on c1: 4 batches of 50 and a last one of 0, once each.
+                    List<long[]> batches = HistoryTable.batches(c, 2, "backfill", Direction.UP);
+                    assertEquals(List.of("1:50", "2:50", "3:50", "4:50", "5:0"), batches.stream()
+                            .map(b -> b[1] + ":" + b[2]).toList(), "batches on c" + (i + 1));
                 }
                 for (int v = 1; v <= 3; v++) {
                     Step step = v == 1 ? Step.EXPAND : v == 2 ? Step.BACKFILL : Step.CONTRACT;
