@@ -612,6 +612,55 @@ class RolloutIT {
     }
 
     @Test
+    void aRiseInErrorsAfterTheCanaryHaltsAndRollsItBackWithTheRuleInTheAudit() throws Exception {
+        try (World w = new World("errors", true, false)) {
+            w.manifest("0001-add-contact.yaml", V1);
+            // Stand-in proxies whose counters tick like live traffic: 100 statements per 100 ms per cluster, and
+            // once c1's expand is acked, 20 of every 100 statements on c1 fail (an application broken by the step).
+            LeaseState.Held held = w.coordinator.leaseKeeper().awaitHeld(Duration.ofSeconds(10)).orElseThrow();
+            AtomicBoolean stop = new AtomicBoolean();
+            CompletableFuture<Void> ticking = CompletableFuture.runAsync(() -> {
+                long statements = 0;
+                long c1Errors = 0;
+                while (!stop.get()) {
+                    statements += 100;
+                    boolean broken = w.coordinator.store().getEntry(w.coordinator.keys().ack("main", "c1", 1, Step.EXPAND))
+                            .join().isPresent();
+                    c1Errors += broken ? 20 : 0;
+                    for (String cluster : CLUSTERS) {
+                        w.coordinator.store().putLeased(w.coordinator.keys().proxy("main", cluster, "standin-" + cluster),
+                                new ProxyStatus(held.leaseId(), Mode.WRITABLE, false, 0, 0, Map.of(0, 1), 1, statements,
+                                        cluster.equals("c1") ? c1Errors : 0, null, Instant.now()), held.leaseId()).join();
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            });
+            try {
+                Run run = w.cli("apply");
+                assertEquals(ExitCodes.ROLLED_BACK, run.code(), run::toString);
+                assertTrue(run.out().contains("errors rose: c1: "), run::toString);
+            } finally {
+                stop.set(true);
+                ticking.join();
+            }
+            List<HistoryRow> c1 = w.history(0);
+            assertEquals(1, count(c1, 1, "expand", Direction.UP), c1.toString());
+            assertEquals(1, count(c1, 1, "expand", Direction.DOWN), c1.toString());
+            assertEquals(0, w.history(1).size(), "wave 1 never started");
+            AuditRecord failed = w.audit().stream().filter(a -> a.action().equals("gate-failed")).findFirst().orElseThrow();
+            String reason = failed.details().get("reason");
+            assertTrue(reason.matches("(?s).*c1: \\d+\\.\\d\\d% \\(\\d+/\\d+\\) after vs (0\\.00% \\(0/\\d+\\)|unknown \\(\\d+ statements\\), taken as 0%) before:"
+                    + " \\+\\d+\\.\\d\\d points \\(limit 1\\.00\\).*"), reason);
+            assertTrue(reason.contains("Rule: per cluster, the error ratio"), reason);
+        }
+    }
+
+    @Test
     void driftByHandIsDetectedAtPreflightAndAnEditedManifestIsRefused() throws Exception {
         try (World w = new World("drift", true, false, true)) {
             w.manifest("0001-add-contact.yaml", V1);
