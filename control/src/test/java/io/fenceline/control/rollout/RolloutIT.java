@@ -59,9 +59,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * through {@link Cli} and as child JVMs that are halted at named crash points or SIGKILLed. Each test has its
  * own database on every cluster and its own etcd prefix, so tests share the processes but not state.
  *
- * <p>No proxy exists yet, so where a gate needs the proxies' "connections per version" counts, the test
- * writes {@link ProxyStatus} records itself (lease-bound, as a proxy would) — marked "stand-in" below. That is
- * the only thing not done by a real component.
+ * <p>The proxy process does not publish its status yet, so where a gate needs the proxies' "connections per
+ * version" counts or their statement and error counters, the test writes {@link ProxyStatus} records itself
+ * (lease-bound, as a proxy would) — marked "stand-in" below. That is the only thing not done by a real
+ * component.
  */
 class RolloutIT {
 
@@ -404,6 +405,9 @@ class RolloutIT {
                 assertEquals(2, HistoryTable.batches(c, 2, "backfill", Direction.UP).size());
                 assertEquals(0, count(HistoryTable.rows(c), 2, "backfill", Direction.UP));
             }
+            Run midBackfill = w.cli("status");
+            assertTrue(midBackfill.out().contains("c1 (wave 0): ") && midBackfill.out().contains(
+                    "backfill 2 batch(es) / 100 row(s) so far"), midBackfill::toString);
 
             // 6. Contract of V3 waits while connections of V2 remain; once they are gone control moves on and is
             //    halted right after journaling "contracting".
