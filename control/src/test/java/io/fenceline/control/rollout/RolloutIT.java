@@ -684,8 +684,10 @@ class RolloutIT {
             Run status = w.cli("status", "--json");
             assertTrue(status.out().contains("\"state\" : \"halted\""), status::toString);
 
-            // The operator removes the drift, resumes (preflight again) and V1 applies.
+            // The operator removes the drift, resumes (preflight again) and V1 applies, also on c2, which is
+            // fenced read-only the way a proxy fences a cluster that is not the writer.
             PG.get(2).executeIn("drift", "ALTER TABLE accounts DROP COLUMN hacked");
+            PG.get(1).execute("ALTER DATABASE drift SET default_transaction_read_only = on");
             Run resume = w.cli("resume");
             assertEquals(ExitCodes.OK, resume.code(), resume::toString);
 
