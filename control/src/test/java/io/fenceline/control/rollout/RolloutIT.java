@@ -59,10 +59,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * through {@link Cli} and as child JVMs that are halted at named crash points or SIGKILLed. Each test has its
  * own database on every cluster and its own etcd prefix, so tests share the processes but not state.
  *
- * <p>The proxy process does not publish its status yet, so where a gate needs the proxies' "connections per
- * version" counts or their statement and error counters, the test writes {@link ProxyStatus} records itself
- * (lease-bound, as a proxy would) — marked "stand-in" below. That is the only thing not done by a real
- * component.
+ * <p>The proxy statuses here are stand-ins (marked below): {@link ProxyStatus} records the test writes itself,
+ * lease-bound as a proxy would. The crash drills need the connections per schema version to be exactly so at
+ * given moments (V0 still in use while control waits to drain, then none), and proxies count versions only
+ * with schema enforcement, which is not in the proxy process yet; the error gate's halt needs counters that
+ * rise on cue. Real proxy processes run in {@code io.fenceline.control.RealProxiesIT}: writer lease, fencing,
+ * status records and counters feeding the gates, the operator verbs, a handoff.
  */
 class RolloutIT {
 
