@@ -37,9 +37,12 @@ final class ProxyChild implements AutoCloseable, LogSource {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyChild.class);
 
-    /** What to run: the group settings that differ between proxies and tests. */
+    /**
+     * What to run: the group settings that differ between proxies and tests. Without {@code authority} the
+     * file has no {@code etcd:} and {@code group:} sections: a plain relay that gates nothing.
+     */
     record Spec(String group, String cluster, List<String> candidates, String preferred, String failover,
-                Duration leaseTtl, Duration margin, String subscription, Duration pauseBound) {
+                Duration leaseTtl, Duration margin, String subscription, Duration pauseBound, boolean authority) {
 
         Spec {
             candidates = List.copyOf(candidates);
@@ -47,16 +50,22 @@ final class ProxyChild implements AutoCloseable, LogSource {
 
         static Spec of(String group, String cluster, String subscription) {
             return new Spec(group, cluster, List.of("a", "b"), "a", "automatic", Duration.ofSeconds(3),
-                    Duration.ofMillis(500), subscription, Duration.ofSeconds(5));
+                    Duration.ofMillis(500), subscription, Duration.ofSeconds(5), true);
         }
 
         Spec withLease(Duration ttl, Duration newMargin) {
-            return new Spec(group, cluster, candidates, preferred, failover, ttl, newMargin, subscription, pauseBound);
+            return new Spec(group, cluster, candidates, preferred, failover, ttl, newMargin, subscription, pauseBound,
+                    authority);
         }
 
         Spec withFailover(String newFailover) {
             return new Spec(group, cluster, candidates, preferred, newFailover, leaseTtl, margin, subscription,
-                    pauseBound);
+                    pauseBound, authority);
+        }
+
+        Spec withoutAuthority() {
+            return new Spec(group, cluster, candidates, preferred, failover, leaseTtl, margin, subscription,
+                    pauseBound, false);
         }
     }
 
@@ -111,6 +120,9 @@ final class ProxyChild implements AutoCloseable, LogSource {
         y.append("upstream: { host: 127.0.0.1, port: ").append(pg.port()).append(" }\n");
         y.append("admin: { host: 127.0.0.1, port: ").append(adminPort).append(" }\n");
         y.append("shutdownGrace: 1s\n");
+        if (!spec.authority()) {
+            return y.toString();
+        }
         y.append("etcd:\n  endpoints: [");
         y.append(String.join(", ", links.stream().map(l -> "http://127.0.0.1:" + l.port()).toList()));
         y.append("]\n  leaseTtl: ").append(spec.leaseTtl().toSeconds()).append("s\n");
