@@ -28,7 +28,12 @@ public interface Coordinator extends AutoCloseable {
      * the deadline arithmetic, not for a live keeper.
      */
     static Coordinator connect(EtcdSettings settings, MonotonicClock clock) {
-        return new EtcdCoordinator(settings, clock);
+        return connect(settings, EtcdAccess.NONE, clock);
+    }
+
+    /** Connects with authentication and/or TLS ({@code https://} endpoints) as {@code access} says. */
+    static Coordinator connect(EtcdSettings settings, EtcdAccess access, MonotonicClock clock) {
+        return new EtcdCoordinator(settings, access, clock);
     }
 
     /** The settings connected with. */
