@@ -98,7 +98,8 @@ final class ProxyChild implements AutoCloseable, LogSource {
             }
             int[] ports = freePorts(2);
             Path config = dir.resolve("proxy.yaml");
-            Files.writeString(config, yaml(spec, pg, links, ports[0], ports[1]));
+            Files.writeString(config, yaml(spec, pg.port(), pg.superuser(),
+                    links.stream().map(FaultLink::port).toList(), ports[0], ports[1]));
             Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
             List<String> command = new ArrayList<>(List.of(javaBin.toString(), "-Xmx256m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-Dio.netty.leakDetection.level=paranoid",
@@ -114,17 +115,17 @@ final class ProxyChild implements AutoCloseable, LogSource {
     }
 
     /** The configuration file of a proxy with the write authority (see proxy.example.yaml). */
-    static String yaml(Spec spec, PostgresServer pg, List<FaultLink> links, int port, int adminPort) {
+    static String yaml(Spec spec, int pgPort, String superuser, List<Integer> etcdPorts, int port, int adminPort) {
         StringBuilder y = new StringBuilder();
         y.append("listen: { host: 127.0.0.1, port: ").append(port).append(" }\n");
-        y.append("upstream: { host: 127.0.0.1, port: ").append(pg.port()).append(" }\n");
+        y.append("upstream: { host: 127.0.0.1, port: ").append(pgPort).append(" }\n");
         y.append("admin: { host: 127.0.0.1, port: ").append(adminPort).append(" }\n");
         y.append("shutdownGrace: 1s\n");
         if (!spec.authority()) {
             return y.toString();
         }
         y.append("etcd:\n  endpoints: [");
-        y.append(String.join(", ", links.stream().map(l -> "http://127.0.0.1:" + l.port()).toList()));
+        y.append(String.join(", ", etcdPorts.stream().map(p -> "http://127.0.0.1:" + p).toList()));
         y.append("]\n  leaseTtl: ").append(spec.leaseTtl().toSeconds()).append("s\n");
         y.append("  margin: ").append(spec.margin().toMillis()).append("ms\n");
         y.append("  requestTimeout: 1s\n");
@@ -138,7 +139,7 @@ final class ProxyChild implements AutoCloseable, LogSource {
         y.append("  pauseBound: ").append(spec.pauseBound().toMillis()).append("ms\n");
         y.append("  handoffTimeout: 10s\n");
         y.append("  statusInterval: 200ms\n");
-        y.append("  fence:\n    user: ").append(pg.superuser()).append("\n    database: postgres\n");
+        y.append("  fence:\n    user: ").append(superuser).append("\n    database: postgres\n");
         if (spec.subscription() != null) {
             y.append("    subscription: ").append(spec.subscription()).append('\n');
         }
