@@ -3,6 +3,7 @@ package io.fenceline.config.coordination;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.options.LeaseOption;
 import io.fenceline.config.keys.EtcdKeys;
 import io.fenceline.config.records.Records;
 import org.slf4j.Logger;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 
 /** {@link Coordinator} over one jetcd {@link Client}. */
 final class EtcdCoordinator implements Coordinator {
@@ -117,6 +120,13 @@ final class EtcdCoordinator implements Coordinator {
         owned.add(w);
         w.start(fromRevision);
         return w;
+    }
+
+    @Override
+    public CompletableFuture<OptionalLong> leaseRemainingTtl(long leaseId) {
+        return Jetcd.bounded("lease time-to-live", Long.toHexString(leaseId), settings.requestTimeout().toNanos(),
+                        () -> client.getLeaseClient().timeToLive(leaseId, LeaseOption.DEFAULT))
+                .thenApply(r -> r.getTTL() < 0 ? OptionalLong.empty() : OptionalLong.of(r.getTTL()));
     }
 
     @Override

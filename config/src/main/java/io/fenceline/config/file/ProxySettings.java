@@ -23,15 +23,17 @@ import java.util.Optional;
  * @param etcd          how to reach etcd; empty when not configured
  * @param group         the write authority this proxy takes part in; empty: no authority, writes are not
  *                      gated (a proxy without {@code group:} behaves as a plain relay with inspection)
+ * @param schema        schema-version enforcement ({@code schema:}); empty when not configured
  */
 public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
                             Optional<Admin> admin, Duration shutdownGrace, Inspection inspection,
-                            Optional<Etcd> etcd, Optional<Group> group) {
+                            Optional<Etcd> etcd, Optional<Group> group, Optional<SchemaSettings> schema) {
 
-    /** Settings without etcd and without a group. */
+    /** Settings without etcd, without a group and without schema-version enforcement. */
     public ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
                          Optional<Admin> admin, Duration shutdownGrace, Inspection inspection) {
-        this(listen, upstream, tls, limits, admin, shutdownGrace, inspection, Optional.empty(), Optional.empty());
+        this(listen, upstream, tls, limits, admin, shutdownGrace, inspection, Optional.empty(), Optional.empty(),
+                Optional.empty());
     }
 
     /** Settings with the default {@link Inspection} (enabled). */
@@ -53,17 +55,18 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
         if (group.isPresent() && etcd.isEmpty()) {
             throw new IllegalArgumentException("group: " + group.get().settings().group() + " needs an etcd: section");
         }
+        Objects.requireNonNull(schema, "schema");
     }
 
     /** The same settings with {@code inspection} instead. */
     public ProxySettings withInspection(Inspection inspection) {
-        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection, etcd, group);
+        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection, etcd, group, schema);
     }
 
     /** The same settings taking part in the write authority of {@code group}, through {@code etcd}. */
     public ProxySettings withGroup(Etcd etcd, Group group) {
         return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection,
-                Optional.of(etcd), Optional.of(group));
+                Optional.of(etcd), Optional.of(group), schema);
     }
 
     /**
@@ -98,6 +101,12 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
                 throw new IllegalArgumentException("group.fence.poolSize: " + fencePoolSize + " must be between 2 and 20");
             }
         }
+    }
+
+    /** The same settings enforcing schema versions with {@code schema}. */
+    public ProxySettings withSchema(SchemaSettings schema) {
+        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection, etcd, group,
+                Optional.of(schema));
     }
 
     /**

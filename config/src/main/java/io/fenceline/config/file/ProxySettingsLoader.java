@@ -27,6 +27,7 @@ import java.util.Set;
  * inspection: { enabled: true, cacheMegabytes: 32, offloadThreshold: 2048 }      # optional, these are the defaults
  * etcd:  { endpoints: [...], ... }                   # optional; see AuthoritySections
  * group: { name: main, cluster: eu, ..., fence: { user: postgres } }   # optional: the write authority
+ * schema:   { group: main, controlRole: fenceline }  # optional: schema-version enforcement, see {@link SchemaSection}
  * </pre>
  */
 public final class ProxySettingsLoader {
@@ -39,7 +40,7 @@ public final class ProxySettingsLoader {
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
 
     private static final Set<String> TOP = union(
-            Set.of("listen", "upstream", "tls", "limits", "admin", "shutdownGrace", "inspection"),
+            Set.of("listen", "upstream", "tls", "limits", "admin", "shutdownGrace", "inspection", SchemaSection.KEY),
             AuthoritySections.KEYS);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -165,6 +166,7 @@ public final class ProxySettingsLoader {
         // etcd and group (optional: the write authority, see AuthoritySections)
         Optional<ProxySettings.Etcd> etcd = AuthoritySections.etcd(r, root, baseDir);
         Optional<ProxySettings.Group> group = AuthoritySections.group(r, root, baseDir, root.has("etcd"), upstream);
+        Optional<SchemaSettings> schema = SchemaSection.read(r, root);
 
         if (!r.problems().isEmpty()) {
             return new ConfigResult.Invalid<>(r.problems());
@@ -174,7 +176,7 @@ public final class ProxySettingsLoader {
                 upstream, tls,
                 new ProxySettings.Limits(maxMessage, startupTimeout, maxConnections),
                 admin, grace, new ProxySettings.Inspection(inspectionEnabled, cacheMegabytes, offloadThreshold),
-                etcd, group));
+                etcd, group, schema));
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
