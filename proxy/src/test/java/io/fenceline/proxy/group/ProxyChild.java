@@ -173,10 +173,18 @@ final class ProxyChild implements AutoCloseable, LogSource {
                 + "&socketTimeout=60&tcpKeepAlive=true&ApplicationName=fenceline-it";
     }
 
-    /** A connection through this proxy as the superuser. */
+    /** A connection through this proxy as the superuser (pgJDBC's defaults: the extended protocol). */
     Connection connect() throws SQLException {
+        return connect(false);
+    }
+
+    /** A connection through this proxy; {@code simpleProtocol} sends every statement as one Query message. */
+    Connection connect(boolean simpleProtocol) throws SQLException {
         Properties p = new Properties();
         p.setProperty("user", "postgres");
+        if (simpleProtocol) {
+            p.setProperty("preferQueryMode", "simple");
+        }
         return DriverManager.getConnection(jdbcUrl(), p);
     }
 

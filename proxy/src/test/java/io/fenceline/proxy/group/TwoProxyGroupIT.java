@@ -454,7 +454,9 @@ class TwoProxyGroupIT {
                 ProxyChild.Spec.of(group, "b", "sub_a").withFailover("manual"));
         switches = 1;
         List<ProxyChild> route = List.of(p[0], p[1]);
-        load.follower("f1", route).follower("f2", route).follower("f3", route).follower("f4", route)
+        // f1 and f2 use pgJDBC's default extended protocol (Parse/Bind/Execute), f3 and f4 the simple one.
+        load.follower("f1", route, false).follower("f2", route, false).follower("f3", route, true)
+                .follower("f4", route, true)
                 .writer("b-w1", p[1]).reader("a-r", p[0]).reader("b-r", p[1]);
         await("writes acknowledged by a", Duration.ofSeconds(10), () -> history.acked("a").size() > 50);
 

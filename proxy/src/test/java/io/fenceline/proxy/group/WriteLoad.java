@@ -41,12 +41,15 @@ final class WriteLoad implements AutoCloseable {
 
     /** A writer that stays with {@code proxy}, whatever it answers (it reconnects only if the connection broke). */
     WriteLoad writer(String name, ProxyChild proxy) {
-        return start(name, () -> writeLoop(name, List.of(proxy), false));
+        return start(name, () -> writeLoop(name, List.of(proxy), false, false));
     }
 
-    /** A writer that starts with {@code route.get(0)} and moves to the next proxy whenever it gets 25006. */
-    WriteLoad follower(String name, List<ProxyChild> route) {
-        return start(name, () -> writeLoop(name, List.copyOf(route), true));
+    /**
+     * A writer that starts with {@code route.get(0)} and moves to the next proxy whenever it gets 25006; with
+     * {@code simpleProtocol} its statements go as Query messages, else as Parse/Bind/Execute (pgJDBC's default).
+     */
+    WriteLoad follower(String name, List<ProxyChild> route, boolean simpleProtocol) {
+        return start(name, () -> writeLoop(name, List.copyOf(route), true, simpleProtocol));
     }
 
     /** A reader of {@code proxy} on one session kept open. */
@@ -71,7 +74,7 @@ final class WriteLoad implements AutoCloseable {
         return List.copyOf(reconnects);
     }
 
-    private void writeLoop(String name, List<ProxyChild> route, boolean follow) {
+    private void writeLoop(String name, List<ProxyChild> route, boolean follow, boolean simpleProtocol) {
         int at = 0;
         Connection c = null;
         PreparedStatement insert = null;
@@ -79,7 +82,7 @@ final class WriteLoad implements AutoCloseable {
             ProxyChild p = route.get(at);
             if (c == null) {
                 try {
-                    c = p.connect();
+                    c = p.connect(simpleProtocol);
                     insert = c.prepareStatement(INSERT);
                 } catch (SQLException e) {
                     LOG.debug("{} cannot connect to {}: {}", name, p, e.getMessage());
