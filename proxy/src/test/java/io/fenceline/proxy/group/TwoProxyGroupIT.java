@@ -193,13 +193,15 @@ class TwoProxyGroupIT {
         long lastCommit = history.commitOf(lastAck.id()).orElseThrow(() -> new AssertionError("no row for " + lastAck));
         WriteHistory.Write firstB = history.firstAcked("b").orElseThrow();
         System.out.printf("[group] partition: a refused its first write %d ms after the partition; etcd deleted a's"
-                        + " key %d ms after that refusal (%d ms after a's last commit); b's first acknowledged write"
-                        + " was sent %d ms after the deletion was seen%n",
+                        + " key %d ms after that refusal (%d ms after a's last commit, %d ms after its acknowledgement);"
+                        + " b's first acknowledged write was sent %d ms after the deletion was seen%n",
                 ms(firstRefusal.endNanos() - partitioned), ms(deleted.seenNanos() - firstRefusal.endNanos()),
-                ms(deleted.seenNanos() - lastCommit), ms(firstB.sentNanos() - deleted.seenNanos()));
+                ms(deleted.seenNanos() - lastCommit), ms(deleted.seenNanos() - lastAck.endNanos()),
+                ms(firstB.sentNanos() - deleted.seenNanos()));
         assertTrue(firstRefusal.endNanos() < deleted.seenNanos(),
                 "a refused writes before etcd expired its lease: " + firstRefusal + ", deletion " + deleted);
-        assertTrue(lastCommit < deleted.seenNanos(), "a's last write committed before etcd expired its lease");
+        assertTrue(lastCommit < deleted.seenNanos() && lastAck.endNanos() < deleted.seenNanos(),
+                "a's last write committed and was acknowledged before etcd expired its lease");
         assertTrue(history.writes().stream().noneMatch(w -> w.cluster().equals("a") && w.acked()
                 && w.sentNanos() > firstRefusal.endNanos()), "a acknowledged no write after its first refusal");
         assertEquals(Map.of(), failuresOtherThan25006("a"), "a's writing sessions saw only refusals");
