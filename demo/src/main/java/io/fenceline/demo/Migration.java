@@ -1,0 +1,120 @@
+package io.fenceline.demo;
+
+import io.fenceline.control.cli.Cli;
+import io.fenceline.demo.fleet.LocalFleet;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * Control, in-process: writes control's configuration for the demo fleet and the shipped manifests to the work
+ * directory and runs {@code fenceline apply} through control's command line, relaying its progress lines.
+ */
+final class Migration {
+
+    /** The manifests shipped with the demo, in order. */
+    static final List<String> MANIFESTS = List.of("0001-order-amounts.yaml");
+
+    private final Path config;
+    private final Path migrations;
+
+    private Migration(Path config, Path migrations) {
+        this.config = config;
+        this.migrations = migrations;
+    }
+
+    /**
+     * Prepares control's files. The canary wave is the writer: a contract that drops a column must run on the
+     * publisher before its subscribers, or rows still carrying the column could not be applied there. The
+     * clusters' JDBC URLs turn off {@code default_transaction_read_only} for control's own sessions, so control can
+     * migrate a cluster its proxy has fenced read-only.
+     */
+    static Migration prepare(Path workDir, LocalFleet fleet, String group, List<List<String>> waves,
+                             boolean requireProxies) {
+        try {
+            Path migrations = Files.createDirectories(workDir.resolve("migrations"));
+            for (String name : MANIFESTS) {
+                try (InputStream in = Migration.class.getResourceAsStream("migrations/" + name)) {
+                    if (in == null) {
+                        throw new IllegalStateException("the demo's manifest " + name + " is missing from its jar");
+                    }
+                    Files.copy(in, migrations.resolve(name));
+                }
+            }
+            StringBuilder yaml = new StringBuilder("group: ").append(group).append("\ninstance: demo-control\n")
+                    .append("etcd:\n  endpoints: [").append(String.join(", ", fleet.etcd().endpoints()))
+                    .append("]\n  lease_ttl: 3s\n  request_timeout: 1s\nclusters:\n");
+            for (String cluster : fleet.clusters()) {
+                yaml.append("  - {name: ").append(cluster).append(", jdbc_url: \"jdbc:postgresql://127.0.0.1:")
+                        .append(fleet.server(cluster).port()).append('/').append(LocalFleet.DATABASE)
+                        .append("?options=-c%20default_transaction_read_only%3Doff\", user: postgres}\n");
+            }
+            yaml.append("waves: [");
+            for (int i = 0; i < waves.size(); i++) {
+                yaml.append(i == 0 ? "" : ", ").append('[').append(String.join(", ", waves.get(i))).append(']');
+            }
+            yaml.append("]\npolicies:\n  auto_rollback: true\n  gate_timeout: 15s\n  drain_timeout: 60s\n")
+                    .append("  require_proxies: ").append(requireProxies).append('\n');
+            Path config = workDir.resolve("control.yaml");
+            Files.writeString(config, yaml);
+            return new Migration(config, migrations);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write control's configuration under " + workDir, e);
+        }
+    }
+
+    Path config() {
+        return config;
+    }
+
+    /** Runs {@code fenceline apply} in the background; the future completes with control's exit code. */
+    CompletableFuture<Integer> applyAsync(Consumer<String> progress) {
+        return CompletableFuture.supplyAsync(() -> {
+            PrintWriter out = new PrintWriter(new LineWriter(progress), true);
+            return Cli.run(new String[]{"apply", "--config", config.toString(), "--migrations", migrations.toString(),
+                    "--leader-wait", "30"}, out, out);
+        });
+    }
+
+    /** Hands every complete line written to it to a consumer. */
+    private static final class LineWriter extends Writer {
+        private final Consumer<String> lines;
+        private final StringBuilder pending = new StringBuilder();
+
+        LineWriter(Consumer<String> lines) {
+            this.lines = lines;
+        }
+
+        @Override
+        public synchronized void write(char[] buf, int off, int len) {
+            for (int i = off; i < off + len; i++) {
+                if (buf[i] == '\n') {
+                    lines.accept(pending.toString());
+                    pending.setLength(0);
+                } else {
+                    pending.append(buf[i]);
+                }
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!pending.isEmpty()) {
+                lines.accept(pending.toString());
+                pending.setLength(0);
+            }
+        }
+    }
+}
