@@ -88,8 +88,8 @@ final class Demo implements AutoCloseable {
         }
         if (!features.schemaVersions()) {
             notes.add("schema versions: the proxy of this build does not enforce them yet (branch schema); the"
-                    + " application's connections do not declare a version and control's drain sees no old-version"
-                    + " connections, so the application moves to v1 as soon as the new column exists everywhere");
+                    + " application's connections do not declare a version, so control's drain finds no connection of"
+                    + " the old version to wait for");
         }
         workDir = Files.createTempDirectory("fenceline-demo-");
         fleet.start(new LocalFleet.Plan(CLUSTERS, WRITER, CANDIDATES, GROUP, options.proxyJar(), workDir,
@@ -135,53 +135,84 @@ final class Demo implements AutoCloseable {
         return report;
     }
 
+    /**
+     * V1 (expand, backfill) then V2 (contract), each a control run with its own wave order: a subscriber must have
+     * a column before its publisher sends it (V1: the writer last), and a publisher must stop sending a column
+     * before its subscribers drop it (V2: the writer first; control's gate waits for the subscribers to replay
+     * the writer's WAL before the next wave).
+     */
     private void migrate() throws Exception {
-        int expandWaves = CLUSTERS.size();
-        List<List<String>> waves = new ArrayList<>();
-        waves.add(List.of(WRITER));
-        CLUSTERS.stream().filter(c -> !c.equals(WRITER)).forEach(c -> waves.add(List.of(c)));
-        Migration migration = Migration.prepare(workDir, fleet, GROUP, waves, features.writeAuthority());
-        long started = timeline.mark("migration V1 starts");
-        say("control: fenceline apply --config " + migration.config() + " (V1: add orders.amount, backfill it from"
-                + " amount_cents, drop amount_cents; waves " + waves + ", " + expandWaves + " clusters)");
-        CompletableFuture<Integer> apply = migration.applyAsync(line -> say("  control | " + line));
-        // The application moves to v1 once v1's column exists everywhere: when the window widens (schema versions
-        // enforced: control then waits for the v0 connections to drain), or once backfill starts (not enforced).
-        MigrationJournal.State deployAt = features.schemaVersions() ? MigrationJournal.State.WINDOW_WIDENED
-                : MigrationJournal.State.BACKFILLING;
+        Migration migration = Migration.prepare(workDir, fleet, GROUP, features.writeAuthority());
+        List<String> others = CLUSTERS.stream().filter(c -> !c.equals(WRITER)).toList();
+        List<List<String>> writerLast = new ArrayList<>();
+        others.forEach(c -> writerLast.add(List.of(c)));
+        writerLast.add(List.of(WRITER));
+        List<List<String>> writerFirst = new ArrayList<>();
+        writerFirst.add(List.of(WRITER));
+        others.forEach(c -> writerFirst.add(List.of(c)));
+        long started = timeline.now();
+        boolean v1 = migrateTo(migration, 1, "add orders.amount (numeric) with a trigger keeping both columns"
+                + " in step, backfill it from amount_cents", migration.config("control-v1", writerLast));
+        boolean v2 = v1 && migrateTo(migration, 2, "drop orders.amount_cents",
+                migration.config("control-v2", writerFirst));
+        if (v1 && v2) {
+            facts.add(String.format(Locale.ROOT, "migration V1 (expand, backfill) and V2 (contract) applied on %s in"
+                    + " %.1f s while the application wrote; the application moved v0 -> v1 -> v2 as the window"
+                    + " widened", String.join(", ", CLUSTERS), (timeline.now() - started) / 1000.0));
+        }
+        progress();
+    }
+
+    /** One control run; the application rolls over to {@code version} when the window widens to it. */
+    private boolean migrateTo(Migration migration, int version, String what, Path config) throws Exception {
+        long started = timeline.mark("migration V" + version + " starts");
+        say("control: fenceline apply --config " + config.getFileName() + " --to " + version + " (V" + version + ": "
+                + what + ")");
+        CompletableFuture<Integer> apply = migration.applyAsync(config, version, line -> {
+            // Passed preflight checks are one line each; the acks, gates and window changes say enough.
+            if (!line.matches("\\s*preflight .*: ok - .*")) {
+                say("  control | " + line);
+            }
+        });
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
         while (!apply.isDone()) {
-            Optional<MigrationJournal> j = sampler.journal();
-            if (workload.version() == 0 && j.isPresent() && j.get().version() == 1
-                    && j.get().state().ordinal() >= deployAt.ordinal()
-                    && j.get().state().ordinal() <= MigrationJournal.State.DONE.ordinal()) {
-                workload.deploy(1);
-                timeline.mark("application v1 deployed");
-                say("application v1 rolled out: writers reconnect and insert amount as numeric");
-            }
+            deployWhenWidened(version);
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("the migration did not finish within 3 minutes; journal: "
+                throw new IllegalStateException("migration V" + version + " did not finish within 3 minutes; journal: "
                         + sampler.journal().orElse(null));
             }
             Thread.sleep(50);
         }
         int exit = apply.get();
-        if (workload.version() == 0) {
-            workload.deploy(1);
-            timeline.mark("application v1 deployed");
-        }
+        sampler.sampleOnce();
+        deployWhenWidened(version);
         long took = timeline.now() - started;
         if (exit == 0) {
-            facts.add(String.format(Locale.ROOT, "migration V1 (expand, backfill, contract) applied on %s in %.1f s"
-                    + " while the application wrote", String.join(", ", CLUSTERS), took / 1000.0));
-            say(String.format(Locale.ROOT, "migration V1 done in %.1f s", took / 1000.0));
-        } else {
-            facts.add("migration V1 did not complete: control exited with " + exit + " (journal: "
-                    + sampler.journal().map(j -> j.state().text() + (j.reason() == null ? "" : ", " + j.reason()))
-                    .orElse("none") + ")");
-            say("migration V1 FAILED: control exited with " + exit);
+            say(String.format(Locale.ROOT, "migration V%d done in %.1f s", version, took / 1000.0));
+            return true;
         }
-        progress();
+        facts.add("migration V" + version + " did not complete: control exited with " + exit + " (journal: "
+                + sampler.journal().map(j -> j.state().text() + (j.reason() == null ? "" : ", " + j.reason()))
+                .orElse("none") + ")");
+        say("migration V" + version + " FAILED: control exited with " + exit);
+        return false;
+    }
+
+    /**
+     * Once the journal shows the window widened to {@code version}, the application rolls over to it (when the
+     * proxies enforce schema versions, control's drain then waits until no connection of the old version remains).
+     */
+    private void deployWhenWidened(int version) {
+        Optional<MigrationJournal> j = sampler.journal();
+        if (workload.version() < version && j.isPresent() && j.get().version() == version
+                && j.get().state().ordinal() >= MigrationJournal.State.WINDOW_WIDENED.ordinal()
+                && j.get().state().ordinal() <= MigrationJournal.State.DONE.ordinal()) {
+            workload.deploy(version);
+            timeline.mark("application v" + version + " deployed");
+            say("application v" + version + " rolled out: writers reconnect" + (features.schemaVersions()
+                    ? " declaring schema version " + version : "") + (version == 1 ? " and insert amount as numeric"
+                    : ""));
+        }
     }
 
     private void partition() throws InterruptedException {

@@ -21,24 +21,24 @@ import java.util.function.Consumer;
 final class Migration {
 
     /** The manifests shipped with the demo, in order. */
-    static final List<String> MANIFESTS = List.of("0001-order-amounts.yaml");
+    static final List<String> MANIFESTS = List.of("0001-order-amount.yaml", "0002-drop-amount-cents.yaml");
 
-    private final Path config;
+    private final Path workDir;
     private final Path migrations;
+    private final LocalFleet fleet;
+    private final String group;
+    private final boolean requireProxies;
 
-    private Migration(Path config, Path migrations) {
-        this.config = config;
+    private Migration(Path workDir, Path migrations, LocalFleet fleet, String group, boolean requireProxies) {
+        this.workDir = workDir;
         this.migrations = migrations;
+        this.fleet = fleet;
+        this.group = group;
+        this.requireProxies = requireProxies;
     }
 
-    /**
-     * Prepares control's files. The canary wave is the writer: a contract that drops a column must run on the
-     * publisher before its subscribers, or rows still carrying the column could not be applied there. The
-     * clusters' JDBC URLs turn off {@code default_transaction_read_only} for control's own sessions, so control can
-     * migrate a cluster its proxy has fenced read-only.
-     */
-    static Migration prepare(Path workDir, LocalFleet fleet, String group, List<List<String>> waves,
-                             boolean requireProxies) {
+    /** Copies the shipped manifests to {@code workDir/migrations}. */
+    static Migration prepare(Path workDir, LocalFleet fleet, String group, boolean requireProxies) {
         try {
             Path migrations = Files.createDirectories(workDir.resolve("migrations"));
             for (String name : MANIFESTS) {
@@ -49,38 +49,50 @@ final class Migration {
                     Files.copy(in, migrations.resolve(name));
                 }
             }
-            StringBuilder yaml = new StringBuilder("group: ").append(group).append("\ninstance: demo-control\n")
-                    .append("etcd:\n  endpoints: [").append(String.join(", ", fleet.etcd().endpoints()))
-                    .append("]\n  lease_ttl: 3s\n  request_timeout: 1s\nclusters:\n");
-            for (String cluster : fleet.clusters()) {
-                yaml.append("  - {name: ").append(cluster).append(", jdbc_url: \"jdbc:postgresql://127.0.0.1:")
-                        .append(fleet.server(cluster).port()).append('/').append(LocalFleet.DATABASE)
-                        .append("?options=-c%20default_transaction_read_only%3Doff\", user: postgres}\n");
-            }
-            yaml.append("waves: [");
-            for (int i = 0; i < waves.size(); i++) {
-                yaml.append(i == 0 ? "" : ", ").append('[').append(String.join(", ", waves.get(i))).append(']');
-            }
-            yaml.append("]\npolicies:\n  auto_rollback: true\n  gate_timeout: 15s\n  drain_timeout: 60s\n")
-                    .append("  require_proxies: ").append(requireProxies).append('\n');
-            Path config = workDir.resolve("control.yaml");
-            Files.writeString(config, yaml);
-            return new Migration(config, migrations);
+            return new Migration(workDir, migrations, fleet, group, requireProxies);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write control's configuration under " + workDir, e);
+            throw new UncheckedIOException("cannot copy the demo's manifests to " + workDir, e);
         }
     }
 
-    Path config() {
+    /**
+     * Writes control's configuration {@code workDir/<name>.yaml} with these waves. The clusters' JDBC URLs turn off
+     * {@code default_transaction_read_only} for control's own sessions, so control can migrate a cluster its proxy
+     * has fenced read-only.
+     */
+    Path config(String name, List<List<String>> waves) {
+        StringBuilder yaml = new StringBuilder("group: ").append(group).append("\ninstance: demo-control\n")
+                .append("etcd:\n  endpoints: [").append(String.join(", ", fleet.etcd().endpoints()))
+                .append("]\n  lease_ttl: 3s\n  request_timeout: 1s\nclusters:\n");
+        for (String cluster : fleet.clusters()) {
+            yaml.append("  - {name: ").append(cluster).append(", jdbc_url: \"jdbc:postgresql://127.0.0.1:")
+                    .append(fleet.server(cluster).port()).append('/').append(LocalFleet.DATABASE)
+                    .append("?options=-c%20default_transaction_read_only%3Doff\", user: postgres}\n");
+        }
+        yaml.append("waves: [");
+        for (int i = 0; i < waves.size(); i++) {
+            yaml.append(i == 0 ? "" : ", ").append('[').append(String.join(", ", waves.get(i))).append(']');
+        }
+        yaml.append("]\npolicies:\n  auto_rollback: true\n  gate_timeout: 15s\n  drain_timeout: 60s\n")
+                .append("  require_proxies: ").append(requireProxies).append('\n');
+        Path config = workDir.resolve(name + ".yaml");
+        try {
+            Files.writeString(config, yaml);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write control's configuration " + config, e);
+        }
         return config;
     }
 
-    /** Runs {@code fenceline apply} in the background; the future completes with control's exit code. */
-    CompletableFuture<Integer> applyAsync(Consumer<String> progress) {
+    /**
+     * Runs {@code fenceline apply --config CONFIG --migrations DIR --to VERSION} in the background; the future
+     * completes with control's exit code.
+     */
+    CompletableFuture<Integer> applyAsync(Path config, int toVersion, Consumer<String> progress) {
         return CompletableFuture.supplyAsync(() -> {
             PrintWriter out = new PrintWriter(new LineWriter(progress), true);
             return Cli.run(new String[]{"apply", "--config", config.toString(), "--migrations", migrations.toString(),
-                    "--leader-wait", "30"}, out, out);
+                    "--to", Integer.toString(toVersion), "--leader-wait", "30"}, out, out);
         });
     }
 

@@ -71,7 +71,8 @@ public final class HtmlReport {
 
     /** The timeline as an {@code <svg>} element. */
     public static String svg(Timeline t) {
-        long end = Math.max(1, t.endMillis());
+        long start = t.startMillis();
+        long end = Math.max(start + 1, t.endMillis());
         int tracks = Track.values().length;
         int laneHeight = tracks * ROW;
         int height = TOP + t.clusters().size() * (laneHeight + LANE_GAP) + 30;
@@ -81,10 +82,10 @@ public final class HtmlReport {
                 .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ')
                 .append(height).append("\">\n");
         // Time axis: a tick every "nice" number of seconds.
-        long step = tickStep(end);
+        long step = tickStep(end - start);
         int axisY = height - 22;
-        for (long ms = 0; ms <= end; ms += step) {
-            double x = x(ms, end);
+        for (long ms = (start + step - 1) / step * step; ms <= end; ms += step) {
+            double x = x(ms, start, end);
             svg.append(String.format(Locale.ROOT,
                     "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#b0bec5\" stroke-width=\"0.5\"/>"
                             + "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%ss</text>\n",
@@ -102,8 +103,8 @@ public final class HtmlReport {
                 svg.append(String.format(Locale.ROOT, "<text x=\"40\" y=\"%d\" fill=\"#607d8b\">%s</text>\n",
                         y + 15, track.label()));
                 for (Segment s : t.segments(cluster, track)) {
-                    double x0 = x(s.fromMillis(), end);
-                    double w = Math.max(1.0, x(s.toMillis(), end) - x0);
+                    double x0 = x(s.fromMillis(), start, end);
+                    double w = Math.max(1.0, x(s.toMillis(), start, end) - x0);
                     svg.append(String.format(Locale.ROOT,
                             "<rect class=\"segment\" data-track=\"%s\" x=\"%.1f\" y=\"%d\" width=\"%.1f\" height=\"%d\""
                                     + " fill=\"%s\"><title>%s %s: %s (%s-%s s)</title></rect>\n",
@@ -119,7 +120,7 @@ public final class HtmlReport {
             svg.append("</g>\n");
         }
         for (Marker m : t.markers()) {
-            double x = x(m.atMillis(), end);
+            double x = x(m.atMillis(), start, end);
             svg.append(String.format(Locale.ROOT,
                     "<g class=\"marker\"><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#37474f\""
                             + " stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" transform=\"rotate(-12 %.1f %d)\">%s</text></g>\n",
@@ -128,8 +129,8 @@ public final class HtmlReport {
         return svg.append("</svg>").toString();
     }
 
-    private static double x(long millis, long end) {
-        return LEFT + PLOT_WIDTH * (double) Math.min(millis, end) / end;
+    private static double x(long millis, long start, long end) {
+        return LEFT + PLOT_WIDTH * (double) (Math.min(Math.max(millis, start), end) - start) / (end - start);
     }
 
     static long tickStep(long endMillis) {

@@ -68,9 +68,11 @@ public final class TerminalReport {
     static String strips(Timeline t) {
         StringBuilder out = new StringBuilder("\n");
         Map<String, Character> legend = new LinkedHashMap<>();
-        long end = Math.max(1, t.endMillis());
-        out.append(String.format(Locale.ROOT, "  %-4s %-6s |%s| %s s%n", "", "", "0".repeat(1)
-                + " ".repeat(WIDTH - 1), seconds(end)));
+        long start = t.startMillis();
+        long end = Math.max(start + 1, t.endMillis());
+        String from = seconds(start) + " s";
+        out.append(String.format(Locale.ROOT, "  %-4s %-6s |%s| %s s%n", "", "", from
+                + " ".repeat(WIDTH - from.length()), seconds(end)));
         for (String cluster : t.clusters()) {
             for (Track track : Track.values()) {
                 List<Segment> segments = t.segments(cluster, track);
@@ -80,7 +82,7 @@ public final class TerminalReport {
                 char[] line = new char[WIDTH];
                 java.util.Arrays.fill(line, ' ');
                 for (int i = 0; i < WIDTH; i++) {
-                    long at = end * i / WIDTH + end / (2L * WIDTH);
+                    long at = start + (end - start) * i / WIDTH + (end - start) / (2L * WIDTH);
                     for (Segment s : segments) {
                         if (s.fromMillis() <= at && at < Math.max(s.toMillis(), s.fromMillis() + 1)) {
                             line[i] = symbol(legend, track, s.value());

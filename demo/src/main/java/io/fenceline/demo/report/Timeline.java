@@ -17,6 +17,18 @@ public record Timeline(List<String> clusters, long endMillis, List<Segment> segm
         markers = markers.stream().sorted(Comparator.comparingLong(Marker::atMillis)).toList();
     }
 
+    /** The first instant anything was observed or marked (0 when nothing was). */
+    public long startMillis() {
+        long start = Long.MAX_VALUE;
+        for (Segment s : segments) {
+            start = Math.min(start, s.fromMillis());
+        }
+        for (Marker m : markers) {
+            start = Math.min(start, m.atMillis());
+        }
+        return start == Long.MAX_VALUE ? 0 : Math.min(start, endMillis);
+    }
+
     /** The segments of one track of one cluster, in time order. */
     public List<Segment> segments(String cluster, Track track) {
         return segments.stream().filter(s -> s.cluster().equals(cluster) && s.track() == track)
