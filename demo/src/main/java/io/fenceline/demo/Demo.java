@@ -52,7 +52,7 @@ final class Demo implements AutoCloseable {
     private final DemoOptions options;
     private final PrintStream out;
     private final long startNanos = System.nanoTime();
-    private final Features features = Features.ofThisBuild();
+    private final Features features;
     private final LocalFleet fleet = LocalFleet.of(CLUSTERS);
     private final TimelineRecorder timeline = new TimelineRecorder(CLUSTERS, this::millis);
     private final List<String> facts = new ArrayList<>();
@@ -66,6 +66,7 @@ final class Demo implements AutoCloseable {
     Demo(DemoOptions options, PrintStream out) {
         this.options = options;
         this.out = out;
+        this.features = Features.of(options.proxyJar());
     }
 
     private long millis() {
@@ -93,7 +94,7 @@ final class Demo implements AutoCloseable {
         }
         workDir = Files.createTempDirectory("fenceline-demo-");
         fleet.start(new LocalFleet.Plan(CLUSTERS, WRITER, CANDIDATES, GROUP, options.proxyJar(), workDir,
-                features.writeAuthority()), this::say);
+                features.writeAuthority(), features.schemaVersions()), this::say);
         etcd = Coordinator.connect(EtcdSettings.defaults(fleet.etcd().endpoints()));
         sampler = new Sampler(fleet, etcd, GROUP, timeline);
         sampler.start();

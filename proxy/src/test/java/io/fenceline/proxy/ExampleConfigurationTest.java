@@ -6,22 +6,55 @@ import io.fenceline.config.file.ProxySettingsLoader;
 import io.fenceline.testing.ArchitectureRules;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The shipped example configuration stays valid. */
+/** The shipped example configuration stays valid, with and without its commented write-authority sections. */
 class ExampleConfigurationTest {
+
+    private static final Path EXAMPLE = ArchitectureRules.moduleDir().resolve("src/main/dist/proxy.example.yaml");
 
     @Test
     void exampleLoads() {
-        Path example = ArchitectureRules.moduleDir().resolve("src/main/dist/proxy.example.yaml");
-        ConfigResult<ProxySettings> r = ProxySettingsLoader.load(example);
-        @SuppressWarnings("unchecked")
-        ConfigResult.Valid<ProxySettings> valid = assertInstanceOf(ConfigResult.Valid.class, r, r::toString);
-        ProxySettings s = valid.settings();
+        ProxySettings s = valid(ProxySettingsLoader.load(EXAMPLE));
         assertEquals(new ProxySettings.Upstream.Tcp("127.0.0.1", 5432), s.upstream());
         assertEquals(6432, s.listen().port());
+        assertEquals(Optional.empty(), s.group(), "the example gates no writes until its group: is uncommented");
+    }
+
+    @Test
+    void exampleWithTheWriteAuthorityUncommentedLoads() throws IOException {
+        List<String> lines = Files.readAllLines(EXAMPLE);
+        int from = lines.indexOf("# --- write authority ---");
+        int to = lines.indexOf("# --- end of write authority ---");
+        assertTrue(from >= 0 && to > from, "the example marks its write-authority block");
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            yaml.append(i > from && i < to ? line.replaceFirst("^# ", "") : line).append('\n');
+        }
+        ProxySettings s = valid(ProxySettingsLoader.parse(yaml.toString(), "proxy.example.yaml (uncommented)",
+                EXAMPLE.getParent()));
+        ProxySettings.Group g = s.group().orElseThrow();
+        assertEquals("main", g.settings().group());
+        assertEquals(List.of("eu", "us"), g.settings().candidates());
+        assertEquals("jdbc:postgresql://127.0.0.1:5432/postgres", g.fenceDatabase().jdbcUrl());
+        assertEquals(Duration.ofSeconds(5), s.etcd().orElseThrow().settings().leaseTtl());
+        assertEquals(3, s.etcd().orElseThrow().settings().endpoints().size());
+    }
+
+    private static ProxySettings valid(ConfigResult<ProxySettings> r) {
+        if (r instanceof ConfigResult.Invalid<ProxySettings> invalid) {
+            throw new AssertionError(invalid.describe());
+        }
+        return assertInstanceOf(ConfigResult.Valid.class, r).settings() instanceof ProxySettings s ? s : null;
     }
 }

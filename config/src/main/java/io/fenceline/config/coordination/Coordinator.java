@@ -2,6 +2,9 @@ package io.fenceline.config.coordination;
 
 import io.fenceline.config.keys.EtcdKeys;
 
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
+
 /**
  * Entry point to etcd for proxy and control: one client connection, the key layout, typed record storage,
  * a lease keeper, campaigns and resumable watches. Nothing here exposes jetcd types.
@@ -28,7 +31,12 @@ public interface Coordinator extends AutoCloseable {
      * the deadline arithmetic, not for a live keeper.
      */
     static Coordinator connect(EtcdSettings settings, MonotonicClock clock) {
-        return new EtcdCoordinator(settings, clock);
+        return connect(settings, EtcdAccess.NONE, clock);
+    }
+
+    /** Connects with authentication and/or TLS ({@code https://} endpoints) as {@code access} says. */
+    static Coordinator connect(EtcdSettings settings, EtcdAccess access, MonotonicClock clock) {
+        return new EtcdCoordinator(settings, access, clock);
     }
 
     /** The settings connected with. */
@@ -57,6 +65,12 @@ public interface Coordinator extends AutoCloseable {
      * {@code fromRevision <= 0} the listener first gets a snapshot of the current state.
      */
     ResumableWatch watch(String key, boolean prefix, long fromRevision, WatchListener listener);
+
+    /**
+     * What etcd says is left of {@code leaseId}'s TTL, in whole seconds (etcd's own view, for operators:
+     * safety never reads it); empty when the lease expired or never existed.
+     */
+    CompletableFuture<OptionalLong> leaseRemainingTtl(long leaseId);
 
     /** Closes campaigns' and watches' threads it created, the keeper (revoking its lease) and the client. */
     @Override

@@ -1,15 +1,22 @@
 package io.fenceline.config.coordination;
 
+import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
+import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.options.LeaseOption;
 import io.fenceline.config.keys.EtcdKeys;
 import io.fenceline.config.records.Records;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import javax.net.ssl.SSLException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.OptionalLong;
+import java.util.concurrent.CompletableFuture;
 
 /** {@link Coordinator} over one jetcd {@link Client}. */
 final class EtcdCoordinator implements Coordinator {
@@ -27,11 +34,11 @@ final class EtcdCoordinator implements Coordinator {
     private final List<AutoCloseable> owned = Collections.synchronizedList(new ArrayList<>());
     private EtcdLeaseKeeper keeper;
 
-    EtcdCoordinator(EtcdSettings settings, MonotonicClock clock) {
+    EtcdCoordinator(EtcdSettings settings, EtcdAccess access, MonotonicClock clock) {
         this.settings = settings;
         this.clock = clock;
         this.keys = new EtcdKeys(settings.prefix());
-        this.client = Client.builder()
+        ClientBuilder builder = Client.builder()
                 .endpoints(settings.endpoints().toArray(String[]::new))
                 .connectTimeout(settings.requestTimeout())
                 .keepaliveTime(GRPC_KEEPALIVE)
@@ -41,8 +48,25 @@ final class EtcdCoordinator implements Coordinator {
                 // total duration to exceed the first delay).
                 .retryDelay(retryDelayMillis(settings))
                 .retryMaxDelay(retryDelayMillis(settings) * 4)
-                .retryMaxDuration(settings.requestTimeout())
-                .build();
+                .retryMaxDuration(settings.requestTimeout());
+        access.credentials().ifPresent(c -> builder
+                .user(ByteSequence.from(c.user(), StandardCharsets.UTF_8))
+                .password(ByteSequence.from(c.password(), StandardCharsets.UTF_8)));
+        if (access.tls().isPresent()) {
+            EtcdAccess.Tls tls = access.tls().get();
+            try {
+                builder.sslContext(ssl -> {
+                    tls.ca().ifPresent(ca -> ssl.trustManager(ca.toFile()));
+                    if (tls.certificate().isPresent()) {
+                        ssl.keyManager(tls.certificate().get().toFile(), tls.key().orElseThrow().toFile());
+                    }
+                });
+            } catch (SSLException e) {
+                throw new CoordinationException("cannot build the TLS context for etcd " + settings.endpoints()
+                        + " from " + tls + ": " + e.getMessage(), e);
+            }
+        }
+        this.client = builder.build();
         this.store = new EtcdRecordStore(client.getKVClient(), keys, settings.requestTimeout().toNanos());
         LOG.info("etcd client for {} (prefix {}, lease TTL {}, rho {}, margin {}, request timeout {})",
                 settings.endpoints(), settings.prefix(), settings.leaseTtl(), settings.rho(), settings.margin(),
@@ -96,6 +120,13 @@ final class EtcdCoordinator implements Coordinator {
         owned.add(w);
         w.start(fromRevision);
         return w;
+    }
+
+    @Override
+    public CompletableFuture<OptionalLong> leaseRemainingTtl(long leaseId) {
+        return Jetcd.bounded("lease time-to-live", Long.toHexString(leaseId), settings.requestTimeout().toNanos(),
+                        () -> client.getLeaseClient().timeToLive(leaseId, LeaseOption.DEFAULT))
+                .thenApply(r -> r.getTTL() < 0 ? OptionalLong.empty() : OptionalLong.of(r.getTTL()));
     }
 
     @Override

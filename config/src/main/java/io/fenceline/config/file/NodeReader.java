@@ -151,6 +151,11 @@ final class NodeReader {
 
     /** A byte size: an integer, or a string such as {@code 16MiB} or {@code 512kB} (powers of 1024). */
     Optional<Integer> size(JsonNode parent, String prefix, String key, long min, long max) {
+        return longSize(parent, prefix, key, min, Math.min(max, Integer.MAX_VALUE)).map(Long::intValue);
+    }
+
+    /** A byte size as {@link #size}, as a long. */
+    Optional<Long> longSize(JsonNode parent, String prefix, String key, long min, long max) {
         JsonNode node = parent == null ? null : parent.get(key);
         if (node == null || node.isNull()) {
             return Optional.empty();
@@ -183,7 +188,53 @@ final class NodeReader {
             problem(join(prefix, key), "must be between " + min + " and " + max + " bytes, found " + node.asText());
             return Optional.empty();
         }
-        return Optional.of((int) value);
+        return Optional.of(value);
+    }
+
+    /** A number (integer or decimal) within bounds; empty when absent. */
+    Optional<Double> decimal(JsonNode parent, String prefix, String key, double min, double max) {
+        JsonNode node = parent == null ? null : parent.get(key);
+        if (node == null || node.isNull()) {
+            return Optional.empty();
+        }
+        if (!node.isNumber() || node.asDouble() < min || node.asDouble() > max) {
+            problem(join(prefix, key), "must be a number between " + min + " and " + max + ", found " + describe(node));
+            return Optional.empty();
+        }
+        return Optional.of(node.asDouble());
+    }
+
+    /**
+     * A list of non-empty strings; a single string counts as a list of one. Empty when absent (a problem when
+     * {@code required}).
+     */
+    Optional<List<String>> strings(JsonNode parent, String prefix, String key, boolean required) {
+        JsonNode node = parent == null ? null : parent.get(key);
+        if (node == null || node.isNull()) {
+            if (required) {
+                problem(join(prefix, key), "required key is missing");
+            }
+            return Optional.empty();
+        }
+        if (node.isTextual()) {
+            return string(parent, prefix, key, required).map(List::of);
+        }
+        if (!node.isArray()) {
+            problem(join(prefix, key), "must be a list of strings, found " + describe(node));
+            return Optional.empty();
+        }
+        List<String> values = new ArrayList<>();
+        boolean ok = true;
+        for (int i = 0; i < node.size(); i++) {
+            JsonNode item = node.get(i);
+            if (!item.isTextual() || item.asText().isBlank()) {
+                problem(join(prefix, key) + "[" + i + "]", "must be a non-empty string, found " + describe(item));
+                ok = false;
+            } else {
+                values.add(item.asText());
+            }
+        }
+        return ok ? Optional.of(values) : Optional.empty();
     }
 
     static String join(String prefix, String key) {

@@ -1,5 +1,10 @@
 package io.fenceline.config.file;
 
+import io.fenceline.config.coordination.EtcdAccess;
+import io.fenceline.config.coordination.EtcdSettings;
+import io.fenceline.config.group.ControlDatabase;
+import io.fenceline.config.group.GroupSettings;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
@@ -15,9 +20,21 @@ import java.util.Optional;
  * @param admin         the admin HTTP endpoint; empty when not configured
  * @param shutdownGrace how long sessions may take to finish after SIGTERM before they are closed
  * @param inspection    statement inspection on the data path
+ * @param etcd          how to reach etcd; empty when not configured
+ * @param group         the write authority this proxy takes part in; empty: no authority, writes are not
+ *                      gated (a proxy without {@code group:} behaves as a plain relay with inspection)
+ * @param schema        schema-version enforcement ({@code schema:}); empty when not configured
  */
 public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
-                            Optional<Admin> admin, Duration shutdownGrace, Inspection inspection) {
+                            Optional<Admin> admin, Duration shutdownGrace, Inspection inspection,
+                            Optional<Etcd> etcd, Optional<Group> group, Optional<SchemaSettings> schema) {
+
+    /** Settings without etcd, without a group and without schema-version enforcement. */
+    public ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
+                         Optional<Admin> admin, Duration shutdownGrace, Inspection inspection) {
+        this(listen, upstream, tls, limits, admin, shutdownGrace, inspection, Optional.empty(), Optional.empty(),
+                Optional.empty());
+    }
 
     /** Settings with the default {@link Inspection} (enabled). */
     public ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls, Limits limits,
@@ -33,11 +50,63 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
         Objects.requireNonNull(admin, "admin");
         Objects.requireNonNull(shutdownGrace, "shutdownGrace");
         Objects.requireNonNull(inspection, "inspection");
+        Objects.requireNonNull(etcd, "etcd");
+        Objects.requireNonNull(group, "group");
+        if (group.isPresent() && etcd.isEmpty()) {
+            throw new IllegalArgumentException("group: " + group.get().settings().group() + " needs an etcd: section");
+        }
+        Objects.requireNonNull(schema, "schema");
     }
 
     /** The same settings with {@code inspection} instead. */
     public ProxySettings withInspection(Inspection inspection) {
-        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection);
+        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection, etcd, group, schema);
+    }
+
+    /** The same settings taking part in the write authority of {@code group}, through {@code etcd}. */
+    public ProxySettings withGroup(Etcd etcd, Group group) {
+        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection,
+                Optional.of(etcd), Optional.of(group), schema);
+    }
+
+    /**
+     * The {@code etcd:} section.
+     *
+     * @param settings endpoints, prefix, lease TTL, clock-rate bound, deadline margin, request timeout
+     * @param access   optional authentication and TLS
+     */
+    public record Etcd(EtcdSettings settings, EtcdAccess access) {
+        public Etcd {
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(access, "access");
+        }
+    }
+
+    /**
+     * The {@code group:} section: the write authority this proxy takes part in and how it fences its own
+     * database ({@code group.fence}).
+     *
+     * @param settings      group, cluster, proxy id, candidates, failover and bounds
+     * @param fenceDatabase the local database reached with control rights (read-only fence, WAL positions)
+     * @param fencePoolSize connections of the fence's pool
+     */
+    public record Group(GroupSettings settings, ControlDatabase fenceDatabase, int fencePoolSize) {
+        /** Default size of the fence's pool. */
+        public static final int DEFAULT_FENCE_POOL_SIZE = 3;
+
+        public Group {
+            Objects.requireNonNull(settings, "settings");
+            Objects.requireNonNull(fenceDatabase, "fenceDatabase");
+            if (fencePoolSize < 2 || fencePoolSize > 20) {
+                throw new IllegalArgumentException("group.fence.poolSize: " + fencePoolSize + " must be between 2 and 20");
+            }
+        }
+    }
+
+    /** The same settings enforcing schema versions with {@code schema}. */
+    public ProxySettings withSchema(SchemaSettings schema) {
+        return new ProxySettings(listen, upstream, tls, limits, admin, shutdownGrace, inspection, etcd, group,
+                Optional.of(schema));
     }
 
     /**

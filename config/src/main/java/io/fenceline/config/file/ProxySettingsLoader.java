@@ -25,6 +25,9 @@ import java.util.Set;
  * admin:    { host: 0.0.0.0, port: 9187 }           # optional
  * shutdownGrace: 30s                                 # optional
  * inspection: { enabled: true, cacheMegabytes: 32, offloadThreshold: 2048 }      # optional, these are the defaults
+ * etcd:  { endpoints: [...], ... }                   # optional; see AuthoritySections
+ * group: { name: main, cluster: eu, ..., fence: { user: postgres } }   # optional: the write authority
+ * schema:   { group: main, controlRole: fenceline }  # optional: schema-version enforcement, see {@link SchemaSection}
  * </pre>
  */
 public final class ProxySettingsLoader {
@@ -36,7 +39,9 @@ public final class ProxySettingsLoader {
     /** Default maximum of client connections. */
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
 
-    private static final Set<String> TOP = Set.of("listen", "upstream", "tls", "limits", "admin", "shutdownGrace", "inspection");
+    private static final Set<String> TOP = union(
+            Set.of("listen", "upstream", "tls", "limits", "admin", "shutdownGrace", "inspection", SchemaSection.KEY),
+            AuthoritySections.KEYS);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
     private ProxySettingsLoader() {
@@ -158,6 +163,11 @@ public final class ProxySettingsLoader {
         int offloadThreshold = r.integer(inspectionNode, "inspection", "offloadThreshold", false, 0, 1 << 30)
                 .orElse(ProxySettings.Inspection.DEFAULT_OFFLOAD_THRESHOLD);
 
+        // etcd and group (optional: the write authority, see AuthoritySections)
+        Optional<ProxySettings.Etcd> etcd = AuthoritySections.etcd(r, root, baseDir);
+        Optional<ProxySettings.Group> group = AuthoritySections.group(r, root, baseDir, root.has("etcd"), upstream);
+        Optional<SchemaSettings> schema = SchemaSection.read(r, root);
+
         if (!r.problems().isEmpty()) {
             return new ConfigResult.Invalid<>(r.problems());
         }
@@ -165,7 +175,14 @@ public final class ProxySettingsLoader {
                 new ProxySettings.Listen(listenHost.orElseThrow(), listenPort.orElseThrow()),
                 upstream, tls,
                 new ProxySettings.Limits(maxMessage, startupTimeout, maxConnections),
-                admin, grace, new ProxySettings.Inspection(inspectionEnabled, cacheMegabytes, offloadThreshold)));
+                admin, grace, new ProxySettings.Inspection(inspectionEnabled, cacheMegabytes, offloadThreshold),
+                etcd, group, schema));
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     private static Path resolve(Path baseDir, String path) {

@@ -16,6 +16,7 @@ import java.io.PrintWriter;
         description = "Orders schema migrations across PostgreSQL clusters.",
         subcommands = {PlanCommand.class, LintCommand.class, PreflightCommand.class, ApplyCommand.class,
                 StatusCommand.class, ResumeCommand.class, RollbackCommand.class, AuditCommand.class,
+                ModeCommand.class, HandoffCommand.class, WriterCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
@@ -37,6 +38,6 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing verb: plan, lint, preflight, apply, status, resume, rollback or audit");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing verb: plan, lint, preflight, apply, status, resume, rollback, audit, mode, handoff or writer");
     }
 }

@@ -23,6 +23,12 @@ public final class ExitCodes {
     /** Refused without acting: another run is active ({@code apply}), or there is nothing to roll back. */
     public static final int REFUSED = 8;
 
+    /** An operator's change was written, but not confirmed in time: a proxy still reports another mode (or
+     *  none reports), or a handoff followed with {@code --wait} reached no outcome within its bound. */
+    public static final int UNCONFIRMED = 9;
+    /** A planned handoff ended without moving the writer: aborted, rejected by the writer, or expired. */
+    public static final int ABORTED = 10;
+
     private ExitCodes() {
     }
 }

@@ -28,7 +28,8 @@ abstract class FleetCommand implements Callable<Integer> {
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
     boolean help;
 
-    @Option(names = "--config", required = true, paramLabel = "FILE", description = "control's YAML configuration")
+    @Option(names = "--config", paramLabel = "FILE", defaultValue = "${env:FENCELINE_CONFIG}",
+            description = "control's YAML configuration (default: $FENCELINE_CONFIG)")
     Path configFile;
 
     @Option(names = "--json", description = "print JSON instead of text")
@@ -48,6 +49,10 @@ abstract class FleetCommand implements Callable<Integer> {
 
     @Override
     public final Integer call() throws Exception {
+        if (configFile == null) {
+            err().println("fenceline " + verb() + ": missing --config FILE (or set FENCELINE_CONFIG)");
+            return ExitCodes.BAD_INPUT;
+        }
         ControlSession session = ControlSession.open(configFile, err(), verb());
         if (session == null) {
             return ExitCodes.BAD_INPUT;

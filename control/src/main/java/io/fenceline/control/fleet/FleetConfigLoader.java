@@ -39,7 +39,8 @@ import java.util.regex.Pattern;
  * waves: [[eu], [us, ap]]             # the first wave is the canary
  * scratch_url: jdbc:postgresql://scratch:5432/app?user=fenceline   # optional: lint at preflight
  * policies: {auto_rollback: true, max_lag_bytes: 16777216, gate_timeout: 30s, drain_timeout: 10m,
- *            require_proxies: true, baseline_version: 0}
+ *            require_proxies: true, baseline_version: 0,
+ *            error_window: 10s, error_max_rise: 0.01, error_min_statements: 100}   # error_window: off disables
  * </pre>
  */
 public final class FleetConfigLoader {
@@ -61,7 +62,8 @@ public final class FleetConfigLoader {
             "margin");
     private static final Set<String> CLUSTER = Set.of("name", "jdbc_url", "user", "password", "password_env");
     private static final Set<String> POLICIES = Set.of("auto_rollback", "max_lag_bytes", "gate_timeout",
-            "drain_timeout", "require_proxies", "baseline_version");
+            "drain_timeout", "require_proxies", "baseline_version", "error_window", "error_max_rise",
+            "error_min_statements");
 
     private FleetConfigLoader() {
     }
@@ -239,11 +241,31 @@ public final class FleetConfigLoader {
             p.add("policies.baseline_version", "must be an integer >= 0, got '"
                     + node.get("baseline_version").asText() + "'");
         }
-        return new Policies(rollback, lag, gate, drain, proxies, baseline);
+        // YAML reads a bare `off` as the boolean false.
+        JsonNode windowNode = node.path("error_window");
+        String windowText = windowNode.isBoolean() && !windowNode.asBoolean() ? "off" : windowNode.asText("").strip();
+        Duration errorWindow = windowText.equals("off") || windowText.matches("0+\\s*(ms|s|m|h)?") ? Duration.ZERO
+                : p.duration(node, "policies.error_window", "error_window", d.errorWindow());
+        double maxRise = d.errorMaxRise();
+        if (node.has("error_max_rise")) {
+            JsonNode rise = node.get("error_max_rise");
+            maxRise = rise.isNumber() ? rise.asDouble() : -1;
+            if (!(maxRise >= 0 && maxRise <= 1)) {
+                p.add("policies.error_max_rise", "must be a fraction between 0 and 1 (0.01 = one percentage point),"
+                        + " got '" + rise.asText() + "'");
+            }
+        }
+        long minStatements = node.has("error_min_statements") ? node.get("error_min_statements").asLong(-1)
+                : d.errorMinStatements();
+        if (minStatements < 1) {
+            p.add("policies.error_min_statements", "must be a whole number >= 1, got '"
+                    + node.get("error_min_statements").asText() + "'");
+        }
+        return new Policies(rollback, lag, gate, drain, proxies, baseline, errorWindow, maxRise, minStatements);
     }
 
     /** Parses {@code 500ms}, {@code 5s}, {@code 10m}, {@code 1h}; null if malformed. */
-    static Duration parseDuration(String text) {
+    public static Duration parseDuration(String text) {
         Matcher m = DURATION.matcher(text.strip().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
             return null;

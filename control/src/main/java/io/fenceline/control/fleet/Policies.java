@@ -13,11 +13,20 @@ import java.time.Duration;
  * @param requireProxies  whether every cluster must have at least one proxy reporting; false is an explicit
  *                        policy for fleets (and tests) without proxies, and is written into every gate's audit
  * @param baselineVersion the schema version the clusters are at before the first manifest (no window in etcd)
+ * @param errorWindow     the error-rate gate's window: how long before a wave's step its baseline error ratio is
+ *                        measured, and how long after the step the gate keeps measuring; 0 disables that gate
+ * @param errorMaxRise    the largest rise of a cluster's error ratio the gate allows, as a fraction (0.01 = one
+ *                        percentage point)
+ * @param errorMinStatements the fewest statements an interval needs before the error-rate gate judges it
  */
 public record Policies(boolean autoRollback, long maxLagBytes, Duration gateTimeout, Duration drainTimeout,
-                       boolean requireProxies, int baselineVersion) {
+                       boolean requireProxies, int baselineVersion, Duration errorWindow, double errorMaxRise,
+                       long errorMinStatements) {
 
-    /** Defaults: auto-rollback on, 16 MiB lag, 30 s gates, 10 min drain, proxies required, baseline 0. */
+    /**
+     * Defaults: auto-rollback on, 16 MiB lag, 30 s gates, 10 min drain, proxies required, baseline 0; error-rate
+     * gate with 10 s windows, at most one percentage point of rise, judged from 100 statements.
+     */
     public static final Policies DEFAULTS = new Policies(true, 16L << 20, Duration.ofSeconds(30),
-            Duration.ofMinutes(10), true, 0);
+            Duration.ofMinutes(10), true, 0, Duration.ofSeconds(10), 0.01, 100);
 }

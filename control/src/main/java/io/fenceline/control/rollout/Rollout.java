@@ -49,7 +49,8 @@ import java.util.function.Consumer;
  * two instances cannot both advance it. Before each step and each commit the leader lease must be writable;
  * each cluster's phase runs through {@link HistoryTable} (epoch-fenced, once only) and is then acked in etcd
  * with the resulting catalog checksum. Between waves a gate checks the applied clusters' acks agree and
- * their proxies report, and the writer lease is held where the proxies say. After expand (and backfill) are
+ * their proxies report, the writer lease is held where the proxies say, and the wave's error ratio did not rise
+ * ({@link ErrorRateGate}, from the proxies' statement and error counters). After expand (and backfill) are
  * acked everywhere the new version's catalog is published and the window widened to {@code {old, new}};
  * contract waits until no proxy reports a connection of the old version, and the window then narrows to
  * {@code {new}}. A failed step or gate halts the run with everything kept as it is, and, when the policy
@@ -307,6 +308,7 @@ public final class Rollout {
         Phase phase = m.phase(PhaseName.valueOf(step.name())).orElseThrow();
         List<List<String>> waves = config.waves();
         for (int w = journal.wave(); w < waves.size(); w++) {
+            Baseline baseline = baseline(waves.get(w), step, v);
             for (String cluster : waves.get(w)) {
                 if (journal.doneClusters().contains(cluster)) {
                     continue;
@@ -355,7 +357,7 @@ public final class Rollout {
                 done.add(cluster);
                 move(journal.state(), step, w, done, null);
             }
-            Optional<String> gateFailure = gate(m, step, w);
+            Optional<String> gateFailure = gate(m, step, w, baseline);
             if (gateFailure.isPresent()) {
                 return Optional.of(fail(m, step, null, "gate-failed", gateFailure.get()));
             }
@@ -372,8 +374,9 @@ public final class Rollout {
      * clusters have replayed what the step wrote; every applied cluster has a proxy reporting (unless the policy says no proxies are required); proxies claiming the writer lease
      * hold the writer key's epoch. Waits up to the gate timeout for conditions that may still settle.
      */
-    private Optional<String> gate(Manifest m, Step step, int w) {
+    private Optional<String> gate(Manifest m, Step step, int w, Baseline baseline) {
         int v = m.version();
+        long windowEnd = clock.nanoTime() + errorSettings().window().toNanos();
         List<String> applied = new ArrayList<>();
         for (int i = 0; i <= w; i++) {
             applied.addAll(config.waves().get(i));
@@ -430,7 +433,6 @@ public final class Rollout {
             } else {
                 notes.add("no writer lease held (policy require_proxies=false)");
             }
-            notes.add("error counts: not reported by proxies");
             if (problems.isEmpty() || clock.nanoTime() - deadline >= 0) {
                 break;
             }
@@ -440,9 +442,22 @@ public final class Rollout {
             return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + " failed after "
                     + config.policies().gateTimeout().toMillis() + " ms: " + String.join("; ", problems));
         }
+        String errors = "error-rate gate off (policy error_window=0)";
+        ErrorRateGate.Settings settings = errorSettings();
+        if (settings.enabled()) {
+            waitUntil(windowEnd, "while measuring errors after wave " + w + " of " + step.text() + " V" + v);
+            ErrorRateGate.Verdict verdict = ErrorRateGate.judge(settings, config.waves().get(w), baseline.b0(),
+                    baseline.b(), store.proxyStatuses(group).join());
+            if (!verdict.passed()) {
+                return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": errors rose: "
+                        + verdict.failures() + ". Rule: " + verdict.rule());
+            }
+            errors = verdict.summary();
+        }
         audit.record("gate-passed", null, "version", v, "step", step.text(), "wave", w, "clusters", applied,
-                "checksum", checksums.values().iterator().next(), "notes", String.join("; ", notes));
-        progress.accept("  gate after wave " + w + " of " + step.text() + " V" + v + ": passed");
+                "checksum", checksums.values().iterator().next(), "notes", String.join("; ", notes),
+                "errors", errors, "error_rule", settings.enabled() ? settings.rule() : "off");
+        progress.accept("  gate after wave " + w + " of " + step.text() + " V" + v + ": passed (errors: " + errors + ")");
         return Optional.empty();
     }
 
@@ -471,6 +486,30 @@ public final class Rollout {
                         + e.getMessage());
             }
         });
+    }
+
+    /** The proxies' counters a window before a wave's step and just before it (the error gate's baseline). */
+    private record Baseline(Map<EtcdKey.Proxy, ProxyStatus> b0, Map<EtcdKey.Proxy, ProxyStatus> b) {}
+
+    private ErrorRateGate.Settings errorSettings() {
+        return new ErrorRateGate.Settings(config.policies().errorWindow(), config.policies().errorMaxRise(),
+                config.policies().errorMinStatements());
+    }
+
+    /**
+     * Reads the proxies' counters, waits one error window, and reads them again, before the wave's step. A wave
+     * whose clusters are all done already (a resumed run) gets no baseline: its "before" is unknown.
+     */
+    private Baseline baseline(List<String> wave, Step step, int v) {
+        ErrorRateGate.Settings settings = errorSettings();
+        if (!settings.enabled() || journal.doneClusters().containsAll(wave)) {
+            return new Baseline(Map.of(), store.proxyStatuses(group).join());
+        }
+        Map<EtcdKey.Proxy, ProxyStatus> b0 = store.proxyStatuses(group).join();
+        long end = clock.nanoTime() + settings.window().toNanos();
+        progress.accept("  measuring the error baseline of " + wave + " for " + settings.window().toMillis() + " ms");
+        waitUntil(end, "while measuring the error baseline before " + step.text() + " V" + v);
+        return new Baseline(b0, store.proxyStatuses(group).join());
     }
 
     /** Waits until no proxy of the group reports a connection of the old version; halts after the drain timeout. */
@@ -683,6 +722,20 @@ public final class Rollout {
     private void requireLeader(String when) {
         if (!leadership.writable()) {
             throw new Stop(new RolloutOutcome.LostLeadership("control's leader lease is not writable " + when));
+        }
+    }
+
+    /** Sleeps until {@code end} on the rollout's clock, checking the leader lease at least every 200 ms. */
+    private void waitUntil(long end, String when) {
+        long left;
+        while ((left = end - clock.nanoTime()) > 0) {
+            requireLeader(when);
+            try {
+                Thread.sleep(Math.max(1, Math.min(200, left / 1_000_000)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new Stop(new RolloutOutcome.Halted(0, "interrupted"));
+            }
         }
     }
 

@@ -35,6 +35,9 @@ class FleetConfigLoaderTest {
         assertEquals(Duration.ofMinutes(10), c.policies().drainTimeout(), "default kept");
         assertEquals(false, c.policies().autoRollback());
         assertEquals(1, c.waveOf("us"));
+        assertEquals(Duration.ofSeconds(10), c.policies().errorWindow(), "error gate on by default");
+        assertEquals(0.01, c.policies().errorMaxRise());
+        assertEquals(100, c.policies().errorMinStatements());
         assertTrue(!c.cluster("eu").orElseThrow().toString().contains("secret"), "password not printed");
     }
 
@@ -48,7 +51,8 @@ class FleetConfigLoaderTest {
                   - {name: eu, jdbc_url: "jdbc:postgresql://y/app"}
                   - {name: ap, jdbc_url: "jdbc:postgresql://z/app", user: f}
                 waves: [[eu], [us]]
-                policies: {auto_rollback: maybe, max_lag_bytes: -1, colour: blue}
+                policies: {auto_rollback: maybe, max_lag_bytes: -1, colour: blue, error_max_rise: 5,
+                           error_min_statements: 0, error_window: often}
                 typo: 1
                 """;
         FleetConfigLoader.Result r = FleetConfigLoader.parse("control.yaml", bad, k -> null);
@@ -65,8 +69,27 @@ class FleetConfigLoaderTest {
                 "control.yaml: policies.auto_rollback: must be true or false",
                 "control.yaml: policies.max_lag_bytes: must be a whole number",
                 "control.yaml: policies.colour: unknown key",
+                "control.yaml: policies.error_max_rise: must be a fraction between 0 and 1",
+                "control.yaml: policies.error_min_statements: must be a whole number >= 1",
+                "control.yaml: policies.error_window: 'often' is not a positive duration",
                 "control.yaml: typo: unknown key")) {
             assertTrue(all.contains(expected), "missing '" + expected + "' in:\n" + all);
+        }
+    }
+
+    @Test
+    void theErrorGateIsConfiguredOrTurnedOff() {
+        String tuned = VALID.replace("require_proxies: false}", "require_proxies: false, error_window: 2s,"
+                + " error_max_rise: 0.005, error_min_statements: 20}");
+        Policies p = ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", tuned,
+                Map.of("EU_PW", "x")::get)).config().policies();
+        assertEquals(Duration.ofSeconds(2), p.errorWindow());
+        assertEquals(0.005, p.errorMaxRise());
+        assertEquals(20, p.errorMinStatements());
+        for (String off : List.of("off", "0", "0s")) {
+            String text = VALID.replace("require_proxies: false}", "require_proxies: false, error_window: " + off + "}");
+            assertEquals(Duration.ZERO, ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", text,
+                    Map.of("EU_PW", "x")::get)).config().policies().errorWindow(), off);
         }
     }
 

@@ -128,7 +128,7 @@ class RolloutIT {
             }
             yaml.append("waves: [[c1], [c2], [c3]]\npolicies:\n  auto_rollback: ").append(autoRollback)
                     .append("\n  require_proxies: ").append(requireProxies)
-                    .append("\n  gate_timeout: 5s\n  drain_timeout: 5m\n");
+                    .append("\n  gate_timeout: 5s\n  drain_timeout: 5m\n  error_window: 300ms\n");
             Files.writeString(config, yaml);
             // The test's own etcd client: reads, and the stand-in proxy records on a lease of 10 s.
             coordinator = Coordinator.connect(new EtcdSettings(etcd.endpoints(), "/t-" + name, Duration.ofSeconds(10),

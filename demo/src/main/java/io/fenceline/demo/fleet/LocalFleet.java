@@ -44,7 +44,7 @@ public final class LocalFleet implements AutoCloseable {
 
     /** The names and wiring of the fleet. */
     public record Plan(List<String> clusters, String writer, List<String> candidates, String group, Path proxyJar,
-                       Path workDir, boolean writeAuthority) {
+                       Path workDir, boolean writeAuthority, boolean schemaVersions) {
     }
 
     /** An empty fleet to {@link #start} (separate so a shutdown hook can hold it from the beginning). */
@@ -70,6 +70,7 @@ public final class LocalFleet implements AutoCloseable {
             check();
             pg.execute("CREATE DATABASE " + DATABASE);
             pg.executeIn(DATABASE, Schema.BASELINE);
+            pg.executeIn(DATABASE, Schema.APPLICATION_ROLE);
             pg.executeIn(DATABASE, Schema.publication(cluster));
         }
         say.accept("logical replication: each cluster publishes its own writes and subscribes to the other two");
@@ -97,7 +98,7 @@ public final class LocalFleet implements AutoCloseable {
             say.accept("starting the proxy of " + cluster + " (java -jar " + plan.proxyJar().getFileName()
                     + " proxy --config " + plan.workDir().resolve(cluster).resolve("proxy.yaml") + ")");
             ProxyChild child = ProxyChild.start(cluster, plan.proxyJar(), plan.workDir().resolve(cluster),
-                    config.yaml(plan.writeAuthority()), port, admin, Duration.ofSeconds(60));
+                    config.yaml(plan.writeAuthority(), plan.schemaVersions()), port, admin, Duration.ofSeconds(60));
             synchronized (this) {
                 proxies.put(cluster, child);
             }

@@ -21,8 +21,15 @@ import java.util.List;
 public record ProxyConfig(String cluster, int port, int adminPort, int pgPort, String database, String etcdEndpoint,
                           String group, String preferred, List<String> candidates, String subscription) {
 
-    /** The YAML text; {@code writeAuthority} adds the etcd, group and database sections. */
-    public String yaml(boolean writeAuthority) {
+    /** The role the demo application connects as (control applies migrations as {@code postgres}, directly). */
+    public static final String APP_ROLE = "app";
+
+    /**
+     * The YAML text. {@code writeAuthority} adds the {@code etcd} and {@code group} sections (the writer lease, the
+     * database-side fence through the superuser); {@code schemaVersions} adds {@code schema} (control's role is
+     * {@code postgres}; the application's connections, as {@value #APP_ROLE}, are checked).
+     */
+    public String yaml(boolean writeAuthority, boolean schemaVersions) {
         StringBuilder y = new StringBuilder()
                 .append("# Fenceline demo: the proxy of cluster ").append(cluster).append('\n')
                 .append("listen:\n  host: 127.0.0.1\n  port: ").append(port).append('\n')
@@ -30,21 +37,26 @@ public record ProxyConfig(String cluster, int port, int adminPort, int pgPort, S
                 .append("limits:\n  maxMessageLength: 64MiB\n  startupTimeout: 10s\n  maxConnections: 200\n")
                 .append("admin:\n  host: 127.0.0.1\n  port: ").append(adminPort).append('\n')
                 .append("shutdownGrace: 2s\n");
-        if (writeAuthority) {
+        if (writeAuthority || schemaVersions) {
             y.append("etcd:\n  endpoints: [").append(etcdEndpoint).append("]\n")
-                    .append("  leaseTtl: 3s\n  margin: 500ms\n  requestTimeout: 500ms\n")
-                    .append("group:\n  name: ").append(group).append('\n')
+                    .append("  leaseTtl: 3s\n  margin: 500ms\n  requestTimeout: 500ms\n");
+        }
+        if (writeAuthority) {
+            y.append("group:\n  name: ").append(group).append('\n')
                     .append("  cluster: ").append(cluster).append('\n')
                     .append("  proxyId: ").append(cluster).append("-1\n")
                     .append("  preferred: ").append(preferred).append('\n')
                     .append("  candidates: [").append(String.join(", ", candidates)).append("]\n")
-                    .append("  failover: automatic\n  pauseBound: 5s\n  handoffTimeout: 20s\n  statusInterval: 500ms\n")
-                    .append("database:\n  jdbcUrl: jdbc:postgresql://127.0.0.1:").append(pgPort).append('/')
-                    .append(database).append('\n')
-                    .append("  user: postgres\n");
+                    .append("  failover: automatic\n  maxLagBytes: 16MiB\n  pauseBound: 5s\n  handoffTimeout: 20s\n")
+                    .append("  statusInterval: 500ms\n")
+                    .append("  fence:\n    user: postgres\n    database: ").append(database).append('\n');
             if (subscription != null) {
-                y.append("  subscription: ").append(subscription).append('\n');
+                y.append("    subscription: ").append(subscription).append('\n');
             }
+            y.append("    fenceTimeout: 2s\n");
+        }
+        if (schemaVersions) {
+            y.append("schema:\n  group: ").append(group).append("\n  controlRole: postgres\n  undeclared: newest\n");
         }
         return y.toString();
     }

@@ -20,6 +20,10 @@ public final class Schema {
                 SELECT -g, 'seed', 'seed customer ' || g, g * 100 FROM generate_series(1, 200) g;
             """;
 
+    /** The application's role: it reads and inserts orders, nothing else (trust authentication on 127.0.0.1). */
+    static final String APPLICATION_ROLE = "CREATE ROLE " + ProxyConfig.APP_ROLE + " LOGIN;"
+            + " GRANT SELECT, INSERT ON orders TO " + ProxyConfig.APP_ROLE;
+
     private Schema() {
     }
 

@@ -103,7 +103,7 @@ public final class Workload implements AutoCloseable {
 
     private Connection connect(Endpoint e, int appVersion) throws SQLException {
         Properties p = new Properties();
-        p.setProperty("user", "postgres");
+        p.setProperty("user", "app");
         p.setProperty("connectTimeout", "5");
         p.setProperty("socketTimeout", "15");
         p.setProperty("ApplicationName", "demo-app-v" + appVersion);

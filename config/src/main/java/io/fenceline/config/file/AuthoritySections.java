@@ -1,0 +1,275 @@
+package io.fenceline.config.file;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fenceline.config.coordination.EtcdAccess;
+import io.fenceline.config.coordination.EtcdSettings;
+import io.fenceline.config.group.ControlDatabase;
+import io.fenceline.config.group.Failover;
+import io.fenceline.config.group.GroupSettings;
+import io.fenceline.config.keys.EtcdKeys;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Reads the {@code etcd:} and {@code group:} sections of the proxy's file (the write authority). Values are
+ * validated by {@link EtcdSettings#problems}, {@link GroupSettings#problems} and
+ * {@link ControlDatabase#problems}; their problems are reported with the file's key names.
+ *
+ * <pre>
+ * etcd:
+ *   endpoints: [http://10.0.0.1:2379, http://10.0.0.2:2379, http://10.0.0.3:2379]
+ *   prefix: /fenceline          # optional
+ *   leaseTtl: 5s                # optional, whole seconds
+ *   rho: 0.01                   # optional, clock-rate drift bound
+ *   margin: 500ms               # optional, subtracted from every deadline
+ *   requestTimeout: 1s          # optional
+ *   user: proxy                 # optional etcd authentication, with password or passwordFile
+ *   passwordFile: /etc/fenceline/etcd-password
+ *   tls: { ca: ca.pem, certificate: client.pem, key: client.key }   # optional, for https:// endpoints
+ * group:
+ *   name: main
+ *   cluster: eu
+ *   proxyId: eu-1
+ *   preferred: eu
+ *   candidates: [eu, us]
+ *   failover: manual            # or automatic
+ *   maxLagBytes: 16MiB          # optional
+ *   pauseBound: 10s             # optional
+ *   handoffTimeout: 30s         # optional
+ *   statusInterval: 1s          # optional
+ *   fence:                      # the local database with control rights
+ *     user: postgres
+ *     password: secret          # or passwordFile; absent with trust/peer authentication
+ *     database: postgres        # optional; with the upstream's host and port when jdbcUrl is absent
+ *     jdbcUrl: jdbc:postgresql://127.0.0.1:5432/postgres   # optional (required with a socket upstream)
+ *     subscription: from_us     # optional: logical-replication subscription bringing the writer's changes
+ *     fenceTimeout: 2s          # optional
+ *     poolSize: 3               # optional
+ * </pre>
+ */
+final class AuthoritySections {
+
+    /** The top-level keys this class reads. */
+    static final Set<String> KEYS = Set.of("etcd", "group");
+
+    private static final Set<String> ETCD_KEYS = Set.of("endpoints", "prefix", "leaseTtl", "rho", "margin",
+            "requestTimeout", "user", "password", "passwordFile", "tls");
+    private static final Set<String> ETCD_TLS_KEYS = Set.of("ca", "certificate", "key");
+    private static final Set<String> GROUP_KEYS = Set.of("name", "cluster", "proxyId", "preferred", "candidates",
+            "failover", "maxLagBytes", "pauseBound", "handoffTimeout", "statusInterval", "fence");
+    private static final Set<String> FENCE_KEYS = Set.of("user", "password", "passwordFile", "database", "jdbcUrl",
+            "subscription", "fenceTimeout", "poolSize");
+
+    private AuthoritySections() {
+    }
+
+    /** The {@code etcd:} section, empty when absent or invalid (problems recorded in {@code r}). */
+    static Optional<ProxySettings.Etcd> etcd(NodeReader r, JsonNode root, Path baseDir) {
+        Optional<JsonNode> section = r.section(root, "", "etcd", false);
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode n = section.get();
+        int before = r.problems().size();
+        r.rejectUnknown(n, "etcd", ETCD_KEYS);
+        Optional<List<String>> endpoints = r.strings(n, "etcd", "endpoints", true);
+        String prefix = r.string(n, "etcd", "prefix", false).orElse(EtcdKeys.DEFAULT_PREFIX);
+        Duration ttl = r.duration(n, "etcd", "leaseTtl", Duration.ZERO, Duration.ofHours(1)).orElse(EtcdSettings.DEFAULT_TTL);
+        double rho = r.decimal(n, "etcd", "rho", 0, 0.1).orElse(EtcdSettings.DEFAULT_RHO);
+        Duration margin = r.duration(n, "etcd", "margin", Duration.ZERO, Duration.ofHours(1)).orElse(EtcdSettings.DEFAULT_MARGIN);
+        Duration timeout = r.duration(n, "etcd", "requestTimeout", Duration.ZERO, Duration.ofMinutes(1))
+                .orElse(EtcdSettings.DEFAULT_REQUEST_TIMEOUT);
+        if (endpoints.isPresent()) {
+            report(r, EtcdSettings.problems(endpoints.get(), prefix, ttl, rho, margin, timeout), "etcd.", "etcd.");
+        }
+
+        Optional<String> user = r.string(n, "etcd", "user", false);
+        Optional<String> password = password(r, n, "etcd", baseDir);
+        if (password.isPresent() && user.isEmpty()) {
+            r.problem("etcd.user", "is required with etcd.password or etcd.passwordFile");
+        }
+        if (user.isPresent() && password.isEmpty() && !n.has("password") && !n.has("passwordFile")) {
+            r.problem("etcd.password", "etcd.user needs etcd.password or etcd.passwordFile");
+        }
+        Optional<EtcdAccess.Tls> tls = Optional.empty();
+        Optional<JsonNode> tlsNode = r.section(n, "etcd", "tls", false);
+        if (tlsNode.isPresent()) {
+            JsonNode t = tlsNode.get();
+            r.rejectUnknown(t, "etcd.tls", ETCD_TLS_KEYS);
+            Optional<Path> ca = file(r, t, "etcd.tls", "ca", baseDir);
+            Optional<Path> cert = file(r, t, "etcd.tls", "certificate", baseDir);
+            Optional<Path> key = file(r, t, "etcd.tls", "key", baseDir);
+            if (t.has("certificate") != t.has("key")) {
+                r.problem("etcd.tls", "certificate and key go together: give both or neither");
+            } else {
+                tls = Optional.of(new EtcdAccess.Tls(ca, cert, key));
+            }
+            if (endpoints.isPresent() && endpoints.get().stream().anyMatch(e -> e.startsWith("http://"))) {
+                r.problem("etcd.endpoints", "etcd.tls is configured, so every endpoint must start with https://");
+            }
+        }
+        if (r.problems().size() > before) {
+            return Optional.empty();
+        }
+        EtcdAccess access = new EtcdAccess(
+                user.flatMap(u -> password.map(p -> new EtcdAccess.Credentials(u, p))), tls);
+        return Optional.of(new ProxySettings.Etcd(
+                new EtcdSettings(endpoints.orElseThrow(), prefix, ttl, rho, margin, timeout), access));
+    }
+
+    /**
+     * The {@code group:} section, empty when absent or invalid (problems recorded in {@code r}).
+     *
+     * @param etcdGiven whether an {@code etcd:} section is present (a group needs one)
+     * @param upstream  the relay's upstream, the fence's default address; null when it was invalid
+     */
+    static Optional<ProxySettings.Group> group(NodeReader r, JsonNode root, Path baseDir, boolean etcdGiven,
+                                               ProxySettings.Upstream upstream) {
+        Optional<JsonNode> section = r.section(root, "", "group", false);
+        if (section.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode n = section.get();
+        int before = r.problems().size();
+        if (!etcdGiven) {
+            r.problem("etcd", "the group: section needs an etcd: section (where the writer lease is held)");
+        }
+        r.rejectUnknown(n, "group", GROUP_KEYS);
+        String name = r.string(n, "group", "name", true).orElse(null);
+        String cluster = r.string(n, "group", "cluster", true).orElse(null);
+        String proxyId = r.string(n, "group", "proxyId", true).orElse(null);
+        String preferred = r.string(n, "group", "preferred", true).orElse(null);
+        List<String> candidates = r.strings(n, "group", "candidates", true).orElse(null);
+        Failover failover = null;
+        Optional<String> failoverText = r.string(n, "group", "failover", false);
+        if (failoverText.isEmpty()) {
+            failover = n.has("failover") ? null : Failover.MANUAL;
+        } else {
+            failover = Failover.tryParse(failoverText.get()).orElse(null);
+            if (failover == null) {
+                r.problem("group.failover", "must be manual or automatic, found '" + failoverText.get() + "'");
+            }
+        }
+        long maxLag = r.longSize(n, "group", "maxLagBytes", 0, Long.MAX_VALUE).orElse(GroupSettings.DEFAULT_MAX_LAG_BYTES);
+        Duration pauseBound = r.duration(n, "group", "pauseBound", Duration.ZERO, Duration.ofHours(1))
+                .orElse(GroupSettings.DEFAULT_PAUSE_BOUND);
+        Duration handoffTimeout = r.duration(n, "group", "handoffTimeout", Duration.ZERO, Duration.ofHours(1))
+                .orElse(GroupSettings.DEFAULT_HANDOFF_TIMEOUT);
+        Duration statusInterval = r.duration(n, "group", "statusInterval", Duration.ZERO, Duration.ofHours(1))
+                .orElse(GroupSettings.DEFAULT_STATUS_INTERVAL);
+        if (name != null && cluster != null && proxyId != null && preferred != null && candidates != null
+                && failover != null) {
+            report(r, GroupSettings.problems(name, cluster, proxyId, preferred, candidates, failover, maxLag,
+                    pauseBound, handoffTimeout, statusInterval), "group.", "group.");
+        }
+
+        ControlDatabase fence = null;
+        int poolSize = ProxySettings.Group.DEFAULT_FENCE_POOL_SIZE;
+        Optional<JsonNode> fenceNode = r.section(n, "group", "fence", true);
+        if (fenceNode.isPresent()) {
+            JsonNode f = fenceNode.get();
+            r.rejectUnknown(f, "group.fence", FENCE_KEYS);
+            Optional<String> user = r.string(f, "group.fence", "user", true);
+            Optional<String> password = password(r, f, "group.fence", baseDir);
+            String database = r.string(f, "group.fence", "database", false).orElse("postgres");
+            Optional<String> jdbcUrl = r.string(f, "group.fence", "jdbcUrl", false);
+            if (jdbcUrl.isPresent() && f.has("database")) {
+                r.problem("group.fence.database", "give either jdbcUrl or database (with the upstream's address), not both");
+            }
+            if (jdbcUrl.isEmpty() && upstream instanceof ProxySettings.Upstream.UnixSocket) {
+                r.problem("group.fence.jdbcUrl", "is required when the upstream is a Unix-domain socket "
+                        + "(pgJDBC connects over TCP)");
+            }
+            String url = jdbcUrl.orElse(upstream instanceof ProxySettings.Upstream.Tcp tcp ? jdbcUrl(tcp, database) : null);
+            String subscription = r.string(f, "group.fence", "subscription", false).orElse(null);
+            Duration fenceTimeout = r.duration(f, "group.fence", "fenceTimeout", Duration.ZERO, Duration.ofMinutes(10))
+                    .orElse(ControlDatabase.DEFAULT_FENCE_TIMEOUT);
+            poolSize = r.integer(f, "group.fence", "poolSize", false, 2, 20).orElse(poolSize);
+            if (url != null && user.isPresent()) {
+                report(r, ControlDatabase.problems(url, user.get(), subscription, fenceTimeout), "database.", "group.fence.");
+                if (r.problems().size() == before) {
+                    fence = new ControlDatabase(url, user.get(), password.orElse(null), subscription, fenceTimeout);
+                }
+            }
+        }
+        if (r.problems().size() > before || fence == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ProxySettings.Group(new GroupSettings(name, cluster, proxyId, preferred, candidates,
+                failover, maxLag, pauseBound, handoffTimeout, statusInterval), fence, poolSize));
+    }
+
+    private static String jdbcUrl(ProxySettings.Upstream.Tcp tcp, String database) {
+        String host = tcp.host().contains(":") && !tcp.host().startsWith("[") ? "[" + tcp.host() + "]" : tcp.host();
+        return "jdbc:postgresql://" + host + ":" + tcp.port() + "/" + database;
+    }
+
+    /** {@code password} or the first line of {@code passwordFile}, not both. */
+    private static Optional<String> password(NodeReader r, JsonNode n, String prefix, Path baseDir) {
+        if (n.has("password") && n.has("passwordFile")) {
+            r.problem(prefix + ".password", "give either password or passwordFile, not both");
+            return Optional.empty();
+        }
+        if (n.has("password")) {
+            JsonNode value = n.get("password");
+            if (!value.isTextual() && !value.isNumber()) {
+                r.problem(prefix + ".password", "must be a string");
+                return Optional.empty();
+            }
+            return Optional.of(value.asText());
+        }
+        Optional<Path> file = file(r, n, prefix, "passwordFile", baseDir);
+        if (file.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            String text = Files.readString(file.get());
+            int eol = text.indexOf('\n');
+            return Optional.of((eol < 0 ? text : text.substring(0, eol)).stripTrailing());
+        } catch (IOException e) {
+            r.problem(prefix + ".passwordFile", "cannot read " + file.get() + ": " + e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** A readable regular file, relative paths resolved against {@code baseDir}; empty when absent or bad. */
+    private static Optional<Path> file(NodeReader r, JsonNode n, String prefix, String key, Path baseDir) {
+        Optional<String> raw = r.string(n, prefix, key, false);
+        if (raw.isEmpty()) {
+            return Optional.empty();
+        }
+        Path p = Path.of(raw.get());
+        Path path = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p);
+        if (!Files.isRegularFile(path)) {
+            r.problem(prefix + "." + key, "file does not exist: " + path);
+            return Optional.empty();
+        }
+        if (!Files.isReadable(path)) {
+            r.problem(prefix + "." + key, "file is not readable: " + path);
+            return Optional.empty();
+        }
+        return Optional.of(path);
+    }
+
+    /**
+     * Records {@code problems} ("setting: message" as the settings records word them), renaming the
+     * setting's {@code from} prefix to the file's {@code to} prefix.
+     */
+    private static void report(NodeReader r, List<String> problems, String from, String to) {
+        for (String p : problems) {
+            int colon = p.indexOf(": ");
+            String setting = colon < 0 ? "" : p.substring(0, colon);
+            String message = colon < 0 ? p : p.substring(colon + 2);
+            if (setting.startsWith(from)) {
+                setting = to + setting.substring(from.length());
+            }
+            r.problem(setting, message);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.fenceline.config.file;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class SchemaSectionTest {
+
+    private static final String BASE = """
+            listen: { host: 127.0.0.1, port: 6432 }
+            upstream: { host: db, port: 5432 }
+            """;
+
+    @Test
+    void absentSectionMeansNoEnforcement() {
+        assertEquals(Optional.empty(), valid(BASE).schema());
+    }
+
+    @Test
+    void minimalSectionGetsDefaults() {
+        SchemaSettings s = valid(BASE + "schema: { group: main, controlRole: fenceline }").schema().orElseThrow();
+        assertEquals(SchemaSettings.of("main", "fenceline"), s);
+        assertEquals(SchemaSettings.Undeclared.NEWEST, s.undeclared());
+        assertEquals(new SchemaSettings.NotUnderstood(SchemaSettings.Action.ALLOW, SchemaSettings.Action.REFUSE),
+                s.notUnderstood());
+    }
+
+    @Test
+    void everyKeyIsRead() {
+        SchemaSettings s = valid(BASE + """
+                schema:
+                  group: eu-orders
+                  controlRole: migrator
+                  undeclared: refuse
+                  notUnderstood: { reads: refuse, ddl: allow }
+                """).schema().orElseThrow();
+        assertEquals(new SchemaSettings("eu-orders", SchemaSettings.Undeclared.REFUSE,
+                new SchemaSettings.NotUnderstood(SchemaSettings.Action.REFUSE, SchemaSettings.Action.ALLOW), "migrator"), s);
+    }
+
+    @Test
+    void everyProblemIsReportedAtOnce() {
+        List<ConfigProblem> problems = invalid(BASE + """
+                schema:
+                  group: "a/b"
+                  undeclared: oldest
+                  notUnderstood: { reads: maybe, ddl: 3, writes: allow }
+                  window: 3
+                """);
+        assertEquals(List.of("schema.window", "schema.group", "schema.controlRole", "schema.undeclared",
+                        "schema.notUnderstood.writes", "schema.notUnderstood.reads", "schema.notUnderstood.ddl"),
+                problems.stream().map(ConfigProblem::key).toList(), problems.toString());
+        assertTrue(problems.get(3).message().contains("newest, refuse"), problems.get(3).message());
+        assertTrue(problems.get(3).message().contains("oldest"), problems.get(3).message());
+    }
+
+    private static ProxySettings valid(String yaml) {
+        ConfigResult<ProxySettings> r = ProxySettingsLoader.parse(yaml, "proxy.yaml", Path.of("."));
+        if (r instanceof ConfigResult.Invalid<ProxySettings> inv) {
+            throw new AssertionError(inv.describe());
+        }
+        return ((ConfigResult.Valid<ProxySettings>) r).settings();
+    }
+
+    private static List<ConfigProblem> invalid(String yaml) {
+        ConfigResult<ProxySettings> r = ProxySettingsLoader.parse(yaml, "proxy.yaml", Path.of("."));
+        return assertInstanceOf(ConfigResult.Invalid.class, r).problems();
+    }
+}
