@@ -145,12 +145,8 @@ final class Demo implements AutoCloseable {
     private void migrate() throws Exception {
         Migration migration = Migration.prepare(workDir, fleet, GROUP, features.writeAuthority());
         List<String> others = CLUSTERS.stream().filter(c -> !c.equals(WRITER)).toList();
-        List<List<String>> writerLast = new ArrayList<>();
-        others.forEach(c -> writerLast.add(List.of(c)));
-        writerLast.add(List.of(WRITER));
-        List<List<String>> writerFirst = new ArrayList<>();
-        writerFirst.add(List.of(WRITER));
-        others.forEach(c -> writerFirst.add(List.of(c)));
+        List<List<String>> writerLast = List.of(others, List.of(WRITER));
+        List<List<String>> writerFirst = List.of(List.of(WRITER), others);
         long started = timeline.now();
         boolean v1 = migrateTo(migration, 1, "add orders.amount (numeric) with a trigger keeping both columns"
                 + " in step, backfill it from amount_cents", migration.config("control-v1", writerLast));
@@ -329,6 +325,26 @@ final class Demo implements AutoCloseable {
             }
             Thread.sleep(50);
         }
+    }
+
+    /** The processes (for the integration test's own checks before {@link #close()}). */
+    LocalFleet fleet() {
+        return fleet;
+    }
+
+    /** The application, once started. */
+    Workload workload() {
+        return workload;
+    }
+
+    /** The work directory (configurations, manifests, proxy logs), once created. */
+    Path workDir() {
+        return workDir;
+    }
+
+    /** What this build's proxy does. */
+    Features features() {
+        return features;
     }
 
     /** Where to point psql, for {@code --keep-running}. */

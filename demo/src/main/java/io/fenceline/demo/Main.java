@@ -10,7 +10,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /** Command line: {@code fenceline demo [--keep-running] [--quick] [--report FILE]}. */
-@Command(name = "demo", mixinStandardHelpOptions = true,
+@Command(name = "fenceline demo", mixinStandardHelpOptions = true,
         description = {"Run Fenceline's main job on this machine: etcd, three PostgreSQL clusters with logical"
                 + " replication, a proxy per cluster and control; an application writing through the proxies; a"
                 + " schema migration (expand, backfill, contract) under load; the writer cut off from etcd and a"

@@ -73,7 +73,9 @@ final class Migration {
         for (int i = 0; i < waves.size(); i++) {
             yaml.append(i == 0 ? "" : ", ").append('[').append(String.join(", ", waves.get(i))).append(']');
         }
+        // A 2 s error window (10 s by default) keeps the error-rate gate between waves and the demo short.
         yaml.append("]\npolicies:\n  auto_rollback: true\n  gate_timeout: 15s\n  drain_timeout: 60s\n")
+                .append("  error_window: 2s\n")
                 .append("  require_proxies: ").append(requireProxies).append('\n');
         Path config = workDir.resolve(name + ".yaml");
         try {
