@@ -62,6 +62,10 @@ public final class LocalFleet implements AutoCloseable {
             PostgresServer pg = PostgresServer.builder()
                     .setting("fenceline_demo.cluster", cluster)
                     .setting("wal_retrieve_retry_interval", "500ms")
+                    // Subscribers report their applied position every second and senders ping idle subscribers
+                    // sooner, so a handoff target sees that it caught up within about a second.
+                    .setting("wal_receiver_status_interval", "1s")
+                    .setting("wal_sender_timeout", "4s")
                     .setting("max_connections", "100")
                     .start();
             synchronized (this) {
