@@ -360,6 +360,11 @@ final class Demo implements AutoCloseable {
         return s.toString();
     }
 
+    /** Whether {@link #close()} has begun (a Ctrl-C while the scenario runs). */
+    boolean isClosed() {
+        return closed;
+    }
+
     /** Stops everything started and removes the work directory; safe to call twice and from a shutdown hook. */
     @Override
     public synchronized void close() {

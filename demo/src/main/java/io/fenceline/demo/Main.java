@@ -56,8 +56,11 @@ public final class Main implements Callable<Integer> {
         try {
             result = demo.run();
         } catch (Exception e) {
+            if (demo.isClosed()) {
+                // Ctrl-C: the shutdown hook is cleaning up; what failed here is a consequence of it.
+                return 130;
+            }
             System.err.println("fenceline demo: FAILED: " + e.getMessage());
-            Runtime.getRuntime().removeShutdownHook(hook);
             demo.close();
             throw e;
         }

@@ -47,7 +47,7 @@ public record ProxyConfig(String cluster, int port, int adminPort, int pgPort, S
                     .append("  proxyId: ").append(cluster).append("-1\n")
                     .append("  preferred: ").append(preferred).append('\n')
                     .append("  candidates: [").append(String.join(", ", candidates)).append("]\n")
-                    .append("  failover: automatic\n  maxLagBytes: 16MiB\n  pauseBound: 10s\n  handoffTimeout: 20s\n")
+                    .append("  failover: automatic\n  maxLagBytes: 16MiB\n  pauseBound: 5s\n  handoffTimeout: 20s\n")
                     .append("  statusInterval: 500ms\n")
                     .append("  fence:\n    user: postgres\n    database: ").append(database).append('\n');
             if (subscription != null) {
