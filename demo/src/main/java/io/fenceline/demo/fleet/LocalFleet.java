@@ -153,6 +153,8 @@ public final class LocalFleet implements AutoCloseable {
         closed = true;
         List<AutoCloseable> order = new ArrayList<>();
         synchronized (this) {
+            // SIGTERM to every proxy first, so their graceful shutdowns overlap; close() below waits for each.
+            proxies.values().forEach(ProxyChild::terminate);
             order.addAll(proxies.values());
             order.addAll(etcdLinks.values());
             order.addAll(servers.values());

@@ -117,6 +117,11 @@ public final class ProxyChild implements AutoCloseable {
         }
     }
 
+    /** Asks the proxy to stop (SIGTERM: it lets sessions finish within its shutdown grace) without waiting. */
+    void terminate() {
+        process.destroy();
+    }
+
     /** SIGTERM (graceful), then SIGKILL if it has not exited after five seconds. */
     @Override
     public void close() {
