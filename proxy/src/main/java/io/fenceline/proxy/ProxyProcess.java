@@ -10,8 +10,14 @@ import io.fenceline.config.coordination.MonotonicClock;
 import java.util.Optional;
 
 /**
- * A running proxy: the relaying server, its metrics and (when configured) its admin endpoint.
- * {@link #close()} shuts down gracefully within the configured grace period.
+ * A running proxy: the relaying server, its metrics, (when configured) its admin endpoint, and (with a
+ * {@code group:} section) the write authority: writes are forwarded only while this proxy's cluster holds the
+ * group's writer lease (docs/write-authority.md). Without {@code group:} nothing gates writes.
+ * {@link #close()} shuts down gracefully within the configured grace period, then stops the write authority
+ * (which fences the local database before the lease is revoked).
+ *
+ * <p>Readiness ({@code /ready}) means "accepting clients": it does not change with the writer lease, since a
+ * proxy that may not write still serves reads (and answers writes with 25006, which clients understand).
  */
 public final class ProxyProcess implements AutoCloseable {
 
@@ -30,12 +36,15 @@ public final class ProxyProcess implements AutoCloseable {
     private final ProxyServer server;
     private final PrometheusMetrics metrics;
     private final AdminServer admin;
+    private final WriteAuthorityRuntime authority;
 
-    private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin) {
+    private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin,
+                         WriteAuthorityRuntime authority) {
         this.settings = settings;
         this.server = server;
         this.metrics = metrics;
         this.admin = admin;
+        this.authority = authority;
     }
 
     /** Starts serving; throws {@link IllegalStateException} naming what could not be started. */
@@ -43,10 +52,32 @@ public final class ProxyProcess implements AutoCloseable {
         return start(settings, StatementPolicy.ALLOW_ALL);
     }
 
-    /** Starts serving with {@code policy} deciding about every statement relayed. */
+    /**
+     * Starts serving with {@code policy} deciding about every statement relayed; with a {@code group:} the
+     * write authority's policy is asked after it ({@link StatementPolicy#all}: the first refusal wins).
+     */
     public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
         PrometheusMetrics metrics = new PrometheusMetrics();
-        ProxyServer server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, policy);
+        WriteAuthorityRuntime authority = null;
+        StatementPolicy all = policy;
+        if (settings.group().isPresent()) {
+            try {
+                authority = new WriteAuthorityRuntime(settings.etcd().orElseThrow(), settings.group().get(), metrics);
+            } catch (RuntimeException e) {
+                throw new IllegalStateException("cannot start the write authority of group "
+                        + settings.group().get().settings().group() + ": " + e.getMessage(), e);
+            }
+            all = policy == StatementPolicy.ALLOW_ALL ? authority.policy() : StatementPolicy.all(policy, authority.policy());
+        }
+        ProxyServer server;
+        try {
+            server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, all);
+        } catch (RuntimeException e) {
+            if (authority != null) {
+                authority.close();
+            }
+            throw e;
+        }
         AdminServer admin = null;
         try {
             if (settings.admin().isPresent()) {
@@ -55,9 +86,20 @@ public final class ProxyProcess implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             server.close();
+            if (authority != null) {
+                authority.close();
+            }
             throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
         }
-        return new ProxyProcess(settings, server, metrics, admin);
+        if (authority != null) {
+            authority.attach(server);
+        }
+        return new ProxyProcess(settings, server, metrics, admin, authority);
+    }
+
+    /** The write authority, when a {@code group:} is configured. */
+    public Optional<io.fenceline.proxy.authority.WriterAuthority> writerAuthority() {
+        return Optional.ofNullable(authority).map(WriteAuthorityRuntime::authority);
     }
 
     public ProxyServer server() {
@@ -76,9 +118,20 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** Graceful shutdown within {@code shutdownGrace}; the admin endpoint reports not-ready meanwhile. */
     public ProxyServer.ShutdownReport shutdown() {
-        ProxyServer.ShutdownReport report = server.shutdown(settings.shutdownGrace());
-        if (admin != null) {
-            admin.close();
+        ProxyServer.ShutdownReport report;
+        try {
+            report = server.shutdown(settings.shutdownGrace());
+        } finally {
+            try {
+                if (authority != null) {
+                    // After the sessions: they may commit their writes within the grace while the lease is held.
+                    authority.close();
+                }
+            } finally {
+                if (admin != null) {
+                    admin.close();
+                }
+            }
         }
         return report;
     }

@@ -16,12 +16,12 @@ import java.util.concurrent.Executor;
 /**
  * What every connection of one server shares: settings, upstream, TLS, cancel keys, metrics, clock,
  * and the statement path: the inspector (null when inspection is disabled), the small executor that
- * parses long uncached statements off the event loops, and the policy.
+ * parses long uncached statements off the event loops, the policy, and the write authority's fence generation.
  */
 record Shared(ProxySettings settings, Transport transport, SocketAddress upstream,
               Class<? extends Channel> upstreamChannel, SslContext tls, CancelKeys<SocketAddress> cancelKeys,
               ProxyMetrics metrics, MonotonicClock clock, Inspector inspector, Executor inspectionExecutor,
-              StatementPolicy policy) {
+              StatementPolicy policy, SessionControl control) {
 
     /**
      * Outbound buffering per channel: reading from the other side pauses above the high mark and
@@ -36,7 +36,7 @@ record Shared(ProxySettings settings, Transport transport, SocketAddress upstrea
     Shared(ProxySettings settings, Transport transport, SocketAddress upstream, Class<? extends Channel> upstreamChannel,
            SslContext tls, CancelKeys<SocketAddress> cancelKeys, ProxyMetrics metrics, MonotonicClock clock) {
         this(settings, transport, upstream, upstreamChannel, tls, cancelKeys, metrics, clock, null, Runnable::run,
-                StatementPolicy.ALLOW_ALL);
+                StatementPolicy.ALLOW_ALL, new SessionControl());
     }
 
     /** {@code host:port} or the socket path, for messages. */
