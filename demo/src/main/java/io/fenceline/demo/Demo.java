@@ -2,7 +2,6 @@ package io.fenceline.demo;
 
 import io.fenceline.config.coordination.Coordinator;
 import io.fenceline.config.coordination.EtcdSettings;
-import io.fenceline.config.records.HandoffRequest;
 import io.fenceline.config.records.MigrationJournal;
 import io.fenceline.demo.fleet.LocalFleet;
 import io.fenceline.demo.report.HtmlReport;
@@ -23,7 +22,6 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -61,6 +59,8 @@ final class Demo implements AutoCloseable {
     private volatile Coordinator etcd;
     private volatile Sampler sampler;
     private volatile Workload workload;
+    private volatile Migration migration;
+    private volatile Path controlConfig;
     private volatile boolean closed;
 
     Demo(DemoOptions options, PrintStream out) {
@@ -143,15 +143,15 @@ final class Demo implements AutoCloseable {
      * the writer's WAL before the next wave).
      */
     private void migrate() throws Exception {
-        Migration migration = Migration.prepare(workDir, fleet, GROUP, features.writeAuthority());
+        migration = Migration.prepare(workDir, fleet, GROUP, features.writeAuthority());
         List<String> others = CLUSTERS.stream().filter(c -> !c.equals(WRITER)).toList();
         List<List<String>> writerLast = List.of(others, List.of(WRITER));
         List<List<String>> writerFirst = List.of(List.of(WRITER), others);
         long started = timeline.now();
         boolean v1 = migrateTo(migration, 1, "add orders.amount (numeric) with a trigger keeping both columns"
                 + " in step, backfill it from amount_cents", migration.config("control-v1", writerLast));
-        boolean v2 = v1 && migrateTo(migration, 2, "drop orders.amount_cents",
-                migration.config("control-v2", writerFirst));
+        controlConfig = migration.config("control-v2", writerFirst);
+        boolean v2 = v1 && migrateTo(migration, 2, "drop orders.amount_cents", controlConfig);
         if (v1 && v2) {
             facts.add(String.format(Locale.ROOT, "migration V1 (expand, backfill) and V2 (contract) applied on %s in"
                     + " %.1f s while the application wrote; the application moved v0 -> v1 -> v2 as the window"
@@ -249,16 +249,15 @@ final class Demo implements AutoCloseable {
 
     private void handBack() throws InterruptedException {
         long asked = timeline.mark("handoff to " + WRITER + " requested");
-        HandoffRequest request = new HandoffRequest("demo-" + System.currentTimeMillis(), WRITER, "fenceline demo",
-                Instant.now(), 20_000);
-        etcd.store().put(etcd.keys().handoff(GROUP), request).join();
-        say("planned handoff: asked " + TAKEOVER + " to hand the writer back to " + WRITER + " (etcd key "
-                + etcd.keys().handoff(GROUP) + ")");
+        say("planned handoff: fenceline handoff --to " + WRITER + " --wait (the writer pauses writes, " + WRITER
+                + " catches up, the lease moves)");
+        int exit = migration.handoff(controlConfig, WRITER, "fenceline demo: hand the writer back after the partition",
+                line -> say("  control | " + line));
         await(WRITER + " taking the writer lease back", Duration.ofSeconds(40),
                 () -> sampler.writer().filter(WRITER::equals).isPresent());
         long back = timeline.mark(WRITER + " holds the writer lease again");
-        facts.add(String.format(Locale.ROOT, "planned handoff: %s writer again %d ms after the request", WRITER,
-                back - asked));
+        facts.add(String.format(Locale.ROOT, "planned handoff: %s writer again %d ms after the request (fenceline"
+                + " handoff exited %d)", WRITER, back - asked, exit));
         say(String.format(Locale.ROOT, "%s is the writer again (%d ms after the request)", WRITER, back - asked));
         pause(options.steady());
     }

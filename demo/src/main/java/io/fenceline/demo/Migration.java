@@ -98,6 +98,18 @@ final class Migration {
         });
     }
 
+    /**
+     * Runs the operator verb {@code fenceline handoff --config CONFIG --to CLUSTER --wait} in-process, relaying its
+     * lines; returns its exit code.
+     */
+    int handoff(Path config, String target, String reason, Consumer<String> progress) {
+        PrintWriter out = new PrintWriter(new LineWriter(progress), true);
+        int code = Cli.run(new String[]{"handoff", "--config", config.toString(), "--to", target, "--timeout", "20s",
+                "--wait", "--reason", reason}, out, out);
+        out.close();
+        return code;
+    }
+
     /** Hands every complete line written to it to a consumer. */
     private static final class LineWriter extends Writer {
         private final Consumer<String> lines;

@@ -177,10 +177,17 @@ public final class Workload implements AutoCloseable {
 
     private void read(Endpoint e) {
         Connection connection = null;
+        int connectedVersion = -1;
         while (!stop.get()) {
             try {
+                if (connection != null && connectedVersion != version.get()) {
+                    // The rolling restart reaches the readers too: no connection of the old version stays behind.
+                    close(connection);
+                    connection = null;
+                }
                 if (connection == null) {
-                    connection = connect(e, version.get());
+                    connectedVersion = version.get();
+                    connection = connect(e, connectedVersion);
                 }
                 try (PreparedStatement s = connection.prepareStatement(
                         "SELECT id, customer FROM orders WHERE id > ? ORDER BY id LIMIT 10")) {
