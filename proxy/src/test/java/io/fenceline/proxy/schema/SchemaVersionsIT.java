@@ -177,6 +177,10 @@ class SchemaVersionsIT {
             assertEquals("pg_type", value(v1, "SELECT relname FROM pg_class WHERE relname = 'pg_type'"),
                     "system catalogs are not checked");
             assertEquals(Map.of(1, 1, 2, 1), counts());
+            String metrics = proxy.scrape();
+            assertTrue(metrics.contains("fenceline_proxy_schema_connections{version=\"1\"} 1.0"), metrics);
+            assertTrue(metrics.contains("fenceline_proxy_schema_refused_total{reason=\"column\"} 2.0"), metrics);
+            assertTrue(metrics.contains("fenceline_proxy_schema_refused_total{reason=\"table\"} 1.0"), metrics);
         }
         await("the counts drop to nothing", () -> counts().isEmpty());
     }
