@@ -19,8 +19,16 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * A running proxy: the relaying server, its metrics and (when configured) its admin endpoint.
- * {@link #close()} shuts down gracefully within the configured grace period.
+ * A running proxy: the relaying server, its metrics, (when configured) its admin endpoint, and (with a
+ * {@code group:} section) the write authority: writes are forwarded only while this proxy's cluster holds the
+ * group's writer lease (docs/write-authority.md). Without {@code group:} nothing gates writes. With a
+ * {@code schema:} section, schema-version enforcement (docs/schema-versions.md): its policy is asked first, and
+ * its connection counts per version are what the write authority publishes as {@code versionsInUse}.
+ * {@link #close()} shuts down gracefully within the configured grace period, then stops the write authority
+ * (which fences the local database before the lease is revoked).
+ *
+ * <p>Readiness ({@code /ready}) means "accepting clients": it does not change with the writer lease, since a
+ * proxy that may not write still serves reads (and answers writes with 25006, which clients understand).
  */
 public final class ProxyProcess implements AutoCloseable {
 
@@ -39,24 +47,21 @@ public final class ProxyProcess implements AutoCloseable {
     private final ProxyServer server;
     private final PrometheusMetrics metrics;
     private final AdminServer admin;
-    /** The schema follower's own etcd connection, when {@code schema:} is configured. */
-    private final Coordinator schemaEtcd;
-    private final SchemaFollower schemaFollower;
-    private final SchemaEnforcement schema;
+    private final WriteAuthorityRuntime authority;
+    private final SchemaRuntime schema;
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyProcess.class);
     /** How long start waits for the first reading of the window and catalogs before serving without them. */
     private static final long SCHEMA_FIRST_READ_SECONDS = 10;
 
     private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin,
-                         Coordinator schemaEtcd, SchemaFollower schemaFollower, SchemaEnforcement schema) {
-        this.schemaEtcd = schemaEtcd;
+                         WriteAuthorityRuntime authority, SchemaRuntime schema) {
+        this.schema = schema;
         this.settings = settings;
         this.server = server;
         this.metrics = metrics;
         this.admin = admin;
-        this.schemaFollower = schemaFollower;
-        this.schema = schema;
+        this.authority = authority;
     }
 
     /** Starts serving; throws {@link IllegalStateException} naming what could not be started. */
@@ -64,51 +69,46 @@ public final class ProxyProcess implements AutoCloseable {
         return start(settings, StatementPolicy.ALLOW_ALL);
     }
 
-    /** Starts serving with {@code policy} deciding about every statement relayed. */
     /**
-     * Starts serving with {@code policy} deciding about every statement relayed and, when {@code settings.schema()}
-     * is configured, schema-version enforcement following the group's window and catalogs through the
-     * {@code etcd:} section (its policy is asked before {@code policy}, so it refuses what a write gate would
-     * have held).
+     * Starts serving with {@code policy} deciding about every statement relayed; with a {@code group:} the
+     * write authority's policy is asked after it ({@link StatementPolicy#all}: the first refusal wins); with a
+     * {@code schema:} the schema policy is asked before both.
      */
     public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
         PrometheusMetrics metrics = new PrometheusMetrics();
-        Coordinator etcd = null;
-        SchemaFollower follower = null;
-        SchemaEnforcement schema = null;
-        if (settings.schema().isPresent()) {
-            SchemaSettings s = settings.schema().get();
-            if (settings.etcd().isEmpty()) {
-                throw new IllegalStateException("schema: (group " + s.group() + ") needs the etcd: section to follow the window and catalogs");
-            }
-            if (!settings.inspection().enabled()) {
-                throw new IllegalStateException("schema: needs inspection enabled (inspection.enabled is false)");
-            }
-            ProxySettings.Etcd access = settings.etcd().get();
-            etcd = Coordinator.connect(access.settings(), access.access(), MonotonicClock.SYSTEM);
-            follower = new SchemaFollower(etcd, s.group());
+        SchemaRuntime schema = settings.schema().isPresent() ? SchemaRuntime.start(settings, metrics) : null;
+        WriteAuthorityRuntime authority = null;
+        StatementPolicy all = policy;
+        if (settings.group().isPresent()) {
             try {
-                if (!follower.awaitFirstRead(SCHEMA_FIRST_READ_SECONDS, TimeUnit.SECONDS)) {
-                    LOG.warn("the schema window and catalogs of group {} were not read from etcd within {} s: serving "
-                            + "without them until they arrive", s.group(), SCHEMA_FIRST_READ_SECONDS);
+                authority = new WriteAuthorityRuntime(settings.etcd().orElseThrow(), settings.group().get(), metrics,
+                        schema == null ? Map::of : schema.enforcement().counts());
+            } catch (RuntimeException e) {
+                if (schema != null) {
+                    schema.close();
                 }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                follower.close();
-                etcd.close();
-                throw new IllegalStateException("interrupted while reading the schema window of group " + s.group(), e);
+                throw new IllegalStateException("cannot start the write authority of group "
+                        + settings.group().get().settings().group() + ": " + e.getMessage(), e);
             }
-            schema = new SchemaEnforcement(s, follower, metrics);
-            metrics.schemaConnections(schema.counts());
-            policy = StatementPolicy.all(schema.policy(), policy);
+            all = policy == StatementPolicy.ALLOW_ALL ? authority.policy() : StatementPolicy.all(policy, authority.policy());
+        } else if (schema != null) {
+            LOG.warn("schema: without group: this proxy publishes no status record, so control's drain cannot see "
+                    + "its connections per version (docs/schema-versions.md)");
+        }
+        if (schema != null) {
+            all = all == StatementPolicy.ALLOW_ALL ? schema.enforcement().policy()
+                    : StatementPolicy.all(schema.enforcement().policy(), all);
         }
         ProxyServer server;
         try {
-            server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, policy, schema);
+            server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, all,
+                    schema == null ? null : schema.enforcement());
         } catch (RuntimeException e) {
-            if (follower != null) {
-                follower.close();
-                etcd.close();
+            if (authority != null) {
+                authority.close();
+            }
+            if (schema != null) {
+                schema.close();
             }
             throw e;
         }
@@ -120,13 +120,18 @@ public final class ProxyProcess implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             server.close();
-            if (follower != null) {
-                follower.close();
-                etcd.close();
+            if (authority != null) {
+                authority.close();
+            }
+            if (schema != null) {
+                schema.close();
             }
             throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
         }
-        return new ProxyProcess(settings, server, metrics, admin, etcd, follower, schema);
+        if (authority != null) {
+            authority.attach(server);
+        }
+        return new ProxyProcess(settings, server, metrics, admin, authority, schema);
     }
 
     /**
@@ -134,12 +139,17 @@ public final class ProxyProcess implements AutoCloseable {
      * record publishes as {@code versionsInUse} ({@code WriterAuthority.Sessions.versionsInUse()}).
      */
     public Supplier<Map<Integer, Integer>> versionsInUse() {
-        return schema == null ? Map::of : schema.counts();
+        return schema == null ? Map::of : schema.enforcement().counts();
     }
 
-    /** Schema-version enforcement, when configured. */
+    /** Schema-version enforcement, when {@code schema:} is configured. */
     public Optional<SchemaEnforcement> schema() {
-        return Optional.ofNullable(schema);
+        return Optional.ofNullable(schema).map(SchemaRuntime::enforcement);
+    }
+
+    /** The write authority, when a {@code group:} is configured. */
+    public Optional<io.fenceline.proxy.authority.WriterAuthority> writerAuthority() {
+        return Optional.ofNullable(authority).map(WriteAuthorityRuntime::authority);
     }
 
     public ProxyServer server() {
@@ -158,13 +168,23 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** Graceful shutdown within {@code shutdownGrace}; the admin endpoint reports not-ready meanwhile. */
     public ProxyServer.ShutdownReport shutdown() {
-        ProxyServer.ShutdownReport report = server.shutdown(settings.shutdownGrace());
-        if (admin != null) {
-            admin.close();
-        }
-        if (schemaFollower != null) {
-            schemaFollower.close();
-            schemaEtcd.close();
+        ProxyServer.ShutdownReport report;
+        try {
+            report = server.shutdown(settings.shutdownGrace());
+        } finally {
+            try {
+                if (authority != null) {
+                    // After the sessions: they may commit their writes within the grace while the lease is held.
+                    authority.close();
+                }
+            } finally {
+                if (schema != null) {
+                    schema.close();
+                }
+                if (admin != null) {
+                    admin.close();
+                }
+            }
         }
         return report;
     }
@@ -172,5 +192,43 @@ public final class ProxyProcess implements AutoCloseable {
     @Override
     public void close() {
         shutdown();
+    }
+
+    /** The schema follower, its own etcd connection, and the enforcement built on them. */
+    private record SchemaRuntime(Coordinator etcd, SchemaFollower follower, SchemaEnforcement enforcement)
+            implements AutoCloseable {
+
+        static SchemaRuntime start(ProxySettings settings, PrometheusMetrics metrics) {
+            SchemaSettings s = settings.schema().orElseThrow();
+            if (settings.etcd().isEmpty()) {
+                throw new IllegalStateException("schema: (group " + s.group() + ") needs the etcd: section to follow the window and catalogs");
+            }
+            if (!settings.inspection().enabled()) {
+                throw new IllegalStateException("schema: needs inspection enabled (inspection.enabled is false)");
+            }
+            ProxySettings.Etcd access = settings.etcd().get();
+            Coordinator etcd = Coordinator.connect(access.settings(), access.access(), MonotonicClock.SYSTEM);
+            SchemaFollower follower = new SchemaFollower(etcd, s.group());
+            try {
+                if (!follower.awaitFirstRead(SCHEMA_FIRST_READ_SECONDS, TimeUnit.SECONDS)) {
+                    LOG.warn("the schema window and catalogs of group {} were not read from etcd within {} s: serving "
+                            + "without them until they arrive", s.group(), SCHEMA_FIRST_READ_SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                follower.close();
+                etcd.close();
+                throw new IllegalStateException("interrupted while reading the schema window of group " + s.group(), e);
+            }
+            SchemaEnforcement enforcement = new SchemaEnforcement(s, follower, metrics);
+            metrics.schemaConnections(enforcement.counts());
+            return new SchemaRuntime(etcd, follower, enforcement);
+        }
+
+        @Override
+        public void close() {
+            follower.close();
+            etcd.close();
+        }
     }
 }

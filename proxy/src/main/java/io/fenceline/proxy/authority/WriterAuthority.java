@@ -127,6 +127,7 @@ public final class WriterAuthority implements AutoCloseable {
     private boolean closed;
 
     private volatile boolean eligible;
+    private volatile Mode currentMode;
     private volatile OptionalLong applied = OptionalLong.empty();
     private volatile OptionalLong lagBytes = OptionalLong.empty();
 
@@ -171,6 +172,11 @@ public final class WriterAuthority implements AutoCloseable {
     /** The settings this authority runs with. */
     public GroupSettings settings() {
         return settings;
+    }
+
+    /** The operator's mode as last applied; empty until the mode key was read. */
+    public Optional<Mode> mode() {
+        return Optional.ofNullable(currentMode);
     }
 
     /** Whether this proxy would campaign now (for tests and status). */
@@ -263,6 +269,7 @@ public final class WriterAuthority implements AutoCloseable {
         Mode before = mode;
         if (entry == null || entry.value().isBlank()) {
             mode = Mode.WRITABLE;
+            currentMode = mode;
         } else {
             Optional<Mode> parsed = Mode.tryParse(entry.value());
             if (parsed.isEmpty()) {
@@ -270,6 +277,7 @@ public final class WriterAuthority implements AutoCloseable {
                         + "read-only until it is fixed", entry.key(), entry.value());
             }
             mode = parsed.orElse(Mode.READ_ONLY);
+            currentMode = mode;
         }
         if (before != mode) {
             LOG.info("group {} cluster {}: mode {} -> {} (revision {})", settings.group(), settings.cluster(),

@@ -92,6 +92,9 @@ public final class DatabaseFence implements LocalFence {
     private final ControlDatabase settings;
     private final HikariDataSource pool;
     private final Supplier<Set<Integer>> proxyBackends;
+    /** Default size of the pool. */
+    public static final int DEFAULT_POOL_SIZE = 3;
+
     private final OpenWriters openWriters;
     private final ExecutorService worker;
     private final List<Request> pending = new ArrayList<>();
@@ -104,6 +107,18 @@ public final class DatabaseFence implements LocalFence {
      * @param proxyBackends pids of the proxy's own backends (from BackendKeyData), left to the proxy
      */
     public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends, OpenWriters openWriters) {
+        this(settings, proxyBackends, openWriters, DEFAULT_POOL_SIZE);
+    }
+
+    /**
+     * @param proxyBackends pids of the proxy's own backends (from BackendKeyData), left to the proxy
+     * @param poolSize      connections of the pool (fence, sweep and replication positions share it)
+     */
+    public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends, OpenWriters openWriters,
+                         int poolSize) {
+        if (poolSize < 2) {
+            throw new IllegalArgumentException("the fence pool needs at least 2 connections, got " + poolSize);
+        }
         this.settings = settings;
         this.proxyBackends = proxyBackends;
         this.openWriters = openWriters;
@@ -114,7 +129,7 @@ public final class DatabaseFence implements LocalFence {
         if (settings.password() != null) {
             config.setPassword(settings.password());
         }
-        config.setMaximumPoolSize(3);
+        config.setMaximumPoolSize(poolSize);
         config.setMinimumIdle(0);
         config.setConnectionTimeout(Math.max(250, settings.fenceTimeout().toMillis()));
         config.setValidationTimeout(Math.max(250, settings.fenceTimeout().toMillis() / 2));

@@ -36,6 +36,16 @@ public final class PrometheusMetrics implements ProxyMetrics {
     static final java.util.List<String> SCHEMA_REFUSALS = java.util.List.of(
             "outside_window", "undeclared", "invalid_version", "table", "column", "ddl", "not_understood");
     static final java.util.List<String> SCHEMA_UNCHECKED_REASONS = java.util.List.of("not_understood", "no_catalog", "function_call");
+    public static final String STATEMENTS = "fenceline.proxy.statements";
+    public static final String WRITES_REJECTED = "fenceline.proxy.writes.rejected";
+    public static final String WRITES_HELD = "fenceline.proxy.writes.held";
+    public static final String COMMITS_ROLLED_BACK = "fenceline.proxy.commits.rolled.back";
+    public static final String CANCELS_SENT = "fenceline.proxy.write.cancels";
+    public static final String LEASE_HELD = "fenceline.proxy.lease.held";
+    public static final String DEADLINE_SLACK = "fenceline.proxy.lease.deadline.slack";
+    public static final String WRITABLE = "fenceline.proxy.writable";
+    public static final String MODE = "fenceline.proxy.mode";
+    private static final java.util.List<String> MODES = java.util.List.of("writable", "read-only", "paused", "unknown");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong active = new AtomicLong();
@@ -55,6 +65,12 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final ConcurrentMap<String, Counter> schemaUnchecked = new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, Gauge> versionGauges = new ConcurrentHashMap<>();
     private volatile java.util.function.Supplier<java.util.Map<Integer, Integer>> versionCounts;
+    private final Counter statements;
+    private final AtomicLong errorTotal = new AtomicLong();
+    private final ConcurrentMap<String, Counter> rejected = new ConcurrentHashMap<>();
+    private final Counter held;
+    private final Counter rolledBack;
+    private final Counter cancels;
 
     public PrometheusMetrics() {
         Gauge.builder(CONNECTIONS_ACTIVE, active, AtomicLong::get)
@@ -89,6 +105,72 @@ public final class PrometheusMetrics implements ProxyMetrics {
                 "Connections and statements refused by the schema-version policy, by reason"));
         SCHEMA_UNCHECKED_REASONS.forEach(r -> schemaCounter(schemaUnchecked, SCHEMA_UNCHECKED, r,
                 "Statements the schema-version policy let through without checking them, by reason"));
+        statements = Counter.builder(STATEMENTS)
+                .description("Statements relayed (Query, Execute and FunctionCall messages)").register(registry);
+        rejectedCounter("25006");
+        rejectedCounter("57014");
+        held = Counter.builder(WRITES_HELD).description("Writes that waited because the cluster was paused").register(registry);
+        rolledBack = Counter.builder(COMMITS_ROLLED_BACK)
+                .description("Commits of transactions that wrote, turned into rollbacks because the cluster could not write")
+                .register(registry);
+        cancels = Counter.builder(CANCELS_SENT)
+                .description("CancelRequests sent for writes still running when the cluster was fenced").register(registry);
+    }
+
+    @Override
+    public void statement() {
+        statements.increment();
+    }
+
+    /** Statements relayed since start. */
+    public long statements() {
+        return (long) statements.count();
+    }
+
+    /** ErrorResponses sent to clients since start. */
+    public long errors() {
+        return errorTotal.get();
+    }
+
+    @Override
+    public void writeRejected(String sqlState) {
+        Counter c = rejected.get(sqlState);
+        (c == null ? rejectedCounter(sqlState) : c).increment();
+    }
+
+    private Counter rejectedCounter(String sqlState) {
+        return rejected.computeIfAbsent(sqlState, s -> Counter.builder(WRITES_REJECTED).tag("sqlstate", s)
+                .description("Writes refused by the write authority, by SQLSTATE").register(registry));
+    }
+
+    @Override
+    public void writeHeld() {
+        held.increment();
+    }
+
+    @Override
+    public void commitRolledBack() {
+        rolledBack.increment();
+    }
+
+    @Override
+    public void cancelSent() {
+        cancels.increment();
+    }
+
+    @Override
+    public void authority(AuthorityView view) {
+        String group = view.group();
+        Gauge.builder(LEASE_HELD, view, v -> v.leaseHeld() ? 1 : 0).tag("group", group)
+                .description("1 while this proxy holds the group's writer lease before its deadline").register(registry);
+        Gauge.builder(DEADLINE_SLACK, view, AuthorityView::deadlineSlackSeconds).tag("group", group).baseUnit("seconds")
+                .description("Time left until the lease deadline (0 without a lease)").register(registry);
+        Gauge.builder(WRITABLE, view, v -> v.writable() ? 1 : 0).tag("group", group)
+                .description("1 while the write gate allows writes").register(registry);
+        for (String m : MODES) {
+            Gauge.builder(MODE, view, v -> m.equals(v.mode()) ? 1 : 0).tag("group", group).tag("mode", m)
+                    .description("The operator's mode for this cluster (1 for the current one)").register(registry);
+        }
     }
 
     @Override
@@ -189,6 +271,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
 
     @Override
     public void error(String sqlState) {
+        errorTotal.incrementAndGet();
         Counter c = errors.get(sqlState);
         (c == null ? errorCounter(sqlState) : c).increment();
     }

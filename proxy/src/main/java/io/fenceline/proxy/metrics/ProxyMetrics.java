@@ -58,4 +58,46 @@ public interface ProxyMetrics extends InspectionListener {
     /** The schema policy let a statement through without checking it, for {@code reason} (not_understood, no_catalog, ...). */
     default void schemaUnchecked(String reason) {
     }
+
+    /** A statement (Query, Execute or FunctionCall) was relayed to the database. */
+    default void statement() {
+    }
+
+    /** The write authority refused a write with {@code sqlState} (25006, or 57014 after a pause). */
+    default void writeRejected(String sqlState) {
+    }
+
+    /** A write started to wait because the cluster is paused. */
+    default void writeHeld() {
+    }
+
+    /** The commit of a transaction that wrote was turned into a rollback. */
+    default void commitRolledBack() {
+    }
+
+    /** A CancelRequest was sent for a write still running when the cluster was fenced. */
+    default void cancelSent() {
+    }
+
+    /** Registers the write authority's gauges (once, at start). */
+    default void authority(AuthorityView view) {
+    }
+
+    /** What the write-authority gauges read; every method is called on the scraping thread and must be cheap. */
+    interface AuthorityView {
+        /** The group's name (a tag). */
+        String group();
+
+        /** 1 while the lease is held and its deadline is ahead, else 0. */
+        boolean leaseHeld();
+
+        /** Seconds until the lease's deadline; 0 without a lease. */
+        double deadlineSlackSeconds();
+
+        /** 1 while writes would be allowed now. */
+        boolean writable();
+
+        /** The operator's mode ({@code writable}, {@code read-only}, {@code paused}) or {@code unknown}. */
+        String mode();
+    }
 }

@@ -17,6 +17,7 @@ final class CancelRelay extends ChannelInboundHandlerAdapter {
     private final CancelRequest request;
     private final Channel client;
 
+    /** @param client the client connection to close when done, or null when the proxy cancels on its own */
     CancelRelay(CancelRequest request, Channel client) {
         this.request = request;
         this.client = client;
@@ -35,7 +36,9 @@ final class CancelRelay extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        client.close();
+        if (client != null) {
+            client.close();
+        }
     }
 
     @Override

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
  * The server-to-client relay while an extended-protocol denial is pending: frames the server's bytes
  * message by message and replaces the one ErrorResponse that a denial's substitute message caused
  * (recognised by the denial's token, {@link StatementPath#claim}) with the denial's own ErrorResponse,
- * at the same position in the stream. Other messages are forwarded as they arrive, as slices (not copied);
+ * at the same position in the stream; and drops the messages a proxy-sent ROLLBACK caused
+ * ({@link StatementPath#hides}), so a commit turned into a rollback looks like one failed COMMIT. Other messages are forwarded as they arrive, as slices (not copied);
  * only an ErrorResponse is held until it is whole, and a header split across reads (at most 4 bytes) is
  * kept for the next read.
  *
@@ -29,6 +30,7 @@ final class DenialRewriter {
     private final int maxErrorLength;
     private ByteBuf carry;
     private int passThrough;
+    private boolean dropping;
     private boolean synced;
 
     DenialRewriter(Session session, StatementPath statements, ByteBufAllocator alloc, int maxErrorLength) {
@@ -40,7 +42,7 @@ final class DenialRewriter {
 
     /** True while this rewriter must see the server's bytes. */
     boolean active() {
-        return statements.hasDenials() || carry != null || passThrough > 0 || (synced && !session.backendAtBoundary());
+        return statements.hasDenials() || statements.hasHidden() || carry != null || passThrough > 0 || (synced && !session.backendAtBoundary());
     }
 
     /**
@@ -80,7 +82,7 @@ final class DenialRewriter {
             while (in.isReadable()) {
                 if (passThrough > 0) {
                     int n = Math.min(passThrough, in.readableBytes());
-                    String bad = emit(in.readRetainedSlice(n), out);
+                    String bad = emit(in.readRetainedSlice(n), out, dropping);
                     passThrough -= n;
                     if (bad != null) {
                         return bad;
@@ -97,10 +99,12 @@ final class DenialRewriter {
                 if (length < 4) {
                     return "backend message type 0x" + Integer.toHexString(type & 0xFF) + " has length " + length + " below 4";
                 }
-                if (type != BackendType.ERROR_RESPONSE) {
+                boolean drop = statements.hides(type);
+                if (type != BackendType.ERROR_RESPONSE || drop) {
                     int n = Math.min(1 + length, in.readableBytes());
                     passThrough = 1 + length - n;
-                    String bad = emit(in.readRetainedSlice(n), out);
+                    dropping = drop;
+                    String bad = emit(in.readRetainedSlice(n), out, drop);
                     if (bad != null) {
                         return bad;
                     }
@@ -120,7 +124,7 @@ final class DenialRewriter {
                     error = new ErrorResponse(ErrorResponse.ERROR, denial.deny().sqlState(), denial.deny().message())
                             .encode(alloc, denial.deny().hint());
                 }
-                String bad = emit(error, out);
+                String bad = emit(error, out, false);
                 if (bad != null) {
                     return bad;
                 }
@@ -139,9 +143,10 @@ final class DenialRewriter {
         carry.writeBytes(in);
     }
 
-    private String emit(ByteBuf piece, Consumer<ByteBuf> out) {
+    /** Follows {@code piece} in the session, then forwards it, or releases it when {@code drop}. */
+    private String emit(ByteBuf piece, Consumer<ByteBuf> out, boolean drop) {
         String bad = session.backendReceived(piece);
-        if (bad != null) {
+        if (bad != null || drop) {
             piece.release();
             return bad;
         }

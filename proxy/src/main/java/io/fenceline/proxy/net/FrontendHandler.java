@@ -88,7 +88,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         this.decoder = new FrontendDecoder(session, shared.settings().limits().maxMessageLength());
         if (shared.inspector() != null) {
             this.statements = new StatementPath(shared.inspector(), shared.inspectionExecutor(), shared.policy(), session,
-                    io.netty.buffer.PooledByteBufAllocator.DEFAULT, Shared.MAX_PREPARED_PER_CONNECTION);
+                    io.netty.buffer.PooledByteBufAllocator.DEFAULT, Shared.MAX_PREPARED_PER_CONNECTION, shared.clock(),
+                    shared.control(), shared.metrics());
             this.rewriter = new DenialRewriter(session, statements, io.netty.buffer.PooledByteBufAllocator.DEFAULT,
                     shared.settings().limits().maxMessageLength());
         } else {
@@ -159,6 +160,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         switch (statements.process(frame)) {
             case FORWARD -> {
                 forward(statements.forward());
+                for (ByteBuf next = statements.followUp(); next != null; next = statements.followUp()) {
+                    forward(next);
+                }
                 return true;
             }
             case WAIT -> {
@@ -217,6 +221,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
     }
 
+    /**
+     * The write authority fenced the sessions: when a statement that may write is running (forwarded, its
+     * ReadyForQuery not yet relayed), sends a CancelRequest with the session's key on a new connection to the
+     * database, without waiting for it. The database cancels whatever statement the backend runs when the
+     * request arrives (a read that followed the write may be cancelled instead; the client sees 57014).
+     */
+    void cancelRunningWrite(String reason) {
+        CancelKey key = session.cancelKey();
+        if (closing || statements == null || key == null || !statements.writeInFlight()) {
+            return;
+        }
+        shared.metrics().cancelSent();
+        log.info("cancelling the running write of client {} (backend {}): {}", client.remoteAddress(), key.processId(), reason);
+        connectTo(shared.upstream(), new CancelRelay(new CancelRequest(key.processId(), key.secretKey()), null))
+                .addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        log.warn("cannot send CancelRequest for backend {} to {}: {}", key.processId(),
+                                Shared.describe(shared.upstream()), f.cause().toString());
+                    }
+                });
+    }
+
     /** A policy's standing changed: a frame held by it is decided again now rather than at its hold's end. */
     void recheckHold() {
         if (holdTimer != null && holdTimer.cancel(false)) {
@@ -228,6 +254,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         byte type = frame.getByte(frame.readerIndex());
         shared.metrics().frontendBytes(frame.readableBytes());
         shared.metrics().frontendMessages(1);
+        if (type == FrontendType.QUERY || type == FrontendType.EXECUTE || type == FrontendType.FUNCTION_CALL) {
+            shared.metrics().statement();
+        }
         backend.write(frame, backend.voidPromise());
         session.frontendForwarded(type);
         wroteToBackend = true;
@@ -595,6 +624,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
         if (rewriter != null) {
             rewriter.release();
+        }
+        if (statements != null) {
+            statements.release();
         }
     }
 }

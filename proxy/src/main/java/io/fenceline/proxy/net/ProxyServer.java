@@ -1,6 +1,7 @@
 package io.fenceline.proxy.net;
 
 import io.fenceline.config.file.ProxySettings;
+import io.fenceline.proxy.authority.SessionFence;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.proxy.schema.SchemaEnforcement;
@@ -130,7 +131,8 @@ public final class ProxyServer implements AutoCloseable {
             offload.allowCoreThreadTimeOut(true);
         }
         Shared shared = new Shared(settings, transport, upstream, upstreamChannel, tls, new CancelKeys<>(), metrics, clock,
-                inspector, offload == null ? Runnable::run : offload, policy, inspector == null ? null : schema);
+                inspector, offload == null ? Runnable::run : offload, policy, new SessionControl(),
+                inspector == null ? null : schema);
 
         EventLoopGroup boss = transport.newGroup(1, "fenceline-accept");
         EventLoopGroup workers = transport.newGroup(workerThreads, "fenceline-io");
@@ -215,6 +217,47 @@ public final class ProxyServer implements AutoCloseable {
                 }
             });
         }
+    }
+
+    /**
+     * The sessions' part of the write authority's fencing sequence ({@link SessionFence}), acting on every
+     * connection of this server. Nothing blocks: each call only hands work to the event loops.
+     * <ul>
+     *   <li>{@code rollbackWritingCommits}: starts a new fence generation; from now on the commit of every
+     *       transaction whose first write was forwarded before it (explicit COMMIT, END, PREPARE TRANSACTION, or
+     *       the implicit commit at the Sync of an extended-protocol batch that wrote outside a block) is turned
+     *       into ROLLBACK and answered with 25006 naming {@code reason}; the session stays usable ('I').</li>
+     *   <li>{@code cancelRunningWrites}: a CancelRequest, with the session's BackendKeyData, for each session
+     *       with a possible write in flight.</li>
+     *   <li>{@code backendPids}: the process ids of the sessions' backends.</li>
+     * </ul>
+     */
+    public SessionFence sessionFence() {
+        return new SessionFence() {
+            @Override
+            public void rollbackWritingCommits(String reason) {
+                shared.control().fence(reason);
+                log.info("sessions fenced (generation {}): commits of transactions that wrote are rolled back: {}",
+                        shared.control().generation(), reason);
+            }
+
+            @Override
+            public void cancelRunningWrites(String reason) {
+                for (Channel ch : clients) {
+                    ch.eventLoop().execute(() -> {
+                        FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+                        if (h != null) {
+                            h.cancelRunningWrite(reason);
+                        }
+                    });
+                }
+            }
+
+            @Override
+            public java.util.Set<Integer> backendPids() {
+                return shared.cancelKeys().processIds();
+            }
+        };
     }
 
     /** The bound listen address (useful with port 0). */

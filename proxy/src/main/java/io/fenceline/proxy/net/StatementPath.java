@@ -1,5 +1,7 @@
 package io.fenceline.proxy.net;
 
+import io.fenceline.config.coordination.MonotonicClock;
+import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.policy.SessionFacts;
 import io.fenceline.proxy.policy.StatementPolicy;
@@ -70,6 +72,9 @@ final class StatementPath implements SessionFacts {
     record PendingDenial(String token, Decision.Deny deny, long batch) {
     }
 
+    /** The SQLSTATE of a commit refused because the transaction wrote under a lost write authority. */
+    static final String READ_ONLY_SQL_TRANSACTION = "25006";
+
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StatementPath.class);
     private static final String TOKEN_PREFIX = "fl_denied_";
     private static final Pattern DEALLOCATE = Pattern.compile(
@@ -80,6 +85,9 @@ final class StatementPath implements SessionFacts {
     private final Executor executor;
     private final StatementPolicy policy;
     private final Session session;
+    private final MonotonicClock clock;
+    private final SessionControl control;
+    private final ProxyMetrics metrics;
     private final ByteBufAllocator alloc;
     private final PreparedStatementVerdicts statements;
     private final ArrayDeque<PendingDenial> denials = new ArrayDeque<>();
@@ -91,13 +99,44 @@ final class StatementPath implements SessionFacts {
     private CompletableFuture<?> waitFor;
     private long holdUntil;
     private ProtocolViolation violation;
+    /** Frames to forward right after {@link #forward()}, in order (a Sync behind a denial, a hidden ROLLBACK). */
+    private final ArrayDeque<ByteBuf> followUps = new ArrayDeque<>(2);
+    /**
+     * Requests N whose ReadyForQuery, and every message of request N+1 but its ReadyForQuery, the client must
+     * not see: N is a request that failed a transaction block on purpose, N+1 the ROLLBACK the proxy sent
+     * after it (see {@link #rollbackAfter}).
+     */
+    private final ArrayDeque<Long> hidden = new ArrayDeque<>(2);
+    private long heldSince = SessionFacts.NOT_HELD;
+
+    // Write tracking (see transactionWrote()).
+    private boolean transactionWrote;
+    private long lastWriteRequest;
+    private long writeGeneration;
+    /** The current extended-protocol batch (since the last Sync) forwarded a possible write. */
+    private boolean batchWrote;
+    /** A COMMIT of this batch was denied: the Sync that ends it is followed by a hidden ROLLBACK. */
+    private boolean rollbackAtSync;
+    /** Names of prepared statements and portals whose text is a commit (COMMIT, END, PREPARE TRANSACTION). */
+    private final java.util.Set<String> commitStatements = new java.util.HashSet<>();
+    private final java.util.Set<String> commitPortals = new java.util.HashSet<>();
 
     StatementPath(Inspector inspector, Executor executor, StatementPolicy policy, Session session,
                   ByteBufAllocator alloc, int maxPrepared) {
+        this(inspector, executor, policy, session, alloc, maxPrepared, MonotonicClock.SYSTEM, new SessionControl(),
+                ProxyMetrics.NOOP);
+    }
+
+    StatementPath(Inspector inspector, Executor executor, StatementPolicy policy, Session session,
+                  ByteBufAllocator alloc, int maxPrepared, MonotonicClock clock, SessionControl control,
+                  ProxyMetrics metrics) {
+        this.metrics = metrics;
         this.inspector = inspector;
         this.executor = executor;
         this.policy = policy;
         this.session = session;
+        this.clock = clock;
+        this.control = control;
         this.alloc = alloc;
         this.statements = new PreparedStatementVerdicts(inspector, maxPrepared);
     }
@@ -106,6 +145,11 @@ final class StatementPath implements SessionFacts {
         ByteBuf f = forward;
         forward = null;
         return f;
+    }
+
+    /** The next frame to forward after {@link #forward()}'s, or null when there is none. */
+    ByteBuf followUp() {
+        return followUps.poll();
     }
 
     /** When {@link Outcome#WAIT}: the inspection to wait for, or null for a policy hold. */
@@ -135,7 +179,11 @@ final class StatementPath implements SessionFacts {
     Outcome process(ByteBuf frame) {
         waitFor = null;
         try {
-            return decide(frame);
+            Outcome o = decide(frame);
+            if (o != Outcome.WAIT) {
+                heldSince = SessionFacts.NOT_HELD;
+            }
+            return o;
         } catch (RuntimeException e) {
             // A bug in inspection or in a policy must neither leak the frame nor let the statement through.
             LOG.warn("cannot judge a {} message; closing the connection", FrontendType.name(frame.getByte(frame.readerIndex())), e);
@@ -146,6 +194,8 @@ final class StatementPath implements SessionFacts {
             if (frame.refCnt() > 0) {
                 frame.release();
             }
+            releaseFollowUps();
+            heldSince = SessionFacts.NOT_HELD;
             violation = new ProtocolViolation("XX000", "the proxy could not judge the statement: " + e);
             return Outcome.FAILED;
         }
@@ -160,14 +210,106 @@ final class StatementPath implements SessionFacts {
             case FrontendType.EXECUTE -> execute(frame);
             case FrontendType.CLOSE -> close(frame);
             case FrontendType.FUNCTION_CALL -> functionCall(frame);
+            case FrontendType.SYNC -> sync(frame);
             default -> pass(frame);
         };
     }
 
-    private Outcome pass(ByteBuf frame) {
-        if (tracker != null && frame.getByte(frame.readerIndex()) == FrontendType.SYNC) {
+    /** A policy holds the frame: remember when the hold began (the first time) and when to ask again. */
+    private Outcome hold(Decision.Hold hold) {
+        if (heldSince == SessionFacts.NOT_HELD) {
+            heldSince = clock.nanoTime();
+        }
+        holdUntil = hold.untilNanos();
+        return Outcome.WAIT;
+    }
+
+    /** A possible write is about to be forwarded in the request that the next Query, FunctionCall or Sync ends. */
+    private void wrote() {
+        if (!transactionWrote) {
+            transactionWrote = true;
+            writeGeneration = control.generation();
+        }
+        lastWriteRequest = session.requestsForwarded() + 1;
+    }
+
+    /**
+     * The decision about committing the current transaction, which forwarded a possible write: refused when
+     * the write authority fenced the sessions since its first write, else the policy's at {@link
+     * StatementPolicy.Point#COMMIT}.
+     */
+    private Decision commitDecision(Verdict verdict) {
+        if (writeGeneration != control.generation()) {
+            return new Decision.Deny(READ_ONLY_SQL_TRANSACTION, "cannot commit: the transaction wrote before this "
+                    + "cluster was fenced (" + control.reason() + "); it was rolled back",
+                    "retry the transaction on the group's current writer");
+        }
+        return policy.decide(StatementPolicy.Point.COMMIT, verdict, this);
+    }
+
+    /**
+     * After the next request (N, a Query or Sync about to be forwarded) fails the client's transaction block on
+     * purpose, the proxy sends {@code ROLLBACK} (request N+1) so the block ends as a failed COMMIT ends it in
+     * PostgreSQL; the client sees the error and one ReadyForQuery 'I' (N's ReadyForQuery and N+1's other
+     * messages are hidden by the {@link DenialRewriter}).
+     */
+    private void rollbackAfter() {
+        hidden.add(session.requestsForwarded() + 1);
+        followUps.add(new Query("ROLLBACK").encode(alloc));
+        metrics.commitRolledBack();
+    }
+
+    /**
+     * Sync ends an extended-protocol batch. A denied COMMIT earlier in the batch gets its hidden ROLLBACK after
+     * this Sync. A batch that forwarded a possible write while no block is known to be open is committed by
+     * this Sync: the policy is asked at {@link StatementPolicy.Point#COMMIT}, and a denial makes the server
+     * fail the batch just before the Sync (an Execute of a portal that cannot exist, answered with the
+     * denial), so the implicit transaction rolls back. A Hold here counts as Allow (see the Point).
+     */
+    private Outcome sync(ByteBuf frame) {
+        if (tracker != null) {
             tracker.synced();
         }
+        boolean denied = rollbackAtSync;
+        boolean commits = batchWrote && transactionWrote && session.transactionStatus() == 'I';
+        rollbackAtSync = false;
+        batchWrote = false;
+        if (denied) {
+            forward = frame;
+            rollbackAfter();
+            return Outcome.FORWARD;
+        }
+        if (commits) {
+            Decision d = commitDecision(StatementPolicy.SYNC_VERDICT);
+            if (d instanceof Decision.Deny deny) {
+                forward = new Execute(register(deny), 0).encode(alloc);
+                followUps.add(frame);
+                metrics.commitRolledBack();
+                return Outcome.FORWARD;
+            }
+        }
+        forward = frame;
+        return Outcome.FORWARD;
+    }
+
+    /** Whether a possible write was forwarded and its request's ReadyForQuery has not arrived yet. */
+    boolean writeInFlight() {
+        return transactionWrote && lastWriteRequest > session.requestsAnswered();
+    }
+
+    private void releaseFollowUps() {
+        ByteBuf b;
+        while ((b = followUps.poll()) != null) {
+            b.release();
+        }
+    }
+
+    /** Releases what is held (the connection is closing). */
+    void release() {
+        releaseFollowUps();
+    }
+
+    private Outcome pass(ByteBuf frame) {
         forward = frame;
         return Outcome.FORWARD;
     }
@@ -197,12 +339,14 @@ final class StatementPath implements SessionFacts {
         } else {
             verdicts = inspector.inspect(sql);
         }
+        boolean writes = false;
+        int[] starts = null;
         SessionStatement[] versionStatements = null;
         int queuedBefore = tracker == null ? 0 : tracker.queued();
         for (int k = 0; k < verdicts.size(); k++) {
-            Verdict verdict = verdicts.get(k);
+            Verdict v = verdicts.get(k);
             SessionStatement ss = null;
-            if (tracker != null && (verdict.kind() == StatementKind.SESSION || verdict.kind() == StatementKind.TRANSACTION)) {
+            if (tracker != null && (v.kind() == StatementKind.SESSION || v.kind() == StatementKind.TRANSACTION)) {
                 if (versionStatements == null) {
                     versionStatements = SessionStatement.ofQuery(sql);
                 }
@@ -210,26 +354,48 @@ final class StatementPath implements SessionFacts {
             }
             Decision d = ss == null ? null : tracker.judge(ss);
             if (d == null) {
-                d = policy.decide(StatementPolicy.Point.QUERY, verdict, this);
+                d = policy.decide(StatementPolicy.Point.QUERY, v, this);
+            }
+            boolean commit = false;
+            if (d instanceof Decision.Allow && v.kind() == StatementKind.TRANSACTION && (transactionWrote || writes)) {
+                if (starts == null) {
+                    starts = StatementSplitter.starts(sql);
+                }
+                commit = isCommit(sql, starts[k], k + 1 < starts.length ? starts[k + 1] : sql.length());
+                if (commit) {
+                    if (writes) {
+                        wrote();
+                    }
+                    d = commitDecision(v);
+                }
             }
             if (d instanceof Decision.Hold hold) {
                 if (tracker != null) {
                     // The whole text is judged again later: what it queued is queued again then.
                     tracker.unqueue(queuedBefore);
                 }
-                holdUntil = hold.untilNanos();
-                return Outcome.WAIT;
+                return hold(hold);
             }
             if (d instanceof Decision.Deny deny) {
-                int cut = StatementSplitter.starts(sql)[k];
+                if (writes) {
+                    wrote();
+                }
+                int cut = (starts == null ? StatementSplitter.starts(sql) : starts)[k];
                 String substitute = sql.substring(0, cut) + raiseBlock(deny);
                 frame.release();
                 forward = new Query(substitute).encode(alloc);
+                if (commit) {
+                    rollbackAfter();
+                }
                 return Outcome.FORWARD;
             }
             if (ss != null) {
                 tracker.forwardedInQuery(ss, session.requestsForwarded() + 1, k);
             }
+            writes |= v.mayWrite();
+        }
+        if (writes) {
+            wrote();
         }
         for (Verdict v : verdicts) {
             if (v.kind() == StatementKind.SESSION) {
@@ -253,6 +419,7 @@ final class StatementPath implements SessionFacts {
                 if (tracker != null) {
                     tracker.forgetPrepared();
                 }
+                commitStatements.clear();
                 continue;
             }
             Matcher m = DEALLOCATE.matcher(statement);
@@ -260,6 +427,7 @@ final class StatementPath implements SessionFacts {
                 String name = m.group(1);
                 if (name.equalsIgnoreCase("all")) {
                     statements.clear();
+                    commitStatements.clear();
                 } else if (name.startsWith("\"")) {
                     statements.close(name.substring(1, name.length() - 1).replace("\"\"", "\""));
                 } else {
@@ -319,14 +487,14 @@ final class StatementPath implements SessionFacts {
     private Outcome functionCall(ByteBuf frame) {
         Decision d = policy.decide(StatementPolicy.Point.FUNCTION_CALL, FUNCTION_CALL_VERDICT, this);
         if (d instanceof Decision.Hold hold) {
-            holdUntil = hold.untilNanos();
-            return Outcome.WAIT;
+            return hold(hold);
         }
         if (d instanceof Decision.Deny deny) {
             frame.release();
             forward = new Query(raiseBlock(deny)).encode(alloc);
             return Outcome.FORWARD;
         }
+        wrote();
         forward = frame;
         return Outcome.FORWARD;
     }
@@ -360,9 +528,9 @@ final class StatementPath implements SessionFacts {
             d = policy.decide(StatementPolicy.Point.PARSE, v, this);
         }
         if (d instanceof Decision.Hold hold) {
-            holdUntil = hold.untilNanos();
-            return Outcome.WAIT;
+            return hold(hold);
         }
+        commitStatements.remove(p.name());
         if (d instanceof Decision.Deny deny) {
             // A failed Parse creates nothing (and drops the unnamed statement), as here.
             statements.close(p.name());
@@ -378,6 +546,9 @@ final class StatementPath implements SessionFacts {
         if (tracker != null) {
             tracker.parsed(p.name(), ss);
         }
+        if (v.kind() == StatementKind.TRANSACTION && isCommit(p.sql(), 0, p.sql().length())) {
+            commitStatements.add(p.name());
+        }
         forward = frame;
         return Outcome.FORWARD;
     }
@@ -391,6 +562,11 @@ final class StatementPath implements SessionFacts {
         statements.bind(b.portal(), b.statement());
         if (tracker != null) {
             tracker.bound(b.portal(), b.statement());
+        }
+        if (commitStatements.contains(b.statement())) {
+            commitPortals.add(b.portal());
+        } else if (!commitPortals.isEmpty()) {
+            commitPortals.remove(b.portal());
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -407,9 +583,13 @@ final class StatementPath implements SessionFacts {
             v = Verdict.unknown("portal \"" + e.portal() + "\" was bound before the proxy saw it");
         }
         Decision d = policy.decide(StatementPolicy.Point.EXECUTE, v, this);
+        boolean commit = d instanceof Decision.Allow && transactionWrote && !commitPortals.isEmpty()
+                && commitPortals.contains(e.portal());
+        if (commit) {
+            d = commitDecision(v);
+        }
         if (d instanceof Decision.Hold hold) {
-            holdUntil = hold.untilNanos();
-            return Outcome.WAIT;
+            return hold(hold);
         }
         if (d instanceof Decision.Deny deny) {
             String token = register(deny);
@@ -418,7 +598,13 @@ final class StatementPath implements SessionFacts {
             if (tracker != null) {
                 tracker.executed(token, session.requestsForwarded() + 1);
             }
+            // The denied commit fails the block; the ROLLBACK after this batch's Sync ends it.
+            rollbackAtSync |= commit;
             return Outcome.FORWARD;
+        }
+        if (v.mayWrite()) {
+            wrote();
+            batchWrote = true;
         }
         if (tracker != null) {
             tracker.executed(e.portal(), session.requestsForwarded() + 1);
@@ -435,8 +621,10 @@ final class StatementPath implements SessionFacts {
         Close c = ((Close.Ok) decoded).close();
         if (c.target() == Close.STATEMENT) {
             statements.close(c.name());
+            commitStatements.remove(c.name());
         } else {
             statements.closePortal(c.name());
+            commitPortals.remove(c.name());
         }
         if (tracker != null) {
             tracker.closed(c.target() == Close.STATEMENT, c.name());
@@ -456,6 +644,39 @@ final class StatementPath implements SessionFacts {
 
     boolean hasDenials() {
         return !denials.isEmpty();
+    }
+
+    /** Whether the server's stream still holds messages the client must not see. */
+    boolean hasHidden() {
+        return !hidden.isEmpty();
+    }
+
+    /**
+     * Whether the server message of {@code type} that starts now is hidden from the client: the
+     * ReadyForQuery of a request N in {@link #hidden}, and every message of request N+1 but its ReadyForQuery.
+     * Called at each message boundary before the message is followed by the session.
+     */
+    boolean hides(byte type) {
+        long answered = session.requestsAnswered();
+        while (!hidden.isEmpty() && hidden.peek() < answered) {
+            hidden.poll();
+        }
+        if (hidden.isEmpty()) {
+            return false;
+        }
+        long n = hidden.peek();
+        boolean rfq = type == io.fenceline.proxy.wire.backend.BackendType.READY_FOR_QUERY;
+        if (answered == n - 1) {
+            return rfq;
+        }
+        if (answered == n) {
+            if (rfq) {
+                hidden.poll();
+                return false;
+            }
+            return true;
+        }
+        return false;
     }
 
     /**
@@ -482,6 +703,10 @@ final class StatementPath implements SessionFacts {
         }
         if (status == 'I') {
             statements.transactionEnded();
+            commitPortals.clear();
+            if (transactionWrote && answered >= lastWriteRequest) {
+                transactionWrote = false;
+            }
         }
         if (tracker != null) {
             tracker.readyForQuery(status, answered);
@@ -517,5 +742,70 @@ final class StatementPath implements SessionFacts {
     @Override
     public OptionalInt schemaVersion() {
         return tracker == null ? OptionalInt.empty() : tracker.version();
+    }
+
+    @Override
+    public long heldSinceNanos() {
+        return heldSince;
+    }
+
+    @Override
+    public boolean transactionWrote() {
+        return transactionWrote;
+    }
+
+    /**
+     * Whether the statement at {@code [from, to)} of {@code sql} commits the transaction: {@code COMMIT} or
+     * {@code END} (not {@code COMMIT PREPARED}, which is classified as a write), or {@code PREPARE TRANSACTION}
+     * (the transaction's writes become durable). Leading blanks and comments are skipped.
+     */
+    static boolean isCommit(String sql, int from, int to) {
+        int i = skipBlanks(sql, from, to);
+        int end = wordEnd(sql, i, to);
+        String first = sql.substring(i, end).toLowerCase(Locale.ROOT);
+        int j = skipBlanks(sql, end, to);
+        String second = sql.substring(j, wordEnd(sql, j, to)).toLowerCase(Locale.ROOT);
+        return switch (first) {
+            case "commit", "end" -> !second.equals("prepared");
+            case "prepare" -> second.equals("transaction");
+            default -> false;
+        };
+    }
+
+    private static int wordEnd(String sql, int i, int to) {
+        while (i < to && (Character.isLetter(sql.charAt(i)) || sql.charAt(i) == '_')) {
+            i++;
+        }
+        return i;
+    }
+
+    private static int skipBlanks(String sql, int i, int to) {
+        while (i < to) {
+            char c = sql.charAt(i);
+            if (Character.isWhitespace(c) || c == ';' || c == '(') {
+                i++;
+            } else if (c == '-' && i + 1 < to && sql.charAt(i + 1) == '-') {
+                while (i < to && sql.charAt(i) != '\n') {
+                    i++;
+                }
+            } else if (c == '/' && i + 1 < to && sql.charAt(i + 1) == '*') {
+                int depth = 1;
+                i += 2;
+                while (i < to && depth > 0) {
+                    if (sql.startsWith("/*", i)) {
+                        depth++;
+                        i += 2;
+                    } else if (sql.startsWith("*/", i)) {
+                        depth--;
+                        i += 2;
+                    } else {
+                        i++;
+                    }
+                }
+            } else {
+                break;
+            }
+        }
+        return i;
     }
 }

@@ -17,4 +17,25 @@ public interface SessionFacts {
 
     /** The schema version the connection declared; empty until the schema-version track sets it. */
     OptionalInt schemaVersion();
+
+    /** {@link #heldSinceNanos()} when the statement being decided has not been held. */
+    long NOT_HELD = Long.MIN_VALUE;
+
+    /**
+     * When the message being decided was first held by a policy ({@link Decision.Hold}), on the proxy's
+     * monotonic clock; {@link #NOT_HELD} on its first decision. A policy that bounds a wait measures it from
+     * here, so asking again after a change does not restart the wait.
+     */
+    default long heldSinceNanos() {
+        return NOT_HELD;
+    }
+
+    /**
+     * Whether the session's current transaction forwarded a statement that may write (a write, DDL, or
+     * something not understood, judged {@link Decision.Allow}), counting from the last ReadyForQuery 'I' that
+     * answered every request carrying such a statement.
+     */
+    default boolean transactionWrote() {
+        return false;
+    }
 }

@@ -17,7 +17,7 @@ import io.fenceline.proxy.sql.Verdict;
 @FunctionalInterface
 public interface StatementPolicy {
 
-    /** Allows everything: the default until a policy is configured. */
+    /** Allows everything: the default until a policy is configured (and a proxy without a {@code group:}). */
     StatementPolicy ALLOW_ALL = (point, verdict, session) -> Decision.ALLOW;
 
     /** The protocol message that is about to carry the statement to the database. */
@@ -29,8 +29,26 @@ public interface StatementPolicy {
         /** An extended-protocol {@code Execute}: the portal's statement runs now. */
         EXECUTE,
         /** A {@code FunctionCall} (a function by OID, runs now): always a not-understood verdict. */
-        FUNCTION_CALL
+        FUNCTION_CALL,
+        /**
+         * The commit of a transaction that forwarded a possible write ({@link SessionFacts#transactionWrote()}),
+         * asked after the commit statement itself was allowed at {@link #QUERY} or {@link #EXECUTE}: an explicit
+         * {@code COMMIT}, {@code END} or {@code PREPARE TRANSACTION} (verdict: the statement's), or the
+         * {@code Sync} that ends an extended-protocol batch with such a write while no transaction block is
+         * known to be open (verdict: {@link #SYNC_VERDICT}). A {@link Decision.Deny} here rolls the transaction
+         * back and answers the denial; a {@link Decision.Hold} holds an explicit commit, and is taken as
+         * allowed at a Sync (the batch's write was allowed a moment ago; holding its implicit commit would only
+         * keep its transaction open).
+         */
+        COMMIT
     }
+
+    /**
+     * The verdict given at {@link Point#COMMIT} for the implicit commit at a {@code Sync}: understood transaction
+     * control, which policies that judge tables, columns or DDL let pass.
+     */
+    Verdict SYNC_VERDICT = new Verdict(io.fenceline.proxy.sql.StatementKind.TRANSACTION, java.util.Set.of(),
+            java.util.Set.of(), java.util.Map.of(), java.util.Set.of(), true, "");
 
     /** The decision for {@code verdict} about to be forwarded at {@code point}. */
     Decision decide(Point point, Verdict verdict, SessionFacts session);

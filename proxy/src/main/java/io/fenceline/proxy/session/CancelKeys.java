@@ -29,6 +29,15 @@ public final class CancelKeys<T> {
         return Optional.ofNullable(issuers.get(key));
     }
 
+    /** The process ids of the live keys' backends (a snapshot). */
+    public java.util.Set<Integer> processIds() {
+        java.util.Set<Integer> pids = new java.util.HashSet<>();
+        for (CancelKey k : issuers.keySet()) {
+            pids.add(k.processId());
+        }
+        return java.util.Set.copyOf(pids);
+    }
+
     /** Number of live keys. */
     public int size() {
         return issuers.size();

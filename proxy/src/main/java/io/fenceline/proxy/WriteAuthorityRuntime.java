@@ -1,0 +1,180 @@
+package io.fenceline.proxy;
+
+import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.coordination.LeaseState;
+import io.fenceline.config.coordination.MonotonicClock;
+import io.fenceline.config.file.ProxySettings;
+import io.fenceline.config.records.Mode;
+import io.fenceline.proxy.authority.SessionFence;
+import io.fenceline.proxy.authority.WritePolicy;
+import io.fenceline.proxy.authority.WriterAuthority;
+import io.fenceline.proxy.fence.DatabaseFence;
+import io.fenceline.proxy.fence.PostgresReplicationLag;
+import io.fenceline.proxy.metrics.PrometheusMetrics;
+import io.fenceline.proxy.metrics.ProxyMetrics;
+import io.fenceline.proxy.net.ProxyServer;
+
+import java.util.Set;
+
+/**
+ * The write authority of a proxy configured with a {@code group:}: the etcd {@link Coordinator}, the
+ * {@link DatabaseFence} (its HikariCP pool to the local database), the {@link PostgresReplicationLag}, the
+ * {@link WriterAuthority} and the {@link WritePolicy} the data path asks.
+ *
+ * <p>Start order, in two steps because the authority and the server need each other: the constructor
+ * connects to etcd and builds fence and authority — the gate is closed (25006) from the first instant — so
+ * the server can start with {@link #policy()}; {@link #attach} then plugs the server's sessions in (fencing
+ * steps 2 and 3, backend pids, re-deciding held writes at every gate change) and starts the authority, which
+ * fences the local database first and opens the gate only after it confirmed the writer key. {@link #close}
+ * runs in reverse: the authority fences the database and stops (bounded wait), the pool closes, and closing
+ * the coordinator revokes the lease last, so another cluster can take over only once this one cannot write.
+ */
+final class WriteAuthorityRuntime implements AutoCloseable {
+
+    private static final int REPLICATION_QUERY_TIMEOUT_SECONDS = 2;
+
+    private final LateSessionFence sessions = new LateSessionFence();
+    private final Coordinator etcd;
+    private final DatabaseFence fence;
+    private final WriterAuthority authority;
+    private final WritePolicy policy;
+    private volatile ProxyServer server;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    WriteAuthorityRuntime(ProxySettings.Etcd etcdSettings, ProxySettings.Group group, PrometheusMetrics metrics,
+                          java.util.function.Supplier<java.util.Map<Integer, Integer>> versionsInUse) {
+        this.etcd = Coordinator.connect(etcdSettings.settings(), etcdSettings.access(), MonotonicClock.SYSTEM);
+        DatabaseFence f = null;
+        try {
+            f = new DatabaseFence(group.fenceDatabase(), sessions::backendPids,
+                    DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, group.fencePoolSize());
+            PostgresReplicationLag lag = new PostgresReplicationLag(f.dataSource(),
+                    group.fenceDatabase().subscription(), REPLICATION_QUERY_TIMEOUT_SECONDS);
+            this.authority = new WriterAuthority(group.settings(), etcd, f, sessions, lag, new WriterAuthority.Sessions() {
+                @Override
+                public int connections() {
+                    ProxyServer s = server;
+                    return s == null ? 0 : s.activeConnections();
+                }
+
+                @Override
+                public java.util.Map<Integer, Integer> versionsInUse() {
+                    return versionsInUse.get();
+                }
+
+                @Override
+                public long statements() {
+                    return metrics.statements();
+                }
+
+                @Override
+                public long errors() {
+                    return metrics.errors();
+                }
+            });
+            this.fence = f;
+        } catch (RuntimeException e) {
+            if (f != null) {
+                f.close();
+            }
+            etcd.close();
+            throw e;
+        }
+        this.policy = new WritePolicy(authority.gate(), metrics);
+        metrics.authority(new View());
+    }
+
+    /** The policy the data path asks about every possible write. */
+    WritePolicy policy() {
+        return policy;
+    }
+
+    WriterAuthority authority() {
+        return authority;
+    }
+
+    /** Plugs {@code proxy}'s sessions into the fencing sequence and starts campaigning. */
+    void attach(ProxyServer proxy) {
+        this.server = proxy;
+        sessions.attach(proxy.sessionFence());
+        authority.gate().addListener((from, to, at) -> proxy.recheckHeld());
+        authority.start();
+    }
+
+    @Override
+    public void close() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
+        try {
+            authority.close();
+        } finally {
+            try {
+                fence.close();
+            } finally {
+                etcd.close();
+            }
+        }
+    }
+
+    /** The server's {@link SessionFence}, once it exists; before that there are no sessions to fence. */
+    private static final class LateSessionFence implements SessionFence {
+        private volatile SessionFence target = SessionFence.NONE;
+
+        void attach(SessionFence fence) {
+            target = fence;
+        }
+
+        @Override
+        public void rollbackWritingCommits(String reason) {
+            target.rollbackWritingCommits(reason);
+        }
+
+        @Override
+        public void cancelRunningWrites(String reason) {
+            target.cancelRunningWrites(reason);
+        }
+
+        @Override
+        public void resume() {
+            target.resume();
+        }
+
+        @Override
+        public Set<Integer> backendPids() {
+            return target.backendPids();
+        }
+    }
+
+    /** What the write-authority gauges read. */
+    private final class View implements ProxyMetrics.AuthorityView {
+        @Override
+        public String group() {
+            return authority.settings().group();
+        }
+
+        @Override
+        public boolean leaseHeld() {
+            return etcd.leaseKeeper().state() instanceof LeaseState.Held h
+                    && etcd.clock().nanoTime() < h.deadlineNanos();
+        }
+
+        @Override
+        public double deadlineSlackSeconds() {
+            if (etcd.leaseKeeper().state() instanceof LeaseState.Held h) {
+                return Math.max(0, h.deadlineNanos() - etcd.clock().nanoTime()) / 1e9;
+            }
+            return 0;
+        }
+
+        @Override
+        public boolean writable() {
+            return authority.gate().allows(etcd.clock().nanoTime());
+        }
+
+        @Override
+        public String mode() {
+            return authority.mode().map(Mode::text).orElse("unknown");
+        }
+    }
+}
