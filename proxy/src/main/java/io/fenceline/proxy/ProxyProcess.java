@@ -21,9 +21,7 @@ import java.util.function.Supplier;
 /**
  * A running proxy: the relaying server, its metrics, (when configured) its admin endpoint, and (with a
  * {@code group:} section) the write authority: writes are forwarded only while this proxy's cluster holds the
- * group's writer lease (docs/write-authority.md). Without {@code group:} nothing gates writes. With a
- * {@code schema:} section, schema-version enforcement (docs/schema-versions.md): its policy is asked first, and
- * its connection counts per version are what the write authority publishes as {@code versionsInUse}.
+ * group's writer lease (docs/write-authority.md). Without {@code group:} nothing gates writes.
  * {@link #close()} shuts down gracefully within the configured grace period, then stops the write authority
  * (which fences the local database before the lease is revoked).
  *
@@ -48,20 +46,26 @@ public final class ProxyProcess implements AutoCloseable {
     private final PrometheusMetrics metrics;
     private final AdminServer admin;
     private final WriteAuthorityRuntime authority;
-    private final SchemaRuntime schema;
+    /** The schema follower's own etcd connection, when {@code schema:} is configured. */
+    private final Coordinator schemaEtcd;
+    private final SchemaFollower schemaFollower;
+    private final SchemaEnforcement schema;
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyProcess.class);
     /** How long start waits for the first reading of the window and catalogs before serving without them. */
     private static final long SCHEMA_FIRST_READ_SECONDS = 10;
 
     private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin,
-                         WriteAuthorityRuntime authority, SchemaRuntime schema) {
-        this.schema = schema;
+                         WriteAuthorityRuntime authority, Coordinator schemaEtcd, SchemaFollower schemaFollower,
+                         SchemaEnforcement schema) {
         this.settings = settings;
         this.server = server;
         this.metrics = metrics;
         this.admin = admin;
         this.authority = authority;
+        this.schemaEtcd = schemaEtcd;
+        this.schemaFollower = schemaFollower;
+        this.schema = schema;
     }
 
     /** Starts serving; throws {@link IllegalStateException} naming what could not be started. */
@@ -70,68 +74,94 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     /**
-     * Starts serving with {@code policy} deciding about every statement relayed; with a {@code group:} the
-     * write authority's policy is asked after it ({@link StatementPolicy#all}: the first refusal wins); with a
-     * {@code schema:} the schema policy is asked before both.
+     * Starts serving with {@code policy} deciding about every statement relayed. With {@code schema:},
+     * schema-version enforcement (following the group's window and catalogs through the {@code etcd:} section)
+     * is asked first; with {@code group:}, the write authority's policy is asked last
+     * ({@link StatementPolicy#all}: the first refusal wins, so a schema refusal beats a write that would wait).
      */
     public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
         PrometheusMetrics metrics = new PrometheusMetrics();
-        SchemaRuntime schema = settings.schema().isPresent() ? SchemaRuntime.start(settings, metrics) : null;
+        Coordinator schemaEtcd = null;
+        SchemaFollower follower = null;
+        SchemaEnforcement schema = null;
         WriteAuthorityRuntime authority = null;
-        StatementPolicy all = policy;
-        if (settings.group().isPresent()) {
-            try {
-                authority = new WriteAuthorityRuntime(settings.etcd().orElseThrow(), settings.group().get(), metrics,
-                        schema == null ? Map::of : schema.enforcement().counts());
-            } catch (RuntimeException e) {
-                if (schema != null) {
-                    schema.close();
-                }
-                throw new IllegalStateException("cannot start the write authority of group "
-                        + settings.group().get().settings().group() + ": " + e.getMessage(), e);
-            }
-            all = policy == StatementPolicy.ALLOW_ALL ? authority.policy() : StatementPolicy.all(policy, authority.policy());
-        } else if (schema != null) {
-            LOG.warn("schema: without group: this proxy publishes no status record, so control's drain cannot see "
-                    + "its connections per version (docs/schema-versions.md)");
-        }
-        if (schema != null) {
-            all = all == StatementPolicy.ALLOW_ALL ? schema.enforcement().policy()
-                    : StatementPolicy.all(schema.enforcement().policy(), all);
-        }
-        ProxyServer server;
+        ProxyServer server = null;
         try {
-            server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, all,
-                    schema == null ? null : schema.enforcement());
+            StatementPolicy all = policy;
+            if (settings.schema().isPresent()) {
+                SchemaSettings s = settings.schema().get();
+                if (settings.etcd().isEmpty()) {
+                    throw new IllegalStateException("schema: (group " + s.group()
+                            + ") needs the etcd: section to follow the window and catalogs");
+                }
+                if (!settings.inspection().enabled()) {
+                    throw new IllegalStateException("schema: needs inspection enabled (inspection.enabled is false)");
+                }
+                ProxySettings.Etcd access = settings.etcd().get();
+                schemaEtcd = Coordinator.connect(access.settings(), access.access(), MonotonicClock.SYSTEM);
+                follower = new SchemaFollower(schemaEtcd, s.group());
+                awaitFirstRead(follower, s.group());
+                schema = new SchemaEnforcement(s, follower, metrics);
+                metrics.schemaConnections(schema.counts());
+                all = StatementPolicy.all(schema.policy(), all);
+            }
+            if (settings.group().isPresent()) {
+                Supplier<Map<Integer, Integer>> versions = schema == null ? Map::of : schema.counts();
+                try {
+                    authority = new WriteAuthorityRuntime(settings.etcd().orElseThrow(), settings.group().get(),
+                            metrics, versions);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("cannot start the write authority of group "
+                            + settings.group().get().settings().group() + ": " + e.getMessage(), e);
+                }
+                all = all == StatementPolicy.ALLOW_ALL ? authority.policy() : StatementPolicy.all(all, authority.policy());
+            }
+            server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, all, schema);
+            AdminServer admin = null;
+            if (settings.admin().isPresent()) {
+                ProxySettings.Admin a = settings.admin().get();
+                try {
+                    admin = AdminServer.start(a.host(), a.port(), server::isAccepting, metrics::scrape);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
+                }
+            }
+            if (authority != null) {
+                authority.attach(server);
+            }
+            return new ProxyProcess(settings, server, metrics, admin, authority, schemaEtcd, follower, schema);
         } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
             if (authority != null) {
                 authority.close();
             }
-            if (schema != null) {
-                schema.close();
+            if (follower != null) {
+                follower.close();
+            }
+            if (schemaEtcd != null) {
+                schemaEtcd.close();
             }
             throw e;
         }
-        AdminServer admin = null;
+    }
+
+    private static void awaitFirstRead(SchemaFollower follower, String group) {
         try {
-            if (settings.admin().isPresent()) {
-                ProxySettings.Admin a = settings.admin().get();
-                admin = AdminServer.start(a.host(), a.port(), server::isAccepting, metrics::scrape);
+            if (!follower.awaitFirstRead(SCHEMA_FIRST_READ_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("the schema window and catalogs of group {} were not read from etcd within {} s: serving "
+                        + "without them until they arrive", group, SCHEMA_FIRST_READ_SECONDS);
             }
-        } catch (RuntimeException e) {
-            server.close();
-            if (authority != null) {
-                authority.close();
-            }
-            if (schema != null) {
-                schema.close();
-            }
-            throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the schema window of group " + group, e);
         }
-        if (authority != null) {
-            authority.attach(server);
-        }
-        return new ProxyProcess(settings, server, metrics, admin, authority, schema);
+    }
+
+    /** The write authority, when a {@code group:} is configured. */
+    public Optional<io.fenceline.proxy.authority.WriterAuthority> writerAuthority() {
+        return Optional.ofNullable(authority).map(WriteAuthorityRuntime::authority);
     }
 
     /**
@@ -139,17 +169,12 @@ public final class ProxyProcess implements AutoCloseable {
      * record publishes as {@code versionsInUse} ({@code WriterAuthority.Sessions.versionsInUse()}).
      */
     public Supplier<Map<Integer, Integer>> versionsInUse() {
-        return schema == null ? Map::of : schema.enforcement().counts();
+        return schema == null ? Map::of : schema.counts();
     }
 
-    /** Schema-version enforcement, when {@code schema:} is configured. */
+    /** Schema-version enforcement, when configured. */
     public Optional<SchemaEnforcement> schema() {
-        return Optional.ofNullable(schema).map(SchemaRuntime::enforcement);
-    }
-
-    /** The write authority, when a {@code group:} is configured. */
-    public Optional<io.fenceline.proxy.authority.WriterAuthority> writerAuthority() {
-        return Optional.ofNullable(authority).map(WriteAuthorityRuntime::authority);
+        return Optional.ofNullable(schema);
     }
 
     public ProxyServer server() {
@@ -178,13 +203,14 @@ public final class ProxyProcess implements AutoCloseable {
                     authority.close();
                 }
             } finally {
-                if (schema != null) {
-                    schema.close();
-                }
                 if (admin != null) {
                     admin.close();
                 }
             }
+        }
+        if (schemaFollower != null) {
+            schemaFollower.close();
+            schemaEtcd.close();
         }
         return report;
     }
@@ -192,43 +218,5 @@ public final class ProxyProcess implements AutoCloseable {
     @Override
     public void close() {
         shutdown();
-    }
-
-    /** The schema follower, its own etcd connection, and the enforcement built on them. */
-    private record SchemaRuntime(Coordinator etcd, SchemaFollower follower, SchemaEnforcement enforcement)
-            implements AutoCloseable {
-
-        static SchemaRuntime start(ProxySettings settings, PrometheusMetrics metrics) {
-            SchemaSettings s = settings.schema().orElseThrow();
-            if (settings.etcd().isEmpty()) {
-                throw new IllegalStateException("schema: (group " + s.group() + ") needs the etcd: section to follow the window and catalogs");
-            }
-            if (!settings.inspection().enabled()) {
-                throw new IllegalStateException("schema: needs inspection enabled (inspection.enabled is false)");
-            }
-            ProxySettings.Etcd access = settings.etcd().get();
-            Coordinator etcd = Coordinator.connect(access.settings(), access.access(), MonotonicClock.SYSTEM);
-            SchemaFollower follower = new SchemaFollower(etcd, s.group());
-            try {
-                if (!follower.awaitFirstRead(SCHEMA_FIRST_READ_SECONDS, TimeUnit.SECONDS)) {
-                    LOG.warn("the schema window and catalogs of group {} were not read from etcd within {} s: serving "
-                            + "without them until they arrive", s.group(), SCHEMA_FIRST_READ_SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                follower.close();
-                etcd.close();
-                throw new IllegalStateException("interrupted while reading the schema window of group " + s.group(), e);
-            }
-            SchemaEnforcement enforcement = new SchemaEnforcement(s, follower, metrics);
-            metrics.schemaConnections(enforcement.counts());
-            return new SchemaRuntime(etcd, follower, enforcement);
-        }
-
-        @Override
-        public void close() {
-            follower.close();
-            etcd.close();
-        }
     }
 }

@@ -51,14 +51,6 @@ public interface ProxyMetrics extends InspectionListener {
     default void inspectionOffloaded() {
     }
 
-    /** The schema policy refused a connection or a statement, for {@code reason} (outside_window, table, column, ddl, ...). */
-    default void schemaRefused(String reason) {
-    }
-
-    /** The schema policy let a statement through without checking it, for {@code reason} (not_understood, no_catalog, ...). */
-    default void schemaUnchecked(String reason) {
-    }
-
     /** A statement (Query, Execute or FunctionCall) was relayed to the database. */
     default void statement() {
     }
@@ -99,5 +91,13 @@ public interface ProxyMetrics extends InspectionListener {
 
         /** The operator's mode ({@code writable}, {@code read-only}, {@code paused}) or {@code unknown}. */
         String mode();
+    }
+
+    /** The schema policy refused a connection or a statement, for {@code reason} (outside_window, table, column, ddl, ...). */
+    default void schemaRefused(String reason) {
+    }
+
+    /** The schema policy let a statement through without checking it, for {@code reason} (not_understood, no_catalog, ...). */
+    default void schemaUnchecked(String reason) {
     }
 }

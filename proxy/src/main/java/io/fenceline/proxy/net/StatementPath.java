@@ -416,10 +416,10 @@ final class StatementPath implements SessionFacts {
         for (String statement : StatementSplitter.split(sql)) {
             if (DISCARD_ALL.matcher(statement).matches()) {
                 statements.clear();
+                commitStatements.clear();
                 if (tracker != null) {
                     tracker.forgetPrepared();
                 }
-                commitStatements.clear();
                 continue;
             }
             Matcher m = DEALLOCATE.matcher(statement);
@@ -543,11 +543,11 @@ final class StatementPath implements SessionFacts {
             return Outcome.FORWARD;
         }
         statements.prepared(p.name(), v);
-        if (tracker != null) {
-            tracker.parsed(p.name(), ss);
-        }
         if (v.kind() == StatementKind.TRANSACTION && isCommit(p.sql(), 0, p.sql().length())) {
             commitStatements.add(p.name());
+        }
+        if (tracker != null) {
+            tracker.parsed(p.name(), ss);
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -560,13 +560,13 @@ final class StatementPath implements SessionFacts {
         }
         Bind b = ((Bind.Ok) decoded).bind();
         statements.bind(b.portal(), b.statement());
-        if (tracker != null) {
-            tracker.bound(b.portal(), b.statement());
-        }
         if (commitStatements.contains(b.statement())) {
             commitPortals.add(b.portal());
         } else if (!commitPortals.isEmpty()) {
             commitPortals.remove(b.portal());
+        }
+        if (tracker != null) {
+            tracker.bound(b.portal(), b.statement());
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -595,11 +595,11 @@ final class StatementPath implements SessionFacts {
             String token = register(deny);
             frame.release();
             forward = new Execute(token, 0).encode(alloc);
+            // The denied commit fails the block; the ROLLBACK after this batch's Sync ends it.
+            rollbackAtSync |= commit;
             if (tracker != null) {
                 tracker.executed(token, session.requestsForwarded() + 1);
             }
-            // The denied commit fails the block; the ROLLBACK after this batch's Sync ends it.
-            rollbackAtSync |= commit;
             return Outcome.FORWARD;
         }
         if (v.mayWrite()) {
