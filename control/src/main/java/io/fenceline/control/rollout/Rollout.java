@@ -318,10 +318,21 @@ public final class Rollout {
                         "epoch", leadership.epoch());
                 StepOutcome outcome;
                 String checksum = null;
+                long[] batched = {0, 0};
                 try (Connection c = fleet.connect(cluster)) {
                     outcome = HistoryTable.run(c, v, step.text(), m.checksum(), leadership.epoch(), Direction.UP,
                             phase.statements(), m.options(), leadership::writable,
-                            () -> crash.reach("before-commit/V" + v + "/" + step.text() + "/" + cluster));
+                            () -> crash.reach("before-commit/V" + v + "/" + step.text() + "/" + cluster),
+                            (statement, batch, rows) -> {
+                                batched[0]++;
+                                batched[1] += rows;
+                                if (rows == 0 || Integer.bitCount(batch) == 1 || batch % 100 == 0) {
+                                    progress.accept("    " + step.text() + " V" + v + " on " + cluster + ": statement "
+                                            + (statement + 1) + " batch " + batch + " changed " + rows + " row(s)"
+                                            + (rows == 0 ? " (done)" : ""));
+                                }
+                                crash.reach("batch-committed/V" + v + "/" + step.text() + "/" + cluster + "/" + batch);
+                            });
                     if (outcome instanceof StepOutcome.Applied || outcome instanceof StepOutcome.AlreadyApplied) {
                         crash.reach("step-committed/V" + v + "/" + step.text() + "/" + cluster);
                         checksum = CatalogFingerprint.take(c).checksum();
@@ -348,7 +359,7 @@ public final class Rollout {
                 store.put(keys.ack(group, cluster, v, step), new Ack(checksum, Instant.now(), leadership.epoch())).join();
                 audit.record("ack", cluster, "version", v, "step", step.text(), "checksum", checksum,
                         "outcome", outcome instanceof StepOutcome.Applied ? "applied" : "already-applied",
-                        "epoch", leadership.epoch());
+                        "epoch", leadership.epoch(), "batches", batched[0], "batched_rows", batched[1]);
                 progress.accept("  " + step.text() + " V" + v + " on " + cluster + ": "
                         + (outcome instanceof StepOutcome.Applied ? "applied" : "already applied") + ", acked "
                         + checksum.substring(0, 12));
@@ -370,8 +381,8 @@ public final class Rollout {
     }
 
     /**
-     * The gate after wave {@code w}: the applied clusters' acks carry one checksum; every applied cluster has a
-     * proxy reporting (unless the policy says no proxies are required); proxies claiming the writer lease
+     * The gate after wave {@code w}: the applied clusters' acks carry one checksum; the replicas of the wave's
+     * clusters have replayed what the step wrote; every applied cluster has a proxy reporting (unless the policy says no proxies are required); proxies claiming the writer lease
      * hold the writer key's epoch. Waits up to the gate timeout for conditions that may still settle.
      */
     private Optional<String> gate(Manifest m, Step step, int w, Baseline baseline) {
@@ -393,9 +404,21 @@ public final class Rollout {
         long deadline = clock.nanoTime() + config.policies().gateTimeout().toNanos();
         List<String> notes = new ArrayList<>();
         List<String> problems = new ArrayList<>();
+        Map<String, String> walAfterStep = new TreeMap<>();
+        for (String cluster : config.waves().get(w)) {
+            try (Connection c = fleet.connect(cluster); java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+                rs.next();
+                walAfterStep.put(cluster, rs.getString(1));
+            } catch (SQLException e) {
+                return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": cannot read the WAL"
+                        + " position of " + cluster + ": [" + e.getSQLState() + "] " + e.getMessage());
+            }
+        }
         while (true) {
             problems.clear();
             notes.clear();
+            replicasBehind(walAfterStep, problems);
             Map<EtcdKey.Proxy, ProxyStatus> statuses = store.proxyStatuses(group).join();
             for (String cluster : applied) {
                 long proxies = statuses.keySet().stream().filter(k -> k.cluster().equals(cluster)).count();
@@ -447,6 +470,33 @@ public final class Rollout {
                 "errors", errors, "error_rule", settings.enabled() ? settings.rule() : "off");
         progress.accept("  gate after wave " + w + " of " + step.text() + " V" + v + ": passed (errors: " + errors + ")");
         return Optional.empty();
+    }
+
+    /**
+     * Adds a problem for every replica (physical standby or logical subscriber, as {@code pg_stat_replication}
+     * lists them) of the wave's clusters that has not yet replayed up to the WAL position read just after the step.
+     * A logically replicated fleet needs this before the next wave: a subscriber that drops a column while rows
+     * carrying it are still on their way can never apply them.
+     */
+    private void replicasBehind(Map<String, String> walAfterStep, List<String> problems) {
+        walAfterStep.forEach((cluster, lsn) -> {
+            try (Connection c = fleet.connect(cluster); java.sql.PreparedStatement st = c.prepareStatement(
+                    "SELECT application_name, coalesce(replay_lsn::text, 'none'),"
+                            + " coalesce(replay_lsn >= ?::pg_lsn, false) FROM pg_stat_replication")) {
+                st.setString(1, lsn);
+                try (java.sql.ResultSet rs = st.executeQuery()) {
+                    while (rs.next()) {
+                        if (!rs.getBoolean(3)) {
+                            problems.add("replica " + rs.getString(1) + " of " + cluster + " has replayed up to "
+                                    + rs.getString(2) + ", not yet " + lsn + " (the position after the step)");
+                        }
+                    }
+                }
+            } catch (SQLException e) {
+                problems.add("cannot read pg_stat_replication on " + cluster + ": [" + e.getSQLState() + "] "
+                        + e.getMessage());
+            }
+        });
     }
 
     /** The proxies' counters a window before a wave's step and just before it (the error gate's baseline). */

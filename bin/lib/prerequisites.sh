@@ -1,0 +1,67 @@
+# Fenceline's prerequisites, shared by bin/test and bin/fenceline demo (source this file, then call
+# fenceline_prerequisites): Java 17+ and Maven to build, PostgreSQL server binaries, psql/pgbench and etcd to
+# run. As root, what is missing is installed with apt-get; otherwise the exact command is printed and the
+# caller stops. Needs say() and fail() from the caller.
+
+fenceline_prerequisites() {
+  # --- Java 17+ and Maven: installed with apt-get when missing and running as root --------------------
+  java_major() {
+    java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java\.specification\.version = //p' | cut -d. -f1
+  }
+  toolchain=()
+  if ! command -v java >/dev/null 2>&1 || [[ "$(java_major)" -lt 17 ]]; then
+    toolchain+=(openjdk-17-jdk-headless)
+  fi
+  command -v mvn >/dev/null 2>&1 || toolchain+=(maven)
+  if (( ${#toolchain[@]} > 0 )); then
+    install_cmd="apt-get update && apt-get install -y ${toolchain[*]}"
+    if [[ "$(id -u)" -ne 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+      fail "Fenceline builds with Java 17+ and Maven 3.8+; missing: ${toolchain[*]}. Run as root: ${install_cmd}"
+    fi
+    say "installing the toolchain: ${install_cmd}"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${toolchain[@]}"
+  fi
+  say "java $(java_major) ($(command -v java)), $(mvn -v 2>/dev/null | head -n 1 | sed 's/\x1b\[[0-9;]*m//g')"
+
+  # --- PostgreSQL and etcd: the tests run them as local processes --------------------------------------
+  have_pg_server() {
+    command -v initdb >/dev/null 2>&1 && command -v pg_ctl >/dev/null 2>&1 && return 0
+    if command -v pg_config >/dev/null 2>&1 && [[ -x "$(pg_config --bindir)/initdb" ]]; then return 0; fi
+    compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
+  }
+
+  packages=()
+  if command -v etcd >/dev/null 2>&1; then
+    say "etcd: $(command -v etcd)"
+  else
+    packages+=(etcd-server)
+  fi
+  if have_pg_server; then
+    say "PostgreSQL server binaries: found"
+  else
+    packages+=(postgresql postgresql-contrib)
+  fi
+  if command -v psql >/dev/null 2>&1 && command -v pgbench >/dev/null 2>&1; then
+    say "psql and pgbench: found"
+  else
+    packages+=(postgresql-client)
+  fi
+
+  if (( ${#packages[@]} > 0 )); then
+    install_cmd="apt-get update && apt-get install -y ${packages[*]}"
+    if [[ "$(id -u)" -ne 0 ]]; then
+      fail "missing packages: ${packages[*]}. Run as root: ${install_cmd}   (or: sudo sh -c '${install_cmd}'), then run the command again"
+    fi
+    command -v apt-get >/dev/null 2>&1 || fail "missing packages ${packages[*]} and no apt-get to install them (Debian/Ubuntu expected)"
+    say "installing missing packages: ${install_cmd}"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+  fi
+
+  # PostgreSQL refuses to run as root: as root, the fixtures start it as the postgres OS user.
+  if [[ "$(id -u)" -eq 0 ]] && ! id postgres >/dev/null 2>&1; then
+    fail "running as root but there is no 'postgres' OS user for the test servers; it comes with: apt-get install -y postgresql"
+  fi
+
+}

@@ -1,0 +1,396 @@
+package io.fenceline.demo;
+
+import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.coordination.EtcdSettings;
+import io.fenceline.config.records.MigrationJournal;
+import io.fenceline.demo.fleet.LocalFleet;
+import io.fenceline.demo.report.HtmlReport;
+import io.fenceline.demo.report.Report;
+import io.fenceline.demo.report.TerminalReport;
+import io.fenceline.demo.report.Timeline;
+import io.fenceline.demo.report.TimelineRecorder;
+import io.fenceline.demo.report.Track;
+import io.fenceline.demo.report.WriteCounts;
+import io.fenceline.demo.workload.Outcome;
+import io.fenceline.demo.workload.Workload;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * The main job on one machine. {@link #run()} starts the fleet, drives the application through the proxies,
+ * migrates the schema while it writes, cuts the writer's proxy off from etcd and shows it turn read-only before
+ * another cluster takes over, hands the writer back, then counts and reports. {@link #close()} stops every
+ * process and removes every directory; it is idempotent and is also the Ctrl-C path (a shutdown hook).
+ */
+final class Demo implements AutoCloseable {
+
+    static final String GROUP = "main";
+    static final List<String> CLUSTERS = List.of("eu", "us", "ap");
+    static final String WRITER = "eu";
+    static final String TAKEOVER = "us";
+    /** ap is a read region: it never becomes the writer. */
+    static final List<String> CANDIDATES = List.of("eu", "us");
+
+    private final DemoOptions options;
+    private final PrintStream out;
+    private final long startNanos = System.nanoTime();
+    private final Features features;
+    private final LocalFleet fleet = LocalFleet.of(CLUSTERS);
+    private final TimelineRecorder timeline = new TimelineRecorder(CLUSTERS, this::millis);
+    private final List<String> facts = new ArrayList<>();
+    private final List<String> notes = new ArrayList<>();
+    private volatile Path workDir;
+    private volatile Coordinator etcd;
+    private volatile Sampler sampler;
+    private volatile Workload workload;
+    private volatile Migration migration;
+    private volatile Path controlConfig;
+    private volatile boolean closed;
+
+    Demo(DemoOptions options, PrintStream out) {
+        this.options = options;
+        this.out = out;
+        this.features = Features.of(options.proxyJar());
+    }
+
+    private long millis() {
+        return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
+    }
+
+    void say(String line) {
+        if (!closed) {
+            out.printf(Locale.ROOT, "[%6.1fs] %s%n", millis() / 1000.0, line);
+        }
+    }
+
+    /** The whole scenario; returns the report (also printed and written as HTML). */
+    Report run() throws Exception {
+        say("Fenceline demo: etcd, three PostgreSQL clusters (" + String.join(", ", CLUSTERS) + "), a proxy each, control,"
+                + " and an application writing through the proxies");
+        if (!features.writeAuthority()) {
+            notes.add("write authority: the proxy of this build does not campaign for the writer lease yet (branch"
+                    + " wa-core), so every cluster stays writable and the partition and handoff phases are skipped");
+        }
+        if (!features.schemaVersions()) {
+            notes.add("schema versions: the proxy of this build does not enforce them yet (branch schema); the"
+                    + " application's connections do not declare a version, so control's drain finds no connection of"
+                    + " the old version to wait for");
+        }
+        workDir = Files.createTempDirectory("fenceline-demo-");
+        fleet.start(new LocalFleet.Plan(CLUSTERS, WRITER, CANDIDATES, GROUP, options.proxyJar(), workDir,
+                features.writeAuthority(), features.schemaVersions()), this::say);
+        etcd = Coordinator.connect(EtcdSettings.defaults(fleet.etcd().endpoints()));
+        sampler = new Sampler(fleet, etcd, GROUP, timeline);
+        sampler.start();
+        if (features.writeAuthority()) {
+            await("the writer lease held by " + WRITER, Duration.ofSeconds(30),
+                    () -> sampler.writer().filter(WRITER::equals).isPresent());
+            say(WRITER + " holds the writer lease; " + otherClusters(WRITER) + " are read-only");
+        }
+
+        workload = new Workload(CLUSTERS.stream().map(c -> new Workload.Endpoint(c, fleet.proxy(c).port())).toList(),
+                CANDIDATES, LocalFleet.DATABASE, features.schemaVersions(), this::millis, options.paceMillis());
+        workload.start(options.writers());
+        timeline.mark("application v0 starts");
+        say("application v0: " + options.writers() + " writers inserting orders (amount in cents) through the proxy of "
+                + WRITER + ", a reader on every cluster");
+        pause(options.warmUp());
+        progress();
+
+        migrate();
+        pause(options.steady());
+
+        if (features.writeAuthority()) {
+            partition();
+            handBack();
+        }
+
+        workload.close();
+        timeline.mark("application stops");
+        say("application stopped");
+        progress();
+        WriteCounts counts = count();
+        Report report = new Report(timeline.snapshot(), counts, facts, notes, Duration.ofMillis(millis()));
+        out.println();
+        out.print(TerminalReport.render(report));
+        Files.createDirectories(options.reportFile().toAbsolutePath().getParent());
+        Files.writeString(options.reportFile(), HtmlReport.render(report));
+        out.println();
+        out.println("HTML report with the timeline: " + options.reportFile().toAbsolutePath());
+        return report;
+    }
+
+    /**
+     * V1 (expand, backfill) then V2 (contract), each a control run with its own wave order: a subscriber must have
+     * a column before its publisher sends it (V1: the writer last), and a publisher must stop sending a column
+     * before its subscribers drop it (V2: the writer first; control's gate waits for the subscribers to replay
+     * the writer's WAL before the next wave).
+     */
+    private void migrate() throws Exception {
+        migration = Migration.prepare(workDir, fleet, GROUP, features.writeAuthority());
+        List<String> others = CLUSTERS.stream().filter(c -> !c.equals(WRITER)).toList();
+        List<List<String>> writerLast = List.of(others, List.of(WRITER));
+        List<List<String>> writerFirst = List.of(List.of(WRITER), others);
+        long started = timeline.now();
+        boolean v1 = migrateTo(migration, 1, "add orders.amount (numeric) with a trigger keeping both columns"
+                + " in step, backfill it from amount_cents", migration.config("control-v1", writerLast));
+        controlConfig = migration.config("control-v2", writerFirst);
+        boolean v2 = v1 && migrateTo(migration, 2, "drop orders.amount_cents", controlConfig);
+        if (v1 && v2) {
+            facts.add(String.format(Locale.ROOT, "migration V1 (expand, backfill) and V2 (contract) applied on %s in"
+                    + " %.1f s while the application wrote; the application moved v0 -> v1 -> v2 as the window"
+                    + " widened", String.join(", ", CLUSTERS), (timeline.now() - started) / 1000.0));
+        }
+        progress();
+    }
+
+    /** One control run; the application rolls over to {@code version} when the window widens to it. */
+    private boolean migrateTo(Migration migration, int version, String what, Path config) throws Exception {
+        long started = timeline.mark("migration V" + version + " starts");
+        say("control: fenceline apply --config " + config.getFileName() + " --to " + version + " (V" + version + ": "
+                + what + ")");
+        CompletableFuture<Integer> apply = migration.applyAsync(config, version, line -> {
+            // Passed preflight checks are one line each; the acks, gates and window changes say enough.
+            if (!line.matches("\\s*preflight .*: ok - .*")) {
+                say("  control | " + line);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!apply.isDone()) {
+            deployWhenWidened(version);
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("migration V" + version + " did not finish within 3 minutes; journal: "
+                        + sampler.journal().orElse(null));
+            }
+            Thread.sleep(50);
+        }
+        int exit = apply.get();
+        sampler.sampleOnce();
+        deployWhenWidened(version);
+        long took = timeline.now() - started;
+        if (exit == 0) {
+            say(String.format(Locale.ROOT, "migration V%d done in %.1f s", version, took / 1000.0));
+            return true;
+        }
+        facts.add("migration V" + version + " did not complete: control exited with " + exit + " (journal: "
+                + sampler.journal().map(j -> j.state().text() + (j.reason() == null ? "" : ", " + j.reason()))
+                .orElse("none") + ")");
+        say("migration V" + version + " FAILED: control exited with " + exit);
+        return false;
+    }
+
+    /**
+     * Once the journal shows the window widened to {@code version}, the application rolls over to it (when the
+     * proxies enforce schema versions, control's drain then waits until no connection of the old version remains).
+     */
+    private void deployWhenWidened(int version) {
+        Optional<MigrationJournal> j = sampler.journal();
+        if (workload.version() < version && j.isPresent() && j.get().version() == version
+                && j.get().state().ordinal() >= MigrationJournal.State.WINDOW_WIDENED.ordinal()
+                && j.get().state().ordinal() <= MigrationJournal.State.DONE.ordinal()) {
+            workload.deploy(version);
+            timeline.mark("application v" + version + " deployed");
+            say("application v" + version + " rolled out: writers reconnect" + (features.schemaVersions()
+                    ? " declaring schema version " + version : "") + (version == 1 ? " and insert amount as numeric"
+                    : ""));
+        }
+    }
+
+    private void partition() throws InterruptedException {
+        long cut = timeline.mark(WRITER + " cut off from etcd");
+        fleet.etcdLink(WRITER).blackhole();
+        say("partition: the link between " + WRITER + "'s proxy and etcd now drops everything");
+        await(TAKEOVER + " taking the writer lease", Duration.ofSeconds(40),
+                () -> sampler.writer().filter(TAKEOVER::equals).isPresent());
+        long takeover = timeline.mark(TAKEOVER + " holds the writer lease");
+        sampler.sampleOnce();
+        Timeline t = timeline.snapshot();
+        Optional<Long> readOnly = t.firstAt(WRITER, Track.MODE, "read-only", cut);
+        Optional<Outcome> lastOk = workload.log().lastAccepted(WRITER, takeover);
+        Optional<Outcome> firstRefused = workload.log().first(o -> o instanceof Outcome.Refused r
+                && r.cluster().equals(WRITER) && r.sqlState().equals("25006"), cut);
+        StringBuilder fact = new StringBuilder(String.format(Locale.ROOT, "partition at %.1f s: ", cut / 1000.0));
+        readOnly.ifPresentOrElse(
+                ro -> fact.append(String.format(Locale.ROOT, "%s's database fenced read-only at %.1f s", WRITER,
+                        ro / 1000.0)),
+                () -> fact.append(WRITER + "'s database NOT seen read-only"));
+        firstRefused.ifPresent(r -> fact.append(String.format(Locale.ROOT, ", its proxy refusing writes (25006) from"
+                + " %.1f s", r.atMillis() / 1000.0)));
+        lastOk.ifPresent(o -> fact.append(String.format(Locale.ROOT, ", its last accepted write at %.1f s",
+                o.atMillis() / 1000.0)));
+        fact.append(String.format(Locale.ROOT, "; %s took the writer lease at %.1f s", TAKEOVER, takeover / 1000.0));
+        readOnly.ifPresent(ro -> fact.append(String.format(Locale.ROOT, " — %s was read-only %d ms before %s could"
+                + " write", WRITER, takeover - ro, TAKEOVER)));
+        facts.add(fact.toString());
+        say(fact.toString());
+        pause(options.steady());
+        fleet.etcdLink(WRITER).pass();
+        timeline.mark(WRITER + " reconnected to etcd");
+        say("partition healed: " + WRITER + "'s proxy reaches etcd again and stays read-only (" + TAKEOVER
+                + " holds the lease)");
+        pause(options.steady());
+    }
+
+    private void handBack() throws InterruptedException {
+        long asked = timeline.mark("handoff to " + WRITER + " requested");
+        say("planned handoff: fenceline handoff --to " + WRITER + " --wait (the writer pauses writes, " + WRITER
+                + " catches up, the lease moves)");
+        int exit = migration.handoff(controlConfig, WRITER, "fenceline demo: hand the writer back after the partition",
+                line -> say("  control | " + line));
+        await(WRITER + " taking the writer lease back", Duration.ofSeconds(40),
+                () -> sampler.writer().filter(WRITER::equals).isPresent());
+        long back = timeline.mark(WRITER + " holds the writer lease again");
+        facts.add(String.format(Locale.ROOT, "planned handoff: %s writer again %d ms after the request (fenceline"
+                + " handoff exited %d)", WRITER, back - asked, exit));
+        say(String.format(Locale.ROOT, "%s is the writer again (%d ms after the request)", WRITER, back - asked));
+        pause(options.steady());
+    }
+
+    private WriteCounts count() throws InterruptedException, SQLException {
+        String countOn = sampler.writer().orElse(WRITER);
+        long[] accepted = workload.log().acceptedIds();
+        long[] unknown = workload.log().unknownIds();
+        say("counting: " + accepted.length + " accepted ids against the rows of every cluster (waiting for"
+                + " replication to deliver them)");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        long present = 0;
+        long unknownPresent = 0;
+        long rows = 0;
+        for (String cluster : Stream.concat(Stream.of(countOn), CLUSTERS.stream().filter(c -> !c.equals(countOn)))
+                .toList()) {
+            long found;
+            try (Connection c = fleet.connectDirect(cluster)) {
+                while (true) {
+                    found = Workload.countPresent(c, accepted);
+                    if (found == accepted.length || System.nanoTime() - deadline > 0) {
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                if (cluster.equals(countOn)) {
+                    present = found;
+                    unknownPresent = Workload.countPresent(c, unknown);
+                    rows = Workload.countRows(c);
+                }
+            }
+            facts.add(String.format(Locale.ROOT, "%s holds %d of the %d accepted writes%s", cluster, found,
+                    accepted.length, cluster.equals(countOn) ? " (the writer at the end: lost is counted here)" : ""));
+        }
+        long attempted = workload.log().all().size();
+        facts.add(String.format(Locale.ROOT, "reads through the proxies: %d answered, %d failed", workload.reads(),
+                workload.readErrors()));
+        return new WriteCounts(attempted, accepted.length, workload.refused(), unknown.length, unknownPresent,
+                accepted.length - present, rows, countOn);
+    }
+
+    private void progress() {
+        if (workload != null) {
+            say(String.format(Locale.ROOT, "application so far: %d writes accepted, %d refused, %d unknown",
+                    workload.log().count(o -> o instanceof Outcome.Accepted),
+                    workload.log().count(o -> o instanceof Outcome.Refused),
+                    workload.log().count(o -> o instanceof Outcome.Unknown)));
+        }
+    }
+
+    private static String otherClusters(String cluster) {
+        return String.join(" and ", CLUSTERS.stream().filter(c -> !c.equals(cluster)).toList());
+    }
+
+    private void pause(Duration d) throws InterruptedException {
+        Thread.sleep(d.toMillis());
+    }
+
+    private void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The processes (for the integration test's own checks before {@link #close()}). */
+    LocalFleet fleet() {
+        return fleet;
+    }
+
+    /** The application, once started. */
+    Workload workload() {
+        return workload;
+    }
+
+    /** The work directory (configurations, manifests, proxy logs), once created. */
+    Path workDir() {
+        return workDir;
+    }
+
+    /** What this build's proxy does. */
+    Features features() {
+        return features;
+    }
+
+    /** Where to point psql, for {@code --keep-running}. */
+    String endpoints() {
+        StringBuilder s = new StringBuilder();
+        for (String c : CLUSTERS) {
+            s.append(String.format(Locale.ROOT, "  %s: through the proxy  psql -h 127.0.0.1 -p %d -U postgres %s%n"
+                            + "      directly           psql -h 127.0.0.1 -p %d -U postgres %s   (proxy admin: http://127.0.0.1:%d/metrics)%n",
+                    c, fleet.proxy(c).port(), LocalFleet.DATABASE, fleet.server(c).port(), LocalFleet.DATABASE,
+                    fleet.proxy(c).adminPort()));
+        }
+        s.append("  etcd: ").append(fleet.etcd().endpoints().get(0)).append("  (keys under /fenceline)\n");
+        return s.toString();
+    }
+
+    /** Whether {@link #close()} has begun (a Ctrl-C while the scenario runs). */
+    boolean isClosed() {
+        return closed;
+    }
+
+    /** Stops everything started and removes the work directory; safe to call twice and from a shutdown hook. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        List<Exception> problems = new ArrayList<>();
+        Stream.<AutoCloseable>of(workload, sampler, etcd, fleet).filter(java.util.Objects::nonNull).forEach(c -> {
+            try {
+                c.close();
+            } catch (Exception e) {
+                problems.add(e);
+            }
+        });
+        if (workDir != null) {
+            try (Stream<Path> paths = Files.walk(workDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                problems.add(new UncheckedIOException("cannot remove " + workDir, e));
+            }
+        }
+        if (!problems.isEmpty()) {
+            IllegalStateException e = new IllegalStateException("clean-up incomplete: " + problems.get(0).getMessage(),
+                    problems.get(0));
+            problems.stream().skip(1).forEach(e::addSuppressed);
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.fenceline.demo;
+
+import io.fenceline.demo.report.Report;
+import io.fenceline.demo.report.Timeline;
+import io.fenceline.demo.report.Track;
+import io.fenceline.demo.workload.Workload;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The README's first command, headless and with shorter phases: the whole scenario against real etcd, PostgreSQL
+ * and proxy processes, then the report's numbers checked against an independent count of the rows, the
+ * partition's order (the writer read-only before another cluster took over), the HTML page's timeline, and that
+ * nothing is left running.
+ */
+class DemoIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DemoIT.class);
+
+    @Test
+    void theScenarioLosesNoAcceptedWriteAndReportsWhatHappened(@TempDir Path dir) throws Exception {
+        Path html = dir.resolve("report.html");
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(console, true, StandardCharsets.UTF_8);
+        Demo demo = new Demo(DemoOptions.quick(ProxyJar.locate(), html), out);
+        List<Long> proxyPids = new ArrayList<>();
+        Path workDir;
+        Report report;
+        long started = System.nanoTime();
+        try {
+            report = demo.run();
+            LOG.info("demo output:\n{}", console.toString(StandardCharsets.UTF_8));
+            for (String c : Demo.CLUSTERS) {
+                proxyPids.add(demo.fleet().proxy(c).pid());
+            }
+            workDir = demo.workDir();
+
+            // Lost is the report's count; check it against our own count of the accepted ids on every cluster.
+            long[] accepted = demo.workload().log().acceptedIds();
+            assertTrue(accepted.length > 0, "the application wrote");
+            assertEquals(accepted.length, report.writes().accepted());
+            assertEquals(0, report.writes().lost(), () -> "writes lost:\n" + console);
+            try (Connection c = demo.fleet().connectDirect(report.writes().countedOn())) {
+                assertEquals(accepted.length, Workload.countPresent(c, accepted),
+                        "every accepted id is a row on " + report.writes().countedOn());
+                assertTrue(Workload.countRows(c) >= accepted.length);
+            }
+            assertEquals(report.writes().attempted(), report.writes().accepted() + report.writes().refusedTotal()
+                    + report.writes().unknown(), "every write has one outcome");
+        } finally {
+            demo.close();
+        }
+        LOG.info("scenario and clean-up took {} s", (System.nanoTime() - started) / 1_000_000_000);
+
+        Timeline t = report.timeline();
+        for (String c : Demo.CLUSTERS) {
+            assertEquals("V2", t.segments(c, Track.SCHEMA).get(t.segments(c, Track.SCHEMA).size() - 1).value(),
+                    c + " ends at schema V2: " + t.segments(c, Track.SCHEMA));
+        }
+        assertTrue(t.marker("application v2 deployed").isPresent(), t.markers().toString());
+        if (demo.features().writeAuthority()) {
+            long cut = t.marker(Demo.WRITER + " cut off from etcd").orElseThrow().atMillis();
+            long readOnly = t.firstAt(Demo.WRITER, Track.MODE, "read-only", cut).orElseThrow(
+                    () -> new AssertionError(Demo.WRITER + " never seen read-only after the cut: " + t.segments()));
+            long takeover = t.firstAt(Demo.TAKEOVER, Track.LEASE, "writer", cut).orElseThrow();
+            assertTrue(readOnly < takeover, "read-only at " + readOnly + " ms, takeover at " + takeover + " ms");
+            assertTrue(t.firstAt(Demo.WRITER, Track.LEASE, "writer", takeover).isPresent(), "the writer came back");
+            assertTrue(report.writes().refused().containsKey("25006"), "writes refused while read-only");
+        } else {
+            assertTrue(report.notes().stream().anyMatch(n -> n.startsWith("write authority")), report.notes().toString());
+        }
+
+        String page = Files.readString(html);
+        assertTrue(page.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\""));
+        for (String c : Demo.CLUSTERS) {
+            assertTrue(page.contains("<g class=\"lane\" data-cluster=\"" + c + "\">"), "lane of " + c);
+        }
+        assertTrue(page.contains("class=\"n lost0\">0<"));
+        String text = console.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("writes lost:      0"), text);
+
+        for (long pid : proxyPids) {
+            assertFalse(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false), "proxy " + pid + " stopped");
+        }
+        assertFalse(Files.exists(workDir), workDir + " removed");
+    }
+}
