@@ -358,7 +358,7 @@ final class StatementPath implements SessionFacts {
         for (int k = 0; k < verdicts.size(); k++) {
             Verdict v = verdicts.get(k);
             SessionStatement ss = null;
-            if (tracker != null && (v.kind() == StatementKind.SESSION || v.kind() == StatementKind.TRANSACTION)) {
+            if (tracker != null && followsVersion(v, sql)) {
                 if (versionStatements == null) {
                     versionStatements = SessionStatement.ofQuery(sql);
                 }
@@ -417,6 +417,28 @@ final class StatementPath implements SessionFacts {
         }
         forward = frame;
         return Outcome.FORWARD;
+    }
+
+    /**
+     * Whether the statement of {@code v} (in {@code sql}) may matter for the schema version: session statements
+     * (SET, RESET, DISCARD) always; transaction control only when the tracker has something a commit, rollback
+     * or savepoint could change, or when it is a SAVEPOINT (which a later ROLLBACK TO returns to). So the
+     * BEGIN/COMMIT of an ordinary transaction is not lexed a second time.
+     */
+    private boolean followsVersion(Verdict v, String sql) {
+        if (v.kind() == StatementKind.SESSION) {
+            return true;
+        }
+        return v.kind() == StatementKind.TRANSACTION && (!tracker.quiet() || containsSavepoint(sql));
+    }
+
+    private static boolean containsSavepoint(String sql) {
+        for (int i = 0; i + 9 <= sql.length(); i++) {
+            if (sql.regionMatches(true, i, "savepoint", 0, 9)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** DEALLOCATE and DISCARD ALL in SQL end prepared statements the protocol did not close. */
@@ -533,8 +555,7 @@ final class StatementPath implements SessionFacts {
         } else {
             v = inspector.inspectStatement(p.sql());
         }
-        SessionStatement ss = tracker != null && (v.kind() == StatementKind.SESSION || v.kind() == StatementKind.TRANSACTION)
-                ? SessionStatement.parse(p.sql()) : null;
+        SessionStatement ss = tracker != null && followsVersion(v, p.sql()) ? SessionStatement.parse(p.sql()) : null;
         Decision d = ss == null ? null : tracker.judge(ss);
         if (d == null) {
             d = policy.decide(StatementPolicy.Point.PARSE, v, this);
