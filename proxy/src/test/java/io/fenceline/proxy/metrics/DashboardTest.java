@@ -43,6 +43,8 @@ class DashboardTest {
     void everyQueriedSeriesAndLabelIsExportedByTheProxy() throws IOException {
         PrometheusMetrics metrics = new PrometheusMetrics();
         metrics.error("25006");
+        // Connections per schema version exist once a schema: section runs (a series per version seen).
+        metrics.schemaConnections(() -> Map.of(11, 3, 12, 5));
         // The write authority's gauges exist once a group: section starts the authority.
         metrics.authority(new ProxyMetrics.AuthorityView() {
             @Override
