@@ -62,24 +62,6 @@ app.kubernetes.io/component: control
 {{- default (printf "%s-migrations" (include "fenceline.fullname" .)) .Values.control.existingMigrationsConfigMap -}}
 {{- end -}}
 
-{{/* Environment shared by proxy and control: etcd credentials, when configured. */}}
-{{- define "fenceline.etcdEnv" -}}
-{{- if .Values.etcdCredentials.enabled }}
-- name: FENCELINE_ETCD_USERNAME
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "fenceline.etcdSecret" . }}
-      key: username
-      optional: true
-- name: FENCELINE_ETCD_PASSWORD
-  valueFrom:
-    secretKeyRef:
-      name: {{ include "fenceline.etcdSecret" . }}
-      key: password
-      optional: true
-{{- end }}
-{{- end -}}
-
 {{/* The proxy container, shared by the sidecar StatefulSet and the standalone Deployment. */}}
 {{- define "fenceline.proxyContainer" -}}
 - name: proxy
@@ -90,7 +72,6 @@ app.kubernetes.io/component: control
   env:
     - name: FENCELINE_JAVA_OPTS
       value: {{ printf "%s -Djava.io.tmpdir=/tmp" .Values.proxy.javaOpts | quote }}
-    {{- include "fenceline.etcdEnv" . | nindent 4 }}
     {{- with .Values.proxy.extraEnv }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -134,6 +115,11 @@ app.kubernetes.io/component: control
       mountPath: /etc/fenceline/etcd
       readOnly: true
     {{- end }}
+    {{- if or (eq .Values.mode "sidecar") .Values.postgres.existingSecret }}
+    - name: postgres-password     # for group.fence.passwordFile
+      mountPath: /etc/fenceline/postgres
+      readOnly: true
+    {{- end }}
 {{- end -}}
 
 {{/* Volumes the proxy container mounts. */}}
@@ -154,5 +140,14 @@ app.kubernetes.io/component: control
   secret:
     secretName: {{ include "fenceline.etcdSecret" . }}
     defaultMode: 0444
+{{- end }}
+{{- if or (eq .Values.mode "sidecar") .Values.postgres.existingSecret }}
+- name: postgres-password
+  secret:
+    secretName: {{ include "fenceline.postgresSecret" . }}
+    defaultMode: 0444
+    items:
+      - key: password
+        path: password
 {{- end }}
 {{- end -}}

@@ -78,7 +78,7 @@ class ChartTest {
         List<String> problems = new ArrayList<>();
         Map<String, String> defines = chart.defines();
         assertTrue(defines.keySet().containsAll(List.of("fenceline.proxyContainer", "fenceline.proxyVolumes",
-                "fenceline.etcdEnv", "fenceline.labels")), defines.keySet().toString());
+                "fenceline.labels")), defines.keySet().toString());
         for (Map.Entry<String, String> d : defines.entrySet()) {
             try {
                 Chart.documents(Chart.skeleton(d.getValue()));

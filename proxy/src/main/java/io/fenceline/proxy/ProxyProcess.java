@@ -6,8 +6,17 @@ import io.fenceline.proxy.metrics.PrometheusMetrics;
 import io.fenceline.proxy.net.ProxyServer;
 import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.config.coordination.MonotonicClock;
+import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.file.SchemaSettings;
+import io.fenceline.proxy.schema.SchemaEnforcement;
+import io.fenceline.proxy.schema.SchemaFollower;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * A running proxy: the relaying server, its metrics, (when configured) its admin endpoint, and (with a
@@ -37,14 +46,26 @@ public final class ProxyProcess implements AutoCloseable {
     private final PrometheusMetrics metrics;
     private final AdminServer admin;
     private final WriteAuthorityRuntime authority;
+    /** The schema follower's own etcd connection, when {@code schema:} is configured. */
+    private final Coordinator schemaEtcd;
+    private final SchemaFollower schemaFollower;
+    private final SchemaEnforcement schema;
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyProcess.class);
+    /** How long start waits for the first reading of the window and catalogs before serving without them. */
+    private static final long SCHEMA_FIRST_READ_SECONDS = 10;
 
     private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin,
-                         WriteAuthorityRuntime authority) {
+                         WriteAuthorityRuntime authority, Coordinator schemaEtcd, SchemaFollower schemaFollower,
+                         SchemaEnforcement schema) {
         this.settings = settings;
         this.server = server;
         this.metrics = metrics;
         this.admin = admin;
         this.authority = authority;
+        this.schemaEtcd = schemaEtcd;
+        this.schemaFollower = schemaFollower;
+        this.schema = schema;
     }
 
     /** Starts serving; throws {@link IllegalStateException} naming what could not be started. */
@@ -53,53 +74,107 @@ public final class ProxyProcess implements AutoCloseable {
     }
 
     /**
-     * Starts serving with {@code policy} deciding about every statement relayed; with a {@code group:} the
-     * write authority's policy is asked after it ({@link StatementPolicy#all}: the first refusal wins).
+     * Starts serving with {@code policy} deciding about every statement relayed. With {@code schema:},
+     * schema-version enforcement (following the group's window and catalogs through the {@code etcd:} section)
+     * is asked first; with {@code group:}, the write authority's policy is asked last
+     * ({@link StatementPolicy#all}: the first refusal wins, so a schema refusal beats a write that would wait).
      */
     public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
         PrometheusMetrics metrics = new PrometheusMetrics();
+        Coordinator schemaEtcd = null;
+        SchemaFollower follower = null;
+        SchemaEnforcement schema = null;
         WriteAuthorityRuntime authority = null;
-        StatementPolicy all = policy;
-        if (settings.group().isPresent()) {
-            try {
-                authority = new WriteAuthorityRuntime(settings.etcd().orElseThrow(), settings.group().get(), metrics);
-            } catch (RuntimeException e) {
-                throw new IllegalStateException("cannot start the write authority of group "
-                        + settings.group().get().settings().group() + ": " + e.getMessage(), e);
-            }
-            all = policy == StatementPolicy.ALLOW_ALL ? authority.policy() : StatementPolicy.all(policy, authority.policy());
-        }
-        ProxyServer server;
+        ProxyServer server = null;
         try {
-            server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, all);
+            StatementPolicy all = policy;
+            if (settings.schema().isPresent()) {
+                SchemaSettings s = settings.schema().get();
+                if (settings.etcd().isEmpty()) {
+                    throw new IllegalStateException("schema: (group " + s.group()
+                            + ") needs the etcd: section to follow the window and catalogs");
+                }
+                if (!settings.inspection().enabled()) {
+                    throw new IllegalStateException("schema: needs inspection enabled (inspection.enabled is false)");
+                }
+                ProxySettings.Etcd access = settings.etcd().get();
+                schemaEtcd = Coordinator.connect(access.settings(), access.access(), MonotonicClock.SYSTEM);
+                follower = new SchemaFollower(schemaEtcd, s.group());
+                awaitFirstRead(follower, s.group());
+                schema = new SchemaEnforcement(s, follower, metrics);
+                metrics.schemaConnections(schema.counts());
+                all = StatementPolicy.all(schema.policy(), all);
+            }
+            if (settings.group().isPresent()) {
+                Supplier<Map<Integer, Integer>> versions = schema == null ? Map::of : schema.counts();
+                try {
+                    authority = new WriteAuthorityRuntime(settings.etcd().orElseThrow(), settings.group().get(),
+                            metrics, versions);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("cannot start the write authority of group "
+                            + settings.group().get().settings().group() + ": " + e.getMessage(), e);
+                }
+                all = all == StatementPolicy.ALLOW_ALL ? authority.policy() : StatementPolicy.all(all, authority.policy());
+            }
+            server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, all, schema);
+            AdminServer admin = null;
+            if (settings.admin().isPresent()) {
+                ProxySettings.Admin a = settings.admin().get();
+                try {
+                    admin = AdminServer.start(a.host(), a.port(), server::isAccepting, metrics::scrape);
+                } catch (RuntimeException e) {
+                    throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
+                }
+            }
+            if (authority != null) {
+                authority.attach(server);
+            }
+            return new ProxyProcess(settings, server, metrics, admin, authority, schemaEtcd, follower, schema);
         } catch (RuntimeException e) {
+            if (server != null) {
+                server.close();
+            }
             if (authority != null) {
                 authority.close();
+            }
+            if (follower != null) {
+                follower.close();
+            }
+            if (schemaEtcd != null) {
+                schemaEtcd.close();
             }
             throw e;
         }
-        AdminServer admin = null;
+    }
+
+    private static void awaitFirstRead(SchemaFollower follower, String group) {
         try {
-            if (settings.admin().isPresent()) {
-                ProxySettings.Admin a = settings.admin().get();
-                admin = AdminServer.start(a.host(), a.port(), server::isAccepting, metrics::scrape);
+            if (!follower.awaitFirstRead(SCHEMA_FIRST_READ_SECONDS, TimeUnit.SECONDS)) {
+                LOG.warn("the schema window and catalogs of group {} were not read from etcd within {} s: serving "
+                        + "without them until they arrive", group, SCHEMA_FIRST_READ_SECONDS);
             }
-        } catch (RuntimeException e) {
-            server.close();
-            if (authority != null) {
-                authority.close();
-            }
-            throw new IllegalStateException("cannot start the admin endpoint: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading the schema window of group " + group, e);
         }
-        if (authority != null) {
-            authority.attach(server);
-        }
-        return new ProxyProcess(settings, server, metrics, admin, authority);
     }
 
     /** The write authority, when a {@code group:} is configured. */
     public Optional<io.fenceline.proxy.authority.WriterAuthority> writerAuthority() {
         return Optional.ofNullable(authority).map(WriteAuthorityRuntime::authority);
+    }
+
+    /**
+     * Open connections per declared schema version (empty without {@code schema:}): what the proxy's status
+     * record publishes as {@code versionsInUse} ({@code WriterAuthority.Sessions.versionsInUse()}).
+     */
+    public Supplier<Map<Integer, Integer>> versionsInUse() {
+        return schema == null ? Map::of : schema.counts();
+    }
+
+    /** Schema-version enforcement, when configured. */
+    public Optional<SchemaEnforcement> schema() {
+        return Optional.ofNullable(schema);
     }
 
     public ProxyServer server() {
@@ -132,6 +207,10 @@ public final class ProxyProcess implements AutoCloseable {
                     admin.close();
                 }
             }
+        }
+        if (schemaFollower != null) {
+            schemaFollower.close();
+            schemaEtcd.close();
         }
         return report;
     }

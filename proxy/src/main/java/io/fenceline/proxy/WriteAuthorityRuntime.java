@@ -41,7 +41,8 @@ final class WriteAuthorityRuntime implements AutoCloseable {
     private volatile ProxyServer server;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    WriteAuthorityRuntime(ProxySettings.Etcd etcdSettings, ProxySettings.Group group, PrometheusMetrics metrics) {
+    WriteAuthorityRuntime(ProxySettings.Etcd etcdSettings, ProxySettings.Group group, PrometheusMetrics metrics,
+                          java.util.function.Supplier<java.util.Map<Integer, Integer>> versionsInUse) {
         this.etcd = Coordinator.connect(etcdSettings.settings(), etcdSettings.access(), MonotonicClock.SYSTEM);
         DatabaseFence f = null;
         try {
@@ -54,6 +55,11 @@ final class WriteAuthorityRuntime implements AutoCloseable {
                 public int connections() {
                     ProxyServer s = server;
                     return s == null ? 0 : s.activeConnections();
+                }
+
+                @Override
+                public java.util.Map<Integer, Integer> versionsInUse() {
+                    return versionsInUse.get();
                 }
 
                 @Override

@@ -36,6 +36,9 @@ final class SchemaSection {
             return Optional.empty();
         }
         JsonNode node = section.get();
+        if (!root.has("etcd")) {
+            r.problem(KEY, "needs the etcd: section: the window and catalogs are read from etcd");
+        }
         r.rejectUnknown(node, KEY, Set.of("group", "controlRole", "undeclared", "notUnderstood"));
         Optional<String> group = r.string(node, KEY, "group", true);
         if (group.isPresent() && !EtcdKeys.isValidName(group.get())) {

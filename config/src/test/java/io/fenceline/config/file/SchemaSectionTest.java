@@ -15,6 +15,7 @@ class SchemaSectionTest {
     private static final String BASE = """
             listen: { host: 127.0.0.1, port: 6432 }
             upstream: { host: db, port: 5432 }
+            etcd: { endpoints: [http://127.0.0.1:2379] }
             """;
 
     @Test
@@ -42,6 +43,17 @@ class SchemaSectionTest {
                 """).schema().orElseThrow();
         assertEquals(new SchemaSettings("eu-orders", SchemaSettings.Undeclared.REFUSE,
                 new SchemaSettings.NotUnderstood(SchemaSettings.Action.REFUSE, SchemaSettings.Action.ALLOW), "migrator"), s);
+    }
+
+    @Test
+    void needsEtcd() {
+        List<ConfigProblem> problems = invalid("""
+                listen: { host: 127.0.0.1, port: 6432 }
+                upstream: { host: db, port: 5432 }
+                schema: { group: main, controlRole: fenceline }
+                """);
+        assertEquals(List.of("schema"), problems.stream().map(ConfigProblem::key).toList(), problems.toString());
+        assertTrue(problems.get(0).message().contains("etcd"), problems.get(0).message());
     }
 
     @Test

@@ -10,6 +10,7 @@ import io.fenceline.config.records.MigrationJournal;
 import io.fenceline.config.records.ProxyStatus;
 import io.fenceline.config.records.Records;
 import io.fenceline.config.records.Window;
+import io.fenceline.control.history.Direction;
 import io.fenceline.control.history.HistoryRow;
 import io.fenceline.control.history.HistoryTable;
 import picocli.CommandLine.Command;
@@ -64,6 +65,13 @@ final class StatusCommand extends FleetCommand {
                     rows.addObject().put("version", r.version()).put("phase", r.phase()).put("direction",
                             r.direction().text()).put("epoch", r.epoch()).put("applied_at", r.appliedAt().toString());
                 }
+                if (journal.isPresent()) {
+                    // Batched backfill of the current run's version: how far each cluster got.
+                    var batches = HistoryTable.batches(conn, journal.get().value().version(), "backfill", Direction.UP);
+                    c.putObject("backfill_batches").put("batches", batches.size())
+                            .put("rows", batches.stream().mapToLong(b -> b[2]).sum())
+                            .put("finished", !batches.isEmpty() && batches.get(batches.size() - 1)[2] == 0);
+                }
             } catch (SQLException e) {
                 c.put("reachable", false);
                 c.put("error", e.getMessage());
@@ -91,10 +99,19 @@ final class StatusCommand extends FleetCommand {
         for (var node : clusters) {
             out().println("  " + node.get("cluster").asText() + " (wave " + node.get("wave").asInt() + "): "
                     + (node.get("reachable").asBoolean() ? "epoch " + node.get("epoch").asLong() + ", "
-                    + node.get("history").size() + " history row(s)" + lastRow(node) : "UNREACHABLE " + node.get("error").asText())
-                    + ", " + node.get("acks").size() + " ack(s)");
+                    + node.get("history").size() + " history row(s)" + lastRow(node) + batches(node)
+                    : "UNREACHABLE " + node.get("error").asText()) + ", " + node.get("acks").size() + " ack(s)");
         }
         return ExitCodes.OK;
+    }
+
+    private static String batches(com.fasterxml.jackson.databind.JsonNode node) {
+        var b = node.get("backfill_batches");
+        if (b == null || b.get("batches").asInt() == 0) {
+            return "";
+        }
+        return ", backfill " + b.get("batches").asInt() + " batch(es) / " + b.get("rows").asLong() + " row(s)"
+                + (b.get("finished").asBoolean() ? " (finished)" : " so far");
     }
 
     private static String lastRow(com.fasterxml.jackson.databind.JsonNode node) {

@@ -10,7 +10,8 @@ import java.util.Map;
 
 /**
  * One small HikariCP pool per cluster (control runs one statement stream per cluster at a time). Pools are
- * created lazily so that an unreachable cluster is reported when it is used, with its name.
+ * created lazily so that an unreachable cluster is reported when it is used, with its name. Control's sessions
+ * write even on a cluster its proxy fenced read-only (see {@link #connect}).
  */
 public final class Fleet implements AutoCloseable {
 
@@ -27,7 +28,9 @@ public final class Fleet implements AutoCloseable {
     }
 
     /**
-     * A connection to {@code cluster}'s database (autocommit on); the caller closes it.
+     * A connection to {@code cluster}'s database (autocommit on), with {@code default_transaction_read_only}
+     * off for this session so that migrations also apply on clusters fenced because they are not the writer;
+     * the caller closes it.
      *
      * @throws SQLException naming the cluster when it cannot be reached within 5 s
      */
@@ -59,6 +62,10 @@ public final class Fleet implements AutoCloseable {
         h.setConnectionTimeout(5_000);
         h.setInitializationFailTimeout(-1);
         h.addDataSourceProperty("ApplicationName", "fenceline-control");
+        // A cluster that is not the group's writer is fenced by its proxy (default_transaction_read_only = on,
+        // docs/write-authority.md). The fence is for clients; control applies every version's DDL on every
+        // cluster, so its own sessions turn it off for themselves, as the proxy's fence sessions do.
+        h.setConnectionInitSql("SET default_transaction_read_only = off");
         return new HikariDataSource(h);
     }
 

@@ -32,6 +32,9 @@ import java.util.regex.Pattern;
  *   transactional statements each in their own epoch-guarded transaction with their mark, concurrent index
  *   builds made idempotent and verified ({@code pg_index.indisvalid}; an invalid index is dropped and built
  *   again), and the history row written last, after verification.</li>
+ *   <li>{@code fenceline.batches}: one row per committed batch of a batched statement ({@link Batches}), written
+ *   in the batch's own transaction, so a resumed step continues with the next batch and a statement whose last
+ *   batch changed 0 rows is not run again. The phase's history row is still written once, at the end.</li>
  * </ul>
  */
 public final class HistoryTable {
@@ -58,7 +61,18 @@ public final class HistoryTable {
                 statement integer NOT NULL,
                 epoch bigint NOT NULL,
                 done_at timestamptz NOT NULL DEFAULT now(),
-                PRIMARY KEY (version, phase, direction, generation, statement))
+                PRIMARY KEY (version, phase, direction, generation, statement));
+            CREATE TABLE IF NOT EXISTS fenceline.batches (
+                version integer NOT NULL,
+                phase text NOT NULL,
+                direction text NOT NULL,
+                generation integer NOT NULL,
+                statement integer NOT NULL,
+                batch integer NOT NULL,
+                rows bigint NOT NULL,
+                epoch bigint NOT NULL,
+                done_at timestamptz NOT NULL DEFAULT now(),
+                PRIMARY KEY (version, phase, direction, generation, statement, batch))
             """;
 
     private static final Pattern NON_TRANSACTIONAL = Pattern.compile(
@@ -168,15 +182,27 @@ public final class HistoryTable {
     public static StepOutcome run(Connection c, int version, String phase, String checksum, long epoch,
                                   Direction direction, List<String> statements, ManifestOptions options,
                                   BooleanSupplier writable, Runnable beforeCommit) throws SQLException {
+        return run(c, version, phase, checksum, epoch, direction, statements, options, writable, beforeCommit,
+                Batches.Observer.NONE);
+    }
+
+    /**
+     * {@link #run(Connection, int, String, String, long, Direction, List, ManifestOptions, BooleanSupplier, Runnable)}
+     * telling {@code batches} about each committed batch of a batched statement.
+     */
+    public static StepOutcome run(Connection c, int version, String phase, String checksum, long epoch,
+                                  Direction direction, List<String> statements, ManifestOptions options,
+                                  BooleanSupplier writable, Runnable beforeCommit, Batches.Observer batches)
+            throws SQLException {
         ensure(c);
         if (!writable.getAsBoolean()) {
             return new StepOutcome.LeaseLost("before starting " + phase + " V" + version);
         }
         boolean auto = c.getAutoCommit();
         try {
-            if (statements.stream().anyMatch(HistoryTable::nonTransactional)) {
+            if (statements.stream().anyMatch(sql -> nonTransactional(sql) || Batches.batched(sql))) {
                 return segmented(c, version, phase, checksum, epoch, direction, statements, options, writable,
-                        beforeCommit);
+                        beforeCommit, batches);
             }
             return inOneTransaction(c, version, phase, checksum, epoch, direction, statements, options, writable,
                     beforeCommit);
@@ -218,7 +244,8 @@ public final class HistoryTable {
 
     private static StepOutcome segmented(Connection c, int version, String phase, String checksum, long epoch,
                                          Direction direction, List<String> statements, ManifestOptions options,
-                                         BooleanSupplier writable, Runnable beforeCommit) throws SQLException {
+                                         BooleanSupplier writable, Runnable beforeCommit, Batches.Observer batches)
+            throws SQLException {
         c.setAutoCommit(false);
         Optional<StepOutcome> refused = guard(c, version, phase, epoch, direction);
         int generation = generation(c, version, phase);
@@ -241,6 +268,15 @@ public final class HistoryTable {
             boolean done = marked(c, version, phase, direction, generation, i);
             if (done) {
                 c.commit();
+                continue;
+            }
+            if (Batches.batched(sql)) {
+                c.commit();
+                Optional<StepOutcome> failed = inBatches(c, version, phase, direction, generation, i, sql, epoch,
+                        options, writable, batches);
+                if (failed.isPresent()) {
+                    return failed.get();
+                }
                 continue;
             }
             if (!nonTransactional(sql)) {
@@ -279,6 +315,120 @@ public final class HistoryTable {
         beforeCommit.run();
         c.commit();
         return new StepOutcome.Applied(statements.size());
+    }
+
+    /**
+     * Runs a batched statement ({@link Batches}) one batch per transaction until a batch changes 0 rows. Each
+     * transaction locks the epoch row, runs one batch with the manifest's timeouts, and records the batch in
+     * {@code fenceline.batches}; so after a crash or a lost lease the next run continues with the next batch
+     * number, and a statement whose last recorded batch changed 0 rows is finished. The statement's progress
+     * mark is written with that last batch.
+     */
+    private static Optional<StepOutcome> inBatches(Connection c, int version, String phase, Direction direction,
+                                                   int generation, int index, String sql, long epoch,
+                                                   ManifestOptions options, BooleanSupplier writable,
+                                                   Batches.Observer observer) throws SQLException {
+        String runnable = Batches.withBatchSize(sql, options.effectiveBackfillBatchSize());
+        while (true) {
+            if (!writable.getAsBoolean()) {
+                return Optional.of(new StepOutcome.LeaseLost("before a batch of statement " + (index + 1) + " of "
+                        + phase + " V" + version));
+            }
+            c.setAutoCommit(false);
+            Optional<StepOutcome> stale = epochGuard(c, epoch);
+            if (stale.isPresent()) {
+                c.rollback();
+                return stale;
+            }
+            long[] last = lastBatch(c, version, phase, direction, generation, index);
+            int batch = (int) last[0] + 1;
+            if (last[0] > 0 && last[1] == 0) {
+                // Finished before a crash, but the mark was not written: write it now.
+                mark(c, version, phase, direction, generation, index, epoch);
+                c.commit();
+                return Optional.empty();
+            }
+            if (batch > Batches.MAX_BATCHES) {
+                c.rollback();
+                return Optional.of(new StepOutcome.Failed(index, sql, "54000", "still changing rows after "
+                        + Batches.MAX_BATCHES + " batches; a batched statement must make its own condition false for"
+                        + " the rows it changed"));
+            }
+            timeouts(c, options);
+            long rows;
+            try (Statement st = c.createStatement()) {
+                if (st.execute(runnable) || st.getUpdateCount() < 0) {
+                    c.rollback();
+                    return Optional.of(new StepOutcome.Failed(index, sql, "42601", "a batched statement must change"
+                            + " rows and report how many (UPDATE, DELETE or INSERT without RETURNING), not return rows"));
+                }
+                rows = st.getLargeUpdateCount();
+            } catch (SQLException e) {
+                c.rollback();
+                return Optional.of(new StepOutcome.Failed(index, sql, e.getSQLState(), "batch " + batch + ": "
+                        + e.getMessage()));
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO fenceline.batches"
+                    + " (version, phase, direction, generation, statement, batch, rows, epoch)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
+                ps.setInt(1, version);
+                ps.setString(2, phase);
+                ps.setString(3, direction.text());
+                ps.setInt(4, generation);
+                ps.setInt(5, index);
+                ps.setInt(6, batch);
+                ps.setLong(7, rows);
+                ps.setLong(8, epoch);
+                ps.executeUpdate();
+            }
+            if (rows == 0) {
+                mark(c, version, phase, direction, generation, index, epoch);
+            }
+            if (!writable.getAsBoolean()) {
+                c.rollback();
+                return Optional.of(new StepOutcome.LeaseLost("before committing batch " + batch + " of statement "
+                        + (index + 1) + " of " + phase + " V" + version));
+            }
+            c.commit();
+            observer.committed(index, batch, rows);
+            if (rows == 0) {
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** {@code {number, rows}} of the statement's last recorded batch, or {@code {0, -1}} when none. */
+    private static long[] lastBatch(Connection c, int version, String phase, Direction direction, int generation,
+                                    int statement) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT batch, rows FROM fenceline.batches WHERE version = ?"
+                + " AND phase = ? AND direction = ? AND generation = ? AND statement = ? ORDER BY batch DESC LIMIT 1")) {
+            ps.setInt(1, version);
+            ps.setString(2, phase);
+            ps.setString(3, direction.text());
+            ps.setInt(4, generation);
+            ps.setInt(5, statement);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? new long[]{rs.getInt(1), rs.getLong(2)} : new long[]{0, -1};
+            }
+        }
+    }
+
+    /** Every batch recorded for a phase, oldest first: {@code {statement, batch, rows}} (for status and tests). */
+    public static List<long[]> batches(Connection c, int version, String phase, Direction direction)
+            throws SQLException {
+        List<long[]> out = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT statement, batch, rows FROM fenceline.batches"
+                + " WHERE version = ? AND phase = ? AND direction = ? ORDER BY generation, statement, batch")) {
+            ps.setInt(1, version);
+            ps.setString(2, phase);
+            ps.setString(3, direction.text());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new long[]{rs.getInt(1), rs.getInt(2), rs.getLong(3)});
+                }
+            }
+        }
+        return out;
     }
 
     /** Runs a statement that cannot be in a transaction, idempotently, and verifies indexes it builds. */

@@ -318,10 +318,21 @@ public final class Rollout {
                         "epoch", leadership.epoch());
                 StepOutcome outcome;
                 String checksum = null;
+                long[] batched = {0, 0};
                 try (Connection c = fleet.connect(cluster)) {
                     outcome = HistoryTable.run(c, v, step.text(), m.checksum(), leadership.epoch(), Direction.UP,
                             phase.statements(), m.options(), leadership::writable,
-                            () -> crash.reach("before-commit/V" + v + "/" + step.text() + "/" + cluster));
+                            () -> crash.reach("before-commit/V" + v + "/" + step.text() + "/" + cluster),
+                            (statement, batch, rows) -> {
+                                batched[0]++;
+                                batched[1] += rows;
+                                if (rows == 0 || Integer.bitCount(batch) == 1 || batch % 100 == 0) {
+                                    progress.accept("    " + step.text() + " V" + v + " on " + cluster + ": statement "
+                                            + (statement + 1) + " batch " + batch + " changed " + rows + " row(s)"
+                                            + (rows == 0 ? " (done)" : ""));
+                                }
+                                crash.reach("batch-committed/V" + v + "/" + step.text() + "/" + cluster + "/" + batch);
+                            });
                     if (outcome instanceof StepOutcome.Applied || outcome instanceof StepOutcome.AlreadyApplied) {
                         crash.reach("step-committed/V" + v + "/" + step.text() + "/" + cluster);
                         checksum = CatalogFingerprint.take(c).checksum();
@@ -348,7 +359,7 @@ public final class Rollout {
                 store.put(keys.ack(group, cluster, v, step), new Ack(checksum, Instant.now(), leadership.epoch())).join();
                 audit.record("ack", cluster, "version", v, "step", step.text(), "checksum", checksum,
                         "outcome", outcome instanceof StepOutcome.Applied ? "applied" : "already-applied",
-                        "epoch", leadership.epoch());
+                        "epoch", leadership.epoch(), "batches", batched[0], "batched_rows", batched[1]);
                 progress.accept("  " + step.text() + " V" + v + " on " + cluster + ": "
                         + (outcome instanceof StepOutcome.Applied ? "applied" : "already applied") + ", acked "
                         + checksum.substring(0, 12));

@@ -46,6 +46,27 @@ class ControlChartValuesTest {
     }
 
     @Test
+    void controlAndTheProxiesAgreeOnGroupPrefixAndMigrationRole() {
+        assertEquals(chart.value("proxy.config.group.name").asText(), chart.value("control.config.group").asText());
+        assertEquals(chart.value("proxy.config.schema.group").asText(), chart.value("control.config.group").asText());
+        assertEquals(chart.value("proxy.config.etcd.prefix").asText(), chart.value("control.config.etcd.prefix").asText());
+        assertEquals(chart.value("proxy.config.etcd.endpoints"), chart.value("control.config.etcd.endpoints"));
+        // The proxies let DDL through only from schema.controlRole: control must migrate as that role.
+        String role = chart.value("proxy.config.schema.controlRole").asText();
+        for (JsonNode c : chart.value("control.config.clusters")) {
+            assertEquals(role, c.get("user").asText(), "control.config.clusters[].user of " + c.get("name"));
+        }
+        // The release's own cluster is one control migrates.
+        String cluster = chart.value("proxy.config.group.cluster").asText();
+        assertTrue(config().cluster(cluster).isPresent(), cluster + " is not in control.config.clusters");
+    }
+
+    private FleetConfig config() {
+        FleetConfigLoader.Result result = FleetConfigLoader.parse("values.yaml", chart.toYaml("control.config"), n -> "pw");
+        return assertInstanceOf(FleetConfigLoader.Result.Loaded.class, result, result::toString).config();
+    }
+
+    @Test
     void theDeploymentRunsApplyWithTheMountedFiles() {
         String deployment = chart.template("control-deployment.yaml");
         assertTrue(deployment.contains("fenceline apply --config /etc/fenceline/control.yaml --migrations /etc/fenceline/migrations"),

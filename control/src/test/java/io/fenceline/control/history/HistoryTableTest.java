@@ -3,8 +3,10 @@ package io.fenceline.control.history;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Which statements must run outside a transaction: one line per statement. */
+/** Which statements must run outside a transaction (one line per statement), and which run in batches. */
 class HistoryTableTest {
 
     private static final Object[][] TABLE = {
@@ -25,5 +27,14 @@ class HistoryTableTest {
         for (Object[] row : TABLE) {
             assertEquals(row[1], HistoryTable.nonTransactional((String) row[0]), (String) row[0]);
         }
+    }
+
+    @Test
+    void theBatchPlaceholderIsReplacedButACastIsNot() {
+        assertTrue(Batches.batched("UPDATE t SET a = 1 WHERE id IN (SELECT id FROM t LIMIT :batch_size)"));
+        assertEquals("SELECT 1::batch_size LIMIT 50", Batches.withBatchSize("SELECT 1::batch_size LIMIT :batch_size", 50));
+        assertFalse(Batches.batched("SELECT x::batch_size FROM t"));
+        assertFalse(Batches.batched("UPDATE t SET a = 1 WHERE b IS NULL"));
+        assertFalse(Batches.batched("SELECT :batch_sizes"));
     }
 }

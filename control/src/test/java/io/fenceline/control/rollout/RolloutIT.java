@@ -59,9 +59,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * through {@link Cli} and as child JVMs that are halted at named crash points or SIGKILLed. Each test has its
  * own database on every cluster and its own etcd prefix, so tests share the processes but not state.
  *
- * <p>No proxy exists yet, so where a gate needs the proxies' "connections per version" counts, the test
- * writes {@link ProxyStatus} records itself (lease-bound, as a proxy would) — marked "stand-in" below. That is
- * the only thing not done by a real component.
+ * <p>The proxy statuses here are stand-ins (marked below): {@link ProxyStatus} records the test writes itself,
+ * lease-bound as a proxy would. The crash drills need the connections per schema version to be exactly so at
+ * given moments (V0 still in use while control waits to drain, then none), and proxies count versions only
+ * with schema enforcement, which is not in the proxy process yet; the error gate's halt needs counters that
+ * rise on cue. Real proxy processes run in {@code io.fenceline.control.RealProxiesIT}: writer lease, fencing,
+ * status records and counters feeding the gates, the operator verbs, a handoff.
  */
 class RolloutIT {
 
@@ -273,11 +276,14 @@ class RolloutIT {
             """;
     private static final String V2 = """
             version: 2
-            description: backfill contact from email
+            description: backfill contact from email, 50 rows per transaction
             options:
               lock_timeout: 5s
+              backfill_batch_size: 50
             backfill:
-              sql: UPDATE accounts SET contact = email WHERE contact IS NULL AND email IS NOT NULL;
+              sql: |
+                UPDATE accounts SET contact = email WHERE id IN (SELECT id FROM accounts
+                  WHERE contact IS NULL AND email IS NOT NULL ORDER BY id LIMIT :batch_size);
               down: UPDATE accounts SET contact = NULL;
             """;
     private static final String V3 = """
@@ -393,9 +399,17 @@ class RolloutIT {
             // The applications move to a V2 build (they only use id and name, which every version has).
             w.standInProxies(Map.of(2, 3));
 
-            // 5. Halted inside c1's backfill before commit.
-            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("before-commit/V2/backfill/c1", "resume"),
+            // 5. Halted inside c1's batched backfill, right after its second batch committed: 100 rows backfilled,
+            //    two batches recorded, no history row yet.
+            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("batch-committed/V2/backfill/c1/2", "resume"),
                     Duration.ofSeconds(60)));
+            try (Connection c = w.connect(0)) {
+                assertEquals(2, HistoryTable.batches(c, 2, "backfill", Direction.UP).size());
+                assertEquals(0, count(HistoryTable.rows(c), 2, "backfill", Direction.UP));
+            }
+            Run midBackfill = w.cli("status");
+            assertTrue(midBackfill.out().contains("c1 (wave 0): ") && midBackfill.out().contains(
+                    "backfill 2 batch(es) / 100 row(s) so far"), midBackfill::toString);
 
             // 6. Contract of V3 waits while connections of V2 remain; once they are gone control moves on and is
             //    halted right after journaling "contracting".
@@ -436,6 +450,12 @@ class RolloutIT {
                     assertEquals(0, rs.getInt(1), "email dropped on c" + (i + 1));
                     rs = st.executeQuery("SELECT indisvalid FROM pg_index WHERE indexrelid = 'accounts_contact'::regclass");
                     assertTrue(rs.next() && rs.getBoolean(1), "valid concurrent index on c" + (i + 1));
+                }
+                try (Connection c = w.connect(i)) {
+                    // The resumed backfill went on with batch 3 on c1: 4 batches of 50 and a last one of 0, once each.
+                    List<long[]> batches = HistoryTable.batches(c, 2, "backfill", Direction.UP);
+                    assertEquals(List.of("1:50", "2:50", "3:50", "4:50", "5:0"), batches.stream()
+                            .map(b -> b[1] + ":" + b[2]).toList(), "batches on c" + (i + 1));
                 }
                 for (int v = 1; v <= 3; v++) {
                     Step step = v == 1 ? Step.EXPAND : v == 2 ? Step.BACKFILL : Step.CONTRACT;
@@ -598,6 +618,55 @@ class RolloutIT {
     }
 
     @Test
+    void aRiseInErrorsAfterTheCanaryHaltsAndRollsItBackWithTheRuleInTheAudit() throws Exception {
+        try (World w = new World("errors", true, false)) {
+            w.manifest("0001-add-contact.yaml", V1);
+            // Stand-in proxies whose counters tick like live traffic: 100 statements per 100 ms per cluster, and
+            // once c1's expand is acked, 20 of every 100 statements on c1 fail (an application broken by the step).
+            LeaseState.Held held = w.coordinator.leaseKeeper().awaitHeld(Duration.ofSeconds(10)).orElseThrow();
+            AtomicBoolean stop = new AtomicBoolean();
+            CompletableFuture<Void> ticking = CompletableFuture.runAsync(() -> {
+                long statements = 0;
+                long c1Errors = 0;
+                while (!stop.get()) {
+                    statements += 100;
+                    boolean broken = w.coordinator.store().getEntry(w.coordinator.keys().ack("main", "c1", 1, Step.EXPAND))
+                            .join().isPresent();
+                    c1Errors += broken ? 20 : 0;
+                    for (String cluster : CLUSTERS) {
+                        w.coordinator.store().putLeased(w.coordinator.keys().proxy("main", cluster, "standin-" + cluster),
+                                new ProxyStatus(held.leaseId(), Mode.WRITABLE, false, 0, 0, Map.of(0, 1), 1, statements,
+                                        cluster.equals("c1") ? c1Errors : 0, null, Instant.now()), held.leaseId()).join();
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            });
+            try {
+                Run run = w.cli("apply");
+                assertEquals(ExitCodes.ROLLED_BACK, run.code(), run::toString);
+                assertTrue(run.out().contains("errors rose: c1: "), run::toString);
+            } finally {
+                stop.set(true);
+                ticking.join();
+            }
+            List<HistoryRow> c1 = w.history(0);
+            assertEquals(1, count(c1, 1, "expand", Direction.UP), c1.toString());
+            assertEquals(1, count(c1, 1, "expand", Direction.DOWN), c1.toString());
+            assertEquals(0, w.history(1).size(), "wave 1 never started");
+            AuditRecord failed = w.audit().stream().filter(a -> a.action().equals("gate-failed")).findFirst().orElseThrow();
+            String reason = failed.details().get("reason");
+            assertTrue(reason.matches("(?s).*c1: \\d+\\.\\d\\d% \\(\\d+/\\d+\\) after vs (0\\.00% \\(0/\\d+\\)|unknown \\(\\d+ statements\\), taken as 0%) before:"
+                    + " \\+\\d+\\.\\d\\d points \\(limit 1\\.00\\).*"), reason);
+            assertTrue(reason.contains("Rule: per cluster, the error ratio"), reason);
+        }
+    }
+
+    @Test
     void driftByHandIsDetectedAtPreflightAndAnEditedManifestIsRefused() throws Exception {
         try (World w = new World("drift", true, false, true)) {
             w.manifest("0001-add-contact.yaml", V1);
@@ -617,8 +686,10 @@ class RolloutIT {
             Run status = w.cli("status", "--json");
             assertTrue(status.out().contains("\"state\" : \"halted\""), status::toString);
 
-            // The operator removes the drift, resumes (preflight again) and V1 applies.
+            // The operator removes the drift, resumes (preflight again) and V1 applies, also on c2, which is
+            // fenced read-only the way a proxy fences a cluster that is not the writer.
             PG.get(2).executeIn("drift", "ALTER TABLE accounts DROP COLUMN hacked");
+            PG.get(1).execute("ALTER DATABASE drift SET default_transaction_read_only = on");
             Run resume = w.cli("resume");
             assertEquals(ExitCodes.OK, resume.code(), resume::toString);
 

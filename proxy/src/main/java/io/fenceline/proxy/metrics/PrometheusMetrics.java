@@ -39,6 +39,13 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public static final String WRITABLE = "fenceline.proxy.writable";
     public static final String MODE = "fenceline.proxy.mode";
     private static final java.util.List<String> MODES = java.util.List.of("writable", "read-only", "paused", "unknown");
+    public static final String SCHEMA_REFUSED = "fenceline.proxy.schema.refused";
+    public static final String SCHEMA_UNCHECKED = "fenceline.proxy.schema.unchecked";
+    public static final String SCHEMA_CONNECTIONS = "fenceline.proxy.schema.connections";
+    /** Reasons the schema policy refuses for, registered at start so their series exist from 0. */
+    static final java.util.List<String> SCHEMA_REFUSALS = java.util.List.of(
+            "outside_window", "undeclared", "invalid_version", "table", "column", "ddl", "not_understood");
+    static final java.util.List<String> SCHEMA_UNCHECKED_REASONS = java.util.List.of("not_understood", "no_catalog", "function_call");
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final AtomicLong active = new AtomicLong();
@@ -60,6 +67,10 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final Counter held;
     private final Counter rolledBack;
     private final Counter cancels;
+    private final ConcurrentMap<String, Counter> schemaRefused = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Counter> schemaUnchecked = new ConcurrentHashMap<>();
+    private final ConcurrentMap<Integer, Gauge> versionGauges = new ConcurrentHashMap<>();
+    private volatile java.util.function.Supplier<java.util.Map<Integer, Integer>> versionCounts;
 
     public PrometheusMetrics() {
         Gauge.builder(CONNECTIONS_ACTIVE, active, AtomicLong::get)
@@ -100,6 +111,10 @@ public final class PrometheusMetrics implements ProxyMetrics {
                 .register(registry);
         cancels = Counter.builder(CANCELS_SENT)
                 .description("CancelRequests sent for writes still running when the cluster was fenced").register(registry);
+        SCHEMA_REFUSALS.forEach(r -> schemaCounter(schemaRefused, SCHEMA_REFUSED, r,
+                "Connections and statements refused by the schema-version policy, by reason"));
+        SCHEMA_UNCHECKED_REASONS.forEach(r -> schemaCounter(schemaUnchecked, SCHEMA_UNCHECKED, r,
+                "Statements the schema-version policy let through without checking them, by reason"));
     }
 
     @Override
@@ -147,14 +162,14 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public void authority(AuthorityView view) {
         String group = view.group();
         Gauge.builder(LEASE_HELD, view, v -> v.leaseHeld() ? 1 : 0).tag("group", group)
-                .description("1 while this proxy holds the group's writer lease before its deadline").register(registry);
+                .description("1 while this proxy holds the group's writer lease before its deadline").strongReference(true).register(registry);
         Gauge.builder(DEADLINE_SLACK, view, AuthorityView::deadlineSlackSeconds).tag("group", group).baseUnit("seconds")
-                .description("Time left until the lease deadline (0 without a lease)").register(registry);
+                .description("Time left until the lease deadline (0 without a lease)").strongReference(true).register(registry);
         Gauge.builder(WRITABLE, view, v -> v.writable() ? 1 : 0).tag("group", group)
-                .description("1 while the write gate allows writes").register(registry);
+                .description("1 while the write gate allows writes").strongReference(true).register(registry);
         for (String m : MODES) {
             Gauge.builder(MODE, view, v -> m.equals(v.mode()) ? 1 : 0).tag("group", group).tag("mode", m)
-                    .description("The operator's mode for this cluster (1 for the current one)").register(registry);
+                    .description("The operator's mode for this cluster (1 for the current one)").strongReference(true).register(registry);
         }
     }
 
@@ -215,6 +230,46 @@ public final class PrometheusMetrics implements ProxyMetrics {
     }
 
     @Override
+    public void schemaRefused(String reason) {
+        Counter c = schemaRefused.get(reason);
+        (c == null ? schemaCounter(schemaRefused, SCHEMA_REFUSED, reason,
+                "Connections and statements refused by the schema-version policy, by reason") : c).increment();
+    }
+
+    @Override
+    public void schemaUnchecked(String reason) {
+        Counter c = schemaUnchecked.get(reason);
+        (c == null ? schemaCounter(schemaUnchecked, SCHEMA_UNCHECKED, reason,
+                "Statements the schema-version policy let through without checking them, by reason") : c).increment();
+    }
+
+    private Counter schemaCounter(ConcurrentMap<String, Counter> map, String name, String reason, String description) {
+        return map.computeIfAbsent(reason, r -> Counter.builder(name).tag("reason", r).description(description).register(registry));
+    }
+
+    /**
+     * Publishes connections per schema version from {@code counts} (version → open connections) as the gauge
+     * {@value #SCHEMA_CONNECTIONS}{@code {version}}; a version's series appears at the first scrape that sees it.
+     */
+    public void schemaConnections(java.util.function.Supplier<java.util.Map<Integer, Integer>> counts) {
+        versionCounts = counts;
+        refreshVersionGauges();
+    }
+
+    private void refreshVersionGauges() {
+        java.util.function.Supplier<java.util.Map<Integer, Integer>> counts = versionCounts;
+        if (counts == null) {
+            return;
+        }
+        for (Integer version : counts.get().keySet()) {
+            versionGauges.computeIfAbsent(version, v -> Gauge.builder(SCHEMA_CONNECTIONS,
+                            () -> versionCounts.get().getOrDefault(v, 0))
+                    .tag("version", String.valueOf(v))
+                    .description("Open client connections per declared schema version").register(registry));
+        }
+    }
+
+    @Override
     public void error(String sqlState) {
         errorTotal.incrementAndGet();
         Counter c = errors.get(sqlState);
@@ -233,6 +288,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
 
     /** The registry in Prometheus text format. */
     public String scrape() {
+        refreshVersionGauges();
         return registry.scrape();
     }
 }

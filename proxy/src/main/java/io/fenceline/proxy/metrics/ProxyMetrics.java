@@ -92,4 +92,12 @@ public interface ProxyMetrics extends InspectionListener {
         /** The operator's mode ({@code writable}, {@code read-only}, {@code paused}) or {@code unknown}. */
         String mode();
     }
+
+    /** The schema policy refused a connection or a statement, for {@code reason} (outside_window, table, column, ddl, ...). */
+    default void schemaRefused(String reason) {
+    }
+
+    /** The schema policy let a statement through without checking it, for {@code reason} (not_understood, no_catalog, ...). */
+    default void schemaUnchecked(String reason) {
+    }
 }

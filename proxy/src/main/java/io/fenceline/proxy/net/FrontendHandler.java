@@ -1,5 +1,7 @@
 package io.fenceline.proxy.net;
 
+import io.fenceline.proxy.policy.Decision;
+import io.fenceline.proxy.schema.VersionTracker;
 import io.fenceline.proxy.session.CancelKey;
 import io.fenceline.proxy.session.Phase;
 import io.fenceline.proxy.session.Session;
@@ -77,6 +79,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     private boolean terminated;
     private boolean closing;
     private ScheduledFuture<?> startupTimer;
+    /** The connection's schema version, when schema versions are enforced. */
+    private VersionTracker version;
 
     FrontendHandler(Shared shared) {
         this.shared = shared;
@@ -293,6 +297,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         if (key != null) {
             shared.cancelKeys().unregister(key, shared.upstream());
         }
+        if (version != null) {
+            version.close();
+        }
         ctx.fireChannelInactive();
     }
 
@@ -365,6 +372,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
             wroteToClient = true;
             upstream = startup.asVersion30();
         }
+        if (statements != null && shared.schema() != null) {
+            VersionTracker tracker = shared.schema().tracker(startup.parameters());
+            Decision.Deny refused = tracker.admit();
+            if (refused != null) {
+                refuseStartup(refused);
+                return;
+            }
+            version = tracker;
+            statements.tracker(tracker);
+        }
         session.startupForwarded(startup);
         decoder.mode(FrontendDecoder.Mode.MESSAGES);
         client.config().setAutoRead(false);
@@ -411,6 +428,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
                 "the proxy cannot connect to the database at " + upstream + ": " + cause.getMessage()));
     }
 
+    /** Refuses the connection before anything reached the database: FATAL with the denial's SQLSTATE and hint. */
+    private void refuseStartup(Decision.Deny deny) {
+        closing = true;
+        decoder.mode(FrontendDecoder.Mode.HALTED);
+        session.close();
+        if (startupTimer != null) {
+            startupTimer.cancel(false);
+        }
+        shared.metrics().error(deny.sqlState());
+        log.info("refusing client {}: {} {}", client.remoteAddress(), deny.sqlState(), deny.message());
+        client.writeAndFlush(ErrorResponse.fatal(new ProtocolViolation(deny.sqlState(), deny.message()))
+                .encode(client.alloc(), deny.hint())).addListener(ChannelFutureListener.CLOSE);
+    }
+
     private void startupTimedOut() {
         if (session.phase() != Phase.READY && !closing) {
             fail(ProtocolViolation.of("startup did not complete within "
@@ -436,6 +467,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     public void readyForQuery(byte status) {
         if (statements != null) {
             statements.readyForQuery(status);
+        }
+    }
+
+    @Override
+    public void statementDone() {
+        if (statements != null) {
+            statements.statementDone();
+        }
+    }
+
+    @Override
+    public void errorResponse() {
+        if (statements != null) {
+            statements.errorResponse();
         }
     }
 

@@ -4,6 +4,7 @@ import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.authority.SessionFence;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.schema.SchemaEnforcement;
 import io.fenceline.proxy.sql.Inspector;
 import io.fenceline.proxy.session.CancelKeys;
 import io.fenceline.config.coordination.MonotonicClock;
@@ -93,6 +94,16 @@ public final class ProxyServer implements AutoCloseable {
      */
     public static ProxyServer start(ProxySettings settings, ProxyMetrics metrics, MonotonicClock clock, int workerThreads,
                                     StatementPolicy policy) {
+        return start(settings, metrics, clock, workerThreads, policy, null);
+    }
+
+    /**
+     * Like {@link #start(ProxySettings, ProxyMetrics, MonotonicClock, int, StatementPolicy)}, with {@code schema}
+     * (may be null) following each connection's declared schema version and refusing, at startup, connections
+     * whose version is outside the window. {@code policy} should include {@code schema.policy()}.
+     */
+    public static ProxyServer start(ProxySettings settings, ProxyMetrics metrics, MonotonicClock clock, int workerThreads,
+                                    StatementPolicy policy, SchemaEnforcement schema) {
         Transport transport = Transport.best();
         SocketAddress upstream;
         Class<? extends Channel> upstreamChannel;
@@ -120,7 +131,8 @@ public final class ProxyServer implements AutoCloseable {
             offload.allowCoreThreadTimeOut(true);
         }
         Shared shared = new Shared(settings, transport, upstream, upstreamChannel, tls, new CancelKeys<>(), metrics, clock,
-                inspector, offload == null ? Runnable::run : offload, policy, new SessionControl());
+                inspector, offload == null ? Runnable::run : offload, policy, new SessionControl(),
+                inspector == null ? null : schema);
 
         EventLoopGroup boss = transport.newGroup(1, "fenceline-accept");
         EventLoopGroup workers = transport.newGroup(workerThreads, "fenceline-io");

@@ -3,6 +3,7 @@ package io.fenceline.proxy.net;
 import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.schema.SchemaEnforcement;
 import io.fenceline.proxy.session.CancelKeys;
 import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.sql.Inspector;
@@ -16,12 +17,13 @@ import java.util.concurrent.Executor;
 /**
  * What every connection of one server shares: settings, upstream, TLS, cancel keys, metrics, clock,
  * and the statement path: the inspector (null when inspection is disabled), the small executor that
- * parses long uncached statements off the event loops, the policy, and the write authority's fence generation.
+ * parses long uncached statements off the event loops, the policy, the write authority's fence generation, and
+ * schema-version enforcement (null when not configured: connections then declare nothing the proxy follows).
  */
 record Shared(ProxySettings settings, Transport transport, SocketAddress upstream,
               Class<? extends Channel> upstreamChannel, SslContext tls, CancelKeys<SocketAddress> cancelKeys,
               ProxyMetrics metrics, MonotonicClock clock, Inspector inspector, Executor inspectionExecutor,
-              StatementPolicy policy, SessionControl control) {
+              StatementPolicy policy, SessionControl control, SchemaEnforcement schema) {
 
     /**
      * Outbound buffering per channel: reading from the other side pauses above the high mark and
@@ -36,7 +38,7 @@ record Shared(ProxySettings settings, Transport transport, SocketAddress upstrea
     Shared(ProxySettings settings, Transport transport, SocketAddress upstream, Class<? extends Channel> upstreamChannel,
            SslContext tls, CancelKeys<SocketAddress> cancelKeys, ProxyMetrics metrics, MonotonicClock clock) {
         this(settings, transport, upstream, upstreamChannel, tls, cancelKeys, metrics, clock, null, Runnable::run,
-                StatementPolicy.ALLOW_ALL, new SessionControl());
+                StatementPolicy.ALLOW_ALL, new SessionControl(), null);
     }
 
     /** {@code host:port} or the socket path, for messages. */

@@ -5,9 +5,11 @@ import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.policy.SessionFacts;
 import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.schema.VersionTracker;
 import io.fenceline.proxy.session.Session;
 import io.fenceline.proxy.sql.Inspector;
 import io.fenceline.proxy.sql.PreparedStatementVerdicts;
+import io.fenceline.proxy.sql.SessionStatement;
 import io.fenceline.proxy.sql.StatementKind;
 import io.fenceline.proxy.sql.StatementSplitter;
 import io.fenceline.proxy.sql.Verdict;
@@ -90,7 +92,8 @@ final class StatementPath implements SessionFacts {
     private final PreparedStatementVerdicts statements;
     private final ArrayDeque<PendingDenial> denials = new ArrayDeque<>();
     private long denialCount;
-    private OptionalInt schemaVersion = OptionalInt.empty();
+    /** The connection's declared schema version, when schema versions are enforced; set at startup. */
+    private VersionTracker tracker;
 
     private ByteBuf forward;
     private CompletableFuture<?> waitFor;
@@ -165,6 +168,11 @@ final class StatementPath implements SessionFacts {
 
     PreparedStatementVerdicts statements() {
         return statements;
+    }
+
+    /** Follows the connection's schema version with {@code t} from now on. */
+    void tracker(VersionTracker t) {
+        this.tracker = t;
     }
 
     /** Decides about one whole frontend frame (type byte to last byte). See {@link Outcome}. */
@@ -259,6 +267,9 @@ final class StatementPath implements SessionFacts {
      * denial), so the implicit transaction rolls back. A Hold here counts as Allow (see the Point).
      */
     private Outcome sync(ByteBuf frame) {
+        if (tracker != null) {
+            tracker.synced();
+        }
         boolean denied = rollbackAtSync;
         boolean commits = batchWrote && transactionWrote && session.transactionStatus() == 'I';
         rollbackAtSync = false;
@@ -330,9 +341,21 @@ final class StatementPath implements SessionFacts {
         }
         boolean writes = false;
         int[] starts = null;
+        SessionStatement[] versionStatements = null;
+        int queuedBefore = tracker == null ? 0 : tracker.queued();
         for (int k = 0; k < verdicts.size(); k++) {
             Verdict v = verdicts.get(k);
-            Decision d = policy.decide(StatementPolicy.Point.QUERY, v, this);
+            SessionStatement ss = null;
+            if (tracker != null && (v.kind() == StatementKind.SESSION || v.kind() == StatementKind.TRANSACTION)) {
+                if (versionStatements == null) {
+                    versionStatements = SessionStatement.ofQuery(sql);
+                }
+                ss = k < versionStatements.length ? versionStatements[k] : null;
+            }
+            Decision d = ss == null ? null : tracker.judge(ss);
+            if (d == null) {
+                d = policy.decide(StatementPolicy.Point.QUERY, v, this);
+            }
             boolean commit = false;
             if (d instanceof Decision.Allow && v.kind() == StatementKind.TRANSACTION && (transactionWrote || writes)) {
                 if (starts == null) {
@@ -347,6 +370,10 @@ final class StatementPath implements SessionFacts {
                 }
             }
             if (d instanceof Decision.Hold hold) {
+                if (tracker != null) {
+                    // The whole text is judged again later: what it queued is queued again then.
+                    tracker.unqueue(queuedBefore);
+                }
                 return hold(hold);
             }
             if (d instanceof Decision.Deny deny) {
@@ -361,6 +388,9 @@ final class StatementPath implements SessionFacts {
                     rollbackAfter();
                 }
                 return Outcome.FORWARD;
+            }
+            if (ss != null) {
+                tracker.forwardedInQuery(ss, session.requestsForwarded() + 1, k);
             }
             writes |= v.mayWrite();
         }
@@ -387,6 +417,9 @@ final class StatementPath implements SessionFacts {
             if (DISCARD_ALL.matcher(statement).matches()) {
                 statements.clear();
                 commitStatements.clear();
+                if (tracker != null) {
+                    tracker.forgetPrepared();
+                }
                 continue;
             }
             Matcher m = DEALLOCATE.matcher(statement);
@@ -488,7 +521,12 @@ final class StatementPath implements SessionFacts {
         } else {
             v = inspector.inspectStatement(p.sql());
         }
-        Decision d = policy.decide(StatementPolicy.Point.PARSE, v, this);
+        SessionStatement ss = tracker != null && (v.kind() == StatementKind.SESSION || v.kind() == StatementKind.TRANSACTION)
+                ? SessionStatement.parse(p.sql()) : null;
+        Decision d = ss == null ? null : tracker.judge(ss);
+        if (d == null) {
+            d = policy.decide(StatementPolicy.Point.PARSE, v, this);
+        }
         if (d instanceof Decision.Hold hold) {
             return hold(hold);
         }
@@ -496,6 +534,9 @@ final class StatementPath implements SessionFacts {
         if (d instanceof Decision.Deny deny) {
             // A failed Parse creates nothing (and drops the unnamed statement), as here.
             statements.close(p.name());
+            if (tracker != null) {
+                tracker.parsed(p.name(), null);
+            }
             String token = register(deny);
             frame.release();
             forward = new Parse(p.name(), token, new int[0]).encode(alloc);
@@ -504,6 +545,9 @@ final class StatementPath implements SessionFacts {
         statements.prepared(p.name(), v);
         if (v.kind() == StatementKind.TRANSACTION && isCommit(p.sql(), 0, p.sql().length())) {
             commitStatements.add(p.name());
+        }
+        if (tracker != null) {
+            tracker.parsed(p.name(), ss);
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -520,6 +564,9 @@ final class StatementPath implements SessionFacts {
             commitPortals.add(b.portal());
         } else if (!commitPortals.isEmpty()) {
             commitPortals.remove(b.portal());
+        }
+        if (tracker != null) {
+            tracker.bound(b.portal(), b.statement());
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -550,11 +597,17 @@ final class StatementPath implements SessionFacts {
             forward = new Execute(token, 0).encode(alloc);
             // The denied commit fails the block; the ROLLBACK after this batch's Sync ends it.
             rollbackAtSync |= commit;
+            if (tracker != null) {
+                tracker.executed(token, session.requestsForwarded() + 1);
+            }
             return Outcome.FORWARD;
         }
         if (v.mayWrite()) {
             wrote();
             batchWrote = true;
+        }
+        if (tracker != null) {
+            tracker.executed(e.portal(), session.requestsForwarded() + 1);
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -572,6 +625,9 @@ final class StatementPath implements SessionFacts {
         } else {
             statements.closePortal(c.name());
             commitPortals.remove(c.name());
+        }
+        if (tracker != null) {
+            tracker.closed(c.target() == Close.STATEMENT, c.name());
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -652,6 +708,23 @@ final class StatementPath implements SessionFacts {
                 transactionWrote = false;
             }
         }
+        if (tracker != null) {
+            tracker.readyForQuery(status, answered);
+        }
+    }
+
+    /** A statement or Execute of the request being answered finished. */
+    void statementDone() {
+        if (tracker != null) {
+            tracker.completed(session.requestsAnswered() + 1);
+        }
+    }
+
+    /** The server sent an ErrorResponse. */
+    void errorResponse() {
+        if (tracker != null) {
+            tracker.error();
+        }
     }
 
     // ---- SessionFacts ----
@@ -668,7 +741,7 @@ final class StatementPath implements SessionFacts {
 
     @Override
     public OptionalInt schemaVersion() {
-        return schemaVersion;
+        return tracker == null ? OptionalInt.empty() : tracker.version();
     }
 
     @Override

@@ -24,6 +24,10 @@ public final class BackendStream {
 
         /** An ErrorResponse with its SQLSTATE, or {@link ErrorResponse#UNKNOWN_SQLSTATE}. */
         void errorResponse(String sqlState);
+
+        /** A CommandComplete, EmptyQueryResponse or PortalSuspended: one statement or Execute finished. */
+        default void statementDone() {
+        }
     }
 
     /** How much of an ErrorResponse body is kept to find its SQLSTATE. */
@@ -141,6 +145,8 @@ public final class BackendStream {
                 }
             }
             case BackendType.ERROR_RESPONSE -> listener.errorResponse(ErrorResponse.sqlStateOf(body, bodyFill));
+            case BackendType.COMMAND_COMPLETE, BackendType.EMPTY_QUERY_RESPONSE, BackendType.PORTAL_SUSPENDED ->
+                    listener.statementDone();
             default -> {
             }
         }

@@ -33,6 +33,14 @@ public final class Session implements BackendStream.Listener {
         /** A ReadyForQuery after startup, with its transaction status; called after {@link #requestsAnswered()} counts it. */
         default void readyForQuery(byte status) {
         }
+
+        /** After startup: a CommandComplete, EmptyQueryResponse or PortalSuspended of request {@code requestsAnswered() + 1}. */
+        default void statementDone() {
+        }
+
+        /** After startup: an ErrorResponse. */
+        default void errorResponse() {
+        }
     }
 
     private static final int LATENCY_RING = 64;
@@ -200,5 +208,15 @@ public final class Session implements BackendStream.Listener {
     @Override
     public void errorResponse(String sqlState) {
         metrics.error(sqlState);
+        if (phase == Phase.READY) {
+            events.errorResponse();
+        }
+    }
+
+    @Override
+    public void statementDone() {
+        if (phase == Phase.READY) {
+            events.statementDone();
+        }
     }
 }

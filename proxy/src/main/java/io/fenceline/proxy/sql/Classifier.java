@@ -95,7 +95,14 @@ final class Classifier {
         } catch (SqlParseException e) {
             String message = e.getMessage() == null ? "parse error" : e.getMessage();
             int nl = message.indexOf('\n');
-            return Verdict.notUnderstood(nl > 0 ? message.substring(0, nl) : message);
+            int first = from;
+            while (first < to && t.get(first).isPunct('(')) {
+                first++;
+            }
+            boolean readLike = first < to && (t.get(first).isWord("select") || t.get(first).isWord("values")
+                    || t.get(first).isWord("table"));
+            return Verdict.notUnderstood(readLike ? StatementKind.READ : StatementKind.OTHER,
+                    nl > 0 ? message.substring(0, nl) : message);
         } catch (StackOverflowError e) {
             return Verdict.notUnderstood("statement nested too deeply to analyse (" + text.length()
                     + " characters)");

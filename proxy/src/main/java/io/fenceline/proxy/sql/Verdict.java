@@ -56,7 +56,16 @@ public record Verdict(StatementKind kind, Set<TableName> tablesRead, Set<TableNa
 
     /** A verdict for text that could not be understood: a possible write and a possible DDL. */
     static Verdict notUnderstood(String detail) {
-        return new Verdict(StatementKind.OTHER, Set.of(), Set.of(), Map.of(), Set.of(), false,
+        return notUnderstood(StatementKind.OTHER, detail);
+    }
+
+    /**
+     * Not understood, though it looks like {@code apparent} (a text starting with {@code SELECT} that did not
+     * parse is {@link StatementKind#READ}): still a possible write and DDL, but a policy may treat read-like
+     * texts differently (the schema policy's {@code notUnderstood.reads}).
+     */
+    static Verdict notUnderstood(StatementKind apparent, String detail) {
+        return new Verdict(apparent, Set.of(), Set.of(), Map.of(), Set.of(), false,
                 detail.isEmpty() ? "not understood" : detail);
     }
 

@@ -43,6 +43,33 @@ class DashboardTest {
     void everyQueriedSeriesAndLabelIsExportedByTheProxy() throws IOException {
         PrometheusMetrics metrics = new PrometheusMetrics();
         metrics.error("25006");
+        // The write authority's gauges exist once a group: section starts the authority.
+        metrics.authority(new ProxyMetrics.AuthorityView() {
+            @Override
+            public String group() {
+                return "main";
+            }
+
+            @Override
+            public boolean leaseHeld() {
+                return true;
+            }
+
+            @Override
+            public double deadlineSlackSeconds() {
+                return 3.0;
+            }
+
+            @Override
+            public boolean writable() {
+                return true;
+            }
+
+            @Override
+            public String mode() {
+                return "writable";
+            }
+        });
         Set<String> samples = new TreeSet<>();
         Set<String> labels = new HashSet<>(TARGET_LABELS);
         for (String line : metrics.scrape().split("\n")) {

@@ -7,6 +7,9 @@ public final class BackendType {
     public static final byte ERROR_RESPONSE = 'E';
     public static final byte NEGOTIATE_PROTOCOL_VERSION = 'v';
     public static final byte READY_FOR_QUERY = 'Z';
+    public static final byte COMMAND_COMPLETE = 'C';
+    public static final byte EMPTY_QUERY_RESPONSE = 'I';
+    public static final byte PORTAL_SUSPENDED = 's';
 
     private BackendType() {
     }

@@ -1,0 +1,129 @@
+package io.fenceline.proxy.schema;
+
+import io.fenceline.config.records.Catalog;
+import io.fenceline.config.records.Window;
+
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One immutable picture of a group's schema state: the window (null until control publishes one) and the
+ * catalog of each published version, indexed for lookups without allocation. Replaced as a whole when etcd
+ * changes, so a statement check reads one volatile reference and never locks.
+ */
+public final class SchemaView {
+
+    /** Nothing published yet: no window, no catalogs. */
+    public static final SchemaView EMPTY = new SchemaView(null, Map.of());
+
+    private final Window window;
+    private final Map<Integer, Index> catalogs;
+
+    private SchemaView(Window window, Map<Integer, Index> catalogs) {
+        this.window = window;
+        this.catalogs = catalogs;
+    }
+
+    /** The window, or null when none is published. */
+    public Window window() {
+        return window;
+    }
+
+    /** The catalog of {@code version}, or null when not published. */
+    public Index catalog(int version) {
+        return catalogs.get(version);
+    }
+
+    /** Versions with a published catalog, in order. */
+    public Set<Integer> versions() {
+        return Collections.unmodifiableSet(new java.util.TreeSet<>(catalogs.keySet()));
+    }
+
+    SchemaView withWindow(Window w) {
+        return new SchemaView(w, catalogs);
+    }
+
+    SchemaView withCatalog(Catalog c) {
+        Map<Integer, Index> next = new TreeMap<>(catalogs);
+        next.put(c.version(), new Index(c));
+        return new SchemaView(window, Collections.unmodifiableMap(next));
+    }
+
+    SchemaView withoutCatalog(int version) {
+        if (!catalogs.containsKey(version)) {
+            return this;
+        }
+        Map<Integer, Index> next = new TreeMap<>(catalogs);
+        next.remove(version);
+        return new SchemaView(window, Collections.unmodifiableMap(next));
+    }
+
+    /** For tests: a view of {@code window} and {@code catalogs}. */
+    public static SchemaView of(Window window, List<Catalog> catalogs) {
+        SchemaView v = new SchemaView(window, Map.of());
+        for (Catalog c : catalogs) {
+            v = v.withCatalog(c);
+        }
+        return v;
+    }
+
+    @Override
+    public String toString() {
+        return "SchemaView[window=" + window + ", catalogs=" + catalogs.keySet() + "]";
+    }
+
+    /**
+     * The tables of one version. Keys are as control publishes them: tables of schema {@code public} by bare
+     * name, others as {@code schema.name}; names are raw (not quoted).
+     */
+    public static final class Index {
+        private final int version;
+        private final Map<String, Set<String>> tables;
+        /** Bare names of tables outside {@code public}, which an unqualified reference may reach through search_path. */
+        private final Map<String, String> otherSchemas;
+
+        Index(Catalog c) {
+            this.version = c.version();
+            Map<String, Set<String>> t = new HashMap<>();
+            Map<String, String> other = new HashMap<>();
+            c.tables().forEach((name, columns) -> {
+                t.put(name, Set.copyOf(new HashSet<>(columns)));
+                int dot = name.indexOf('.');
+                if (dot > 0) {
+                    other.putIfAbsent(name.substring(dot + 1), name);
+                }
+            });
+            this.tables = t;
+            this.otherSchemas = other;
+        }
+
+        public int version() {
+            return version;
+        }
+
+        /**
+         * The columns of the table a reference names, or null when this version has no such table. An
+         * unqualified name is looked up in {@code public} first, then in any other schema (search_path is
+         * not known to the proxy).
+         */
+        public Set<String> columns(String schema, String name) {
+            if (schema == null) {
+                Set<String> c = tables.get(name);
+                if (c != null) {
+                    return c;
+                }
+                String qualified = otherSchemas.get(name);
+                return qualified == null ? null : tables.get(qualified);
+            }
+            if (schema.equals("public")) {
+                return tables.get(name);
+            }
+            return tables.get(schema + "." + name);
+        }
+    }
+}
