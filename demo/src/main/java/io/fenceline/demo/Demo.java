@@ -95,7 +95,8 @@ final class Demo implements AutoCloseable {
         workDir = Files.createTempDirectory("fenceline-demo-");
         fleet.start(new LocalFleet.Plan(CLUSTERS, WRITER, CANDIDATES, GROUP, options.proxyJar(), workDir,
                 features.writeAuthority(), features.schemaVersions()), this::say);
-        etcd = Coordinator.connect(EtcdSettings.defaults(fleet.etcd().endpoints()));
+        etcd = Coordinator.connect(EtcdSettings.defaults(fleet.etcd().endpoints())
+                .withRequestTimeout(Duration.ofSeconds(3)));
         sampler = new Sampler(fleet, etcd, GROUP, timeline);
         sampler.start();
         if (features.writeAuthority()) {
