@@ -98,6 +98,9 @@ final class SchemaPolicy implements StatementPolicy {
             }
             return Decision.ALLOW;
         }
+        if (catalog.passed(verdict)) {
+            return Decision.ALLOW;
+        }
         Decision d = tables(verdict.tablesRead(), catalog, view);
         if (d != null) {
             return d;
@@ -122,6 +125,7 @@ final class SchemaPolicy implements StatementPolicy {
                 }
             }
         }
+        catalog.pass(verdict);
         return Decision.ALLOW;
     }
 

@@ -102,6 +102,14 @@ class SchemaPolicyTest {
     }
 
     @Test
+    void aStatementThatPassedIsCheckedAgainWhenItsCatalogIsRepublished() {
+        assertEquals(Decision.ALLOW, decide("SELECT email FROM users WHERE id = 1", 2));
+        assertEquals(Decision.ALLOW, decide("SELECT email FROM users WHERE id = 1", 2), "remembered");
+        view = SchemaView.of(new Window(1, 2), List.of(V1, new Catalog(2, "c2b", Map.of("users", List.of("id", "name")))));
+        denied("SELECT email FROM users WHERE id = 1", 2, "42703");
+    }
+
+    @Test
     void systemRelationsCtesAndSystemColumnsAreNotChecked() {
         assertEquals(Decision.ALLOW, decide("SELECT oid, typname FROM pg_catalog.pg_type", 1));
         assertEquals(Decision.ALLOW, decide("SELECT relname FROM pg_class", 1));
