@@ -53,7 +53,11 @@ class SchemaPolicyTest {
     }
 
     private Decision decide(String sql, int version, String user, byte status) {
-        SessionFacts facts = new SessionFacts() {
+        return policy().decide(StatementPolicy.Point.QUERY, INSPECTOR.inspectStatement(sql), facts(version, user, status));
+    }
+
+    private static SessionFacts facts(int version, String user, byte status) {
+        return new SessionFacts() {
             @Override
             public byte transactionStatus() {
                 return status;
@@ -69,7 +73,6 @@ class SchemaPolicyTest {
                 return version < 0 ? OptionalInt.empty() : OptionalInt.of(version);
             }
         };
-        return policy().decide(StatementPolicy.Point.QUERY, INSPECTOR.inspectStatement(sql), facts);
     }
 
     private Decision.Deny denied(String sql, int version, String sqlState) {
@@ -119,6 +122,8 @@ class SchemaPolicyTest {
         assertEquals(Decision.ALLOW, decide("SET fenceline.schema_version = 2", 1), "it may declare another version");
         assertEquals(Decision.ALLOW, decide("SHOW fenceline.schema_version", 1));
         assertEquals(List.of("outside_window", "outside_window"), refused);
+        assertEquals(Decision.ALLOW, policy().decide(StatementPolicy.Point.COMMIT, StatementPolicy.SYNC_VERDICT,
+                facts(1, "app", (byte) 'I')), "the implicit commit at a Sync ends work already let run");
     }
 
     @Test
