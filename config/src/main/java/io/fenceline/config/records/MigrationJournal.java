@@ -4,10 +4,15 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -25,11 +30,22 @@ import java.util.TreeSet;
  * @param controlEpoch    control's leader epoch that wrote this entry
  * @param updatedAt       wall clock of the write (informational)
  * @param reason          why the run halted or rolls back; else null
+ * @param waveOrders      per step of this run that has started ({@code expand}, {@code backfill}, {@code contract}),
+ *                        the waves in the order control chose when the step began; {@link #wave} indexes the
+ *                        current step's entry, a resumed run keeps it, and a rollback undoes each step in its
+ *                        reverse. Empty in journals written before control recorded it (the configured waves then)
  */
 public record MigrationJournal(String runId, int version, State state, Step step, int wave,
-                               Set<String> doneClusters, long controlEpoch, Instant updatedAt, String reason) {
+                               Set<String> doneClusters, long controlEpoch, Instant updatedAt, String reason,
+                               Map<String, List<List<String>>> waveOrders) {
 
-    /** Validates and copies {@code doneClusters}. */
+    /** A journal without recorded wave orders (a run whose steps have not started yet). */
+    public MigrationJournal(String runId, int version, State state, Step step, int wave, Set<String> doneClusters,
+                            long controlEpoch, Instant updatedAt, String reason) {
+        this(runId, version, state, step, wave, doneClusters, controlEpoch, updatedAt, reason, Map.of());
+    }
+
+    /** Validates and copies {@code doneClusters} and {@code waveOrders}. */
     public MigrationJournal {
         Checks.name("runId", runId);
         Checks.atLeast("version", version, 0);
@@ -42,6 +58,22 @@ public record MigrationJournal(String runId, int version, State state, Step step
             }
         }
         doneClusters = Collections.unmodifiableSet(copy);
+        TreeMap<String, List<List<String>>> orders = new TreeMap<>();
+        if (waveOrders != null) {
+            waveOrders.forEach((stepName, waves) -> {
+                Step.parse(stepName);
+                List<List<String>> ws = new ArrayList<>();
+                for (List<String> w : waves == null ? List.<List<String>>of() : waves) {
+                    if (w == null || w.isEmpty()) {
+                        throw new InvalidRecordException("waveOrders", "step " + stepName + " has an empty wave");
+                    }
+                    w.forEach(c -> Checks.name("waveOrders", c));
+                    ws.add(List.copyOf(w));
+                }
+                orders.put(stepName, List.copyOf(ws));
+            });
+        }
+        waveOrders = Collections.unmodifiableMap(orders);
         Checks.atLeast("controlEpoch", controlEpoch, 1);
         Checks.notNull("updatedAt", updatedAt);
         if ((state == State.HALTED || state == State.ROLLING_BACK) && (reason == null || reason.isBlank())) {
@@ -134,6 +166,19 @@ public record MigrationJournal(String runId, int version, State state, Step step
             throw new IllegalStateException("migration " + runId + " (version " + version + ") cannot move from "
                     + state.text() + " to " + to.text() + "; allowed: " + state.next());
         }
-        return new MigrationJournal(runId, version, to, newStep, newWave, done, epoch, at, why);
+        return new MigrationJournal(runId, version, to, newStep, newWave, done, epoch, at, why, waveOrders);
+    }
+
+    /** The waves recorded for {@code step}, if its order was journaled. */
+    public Optional<List<List<String>>> waveOrder(Step step) {
+        return Optional.ofNullable(waveOrders.get(step.text()));
+    }
+
+    /** This journal with {@code waves} recorded as the order of {@code step} (not yet written anywhere). */
+    public MigrationJournal withWaveOrder(Step step, List<List<String>> waves) {
+        Map<String, List<List<String>>> orders = new TreeMap<>(waveOrders);
+        orders.put(step.text(), waves);
+        return new MigrationJournal(runId, version, state, this.step, wave, doneClusters, controlEpoch, updatedAt,
+                reason, orders);
     }
 }

@@ -32,6 +32,9 @@ class RecordsTest {
                 new AuditRecord(4, AT, "operator", "mode", "g", null, Map.of()),
                 new MigrationJournal("run-1", 5, MigrationJournal.State.EXPANDING, Step.EXPAND, 1,
                         Set.of("eu-1"), 9, AT, null),
+                new MigrationJournal("run-2", 5, MigrationJournal.State.CONTRACTING, Step.CONTRACT, 1,
+                        Set.of("eu-1"), 9, AT, null, Map.of("expand", List.of(List.of("us-2", "ap-1"), List.of("eu-1")),
+                        "contract", List.of(List.of("eu-1"), List.of("us-2", "ap-1")))),
                 new HandoffRequest("h-1", "us-2", "alice", AT, 30_000),
                 new ControlLeaderRecord("control-0", AT));
         for (Object r : records) {
@@ -158,6 +161,11 @@ class RecordsTest {
         assertThrows(InvalidRecordException.class,
                 () -> expanding.moveTo(MigrationJournal.State.HALTED, Step.EXPAND, 0, Set.of(), 1, AT, " "));
         assertTrue(MigrationJournal.State.HALTED.canMoveTo(MigrationJournal.State.EXPANDING));
+        MigrationJournal ordered = expanding.withWaveOrder(Step.EXPAND, List.of(List.of("b"), List.of("a")));
+        assertEquals(List.of(List.of("b"), List.of("a")), ordered.moveTo(MigrationJournal.State.HALTED, Step.EXPAND, 0,
+                Set.of(), 1, AT, "x").waveOrder(Step.EXPAND).orElseThrow(), "a move keeps the recorded orders");
+        assertTrue(ordered.waveOrder(Step.CONTRACT).isEmpty());
+        assertThrows(InvalidRecordException.class, () -> expanding.withWaveOrder(Step.EXPAND, List.of(List.of())));
         assertFalse(MigrationJournal.State.DONE.canMoveTo(MigrationJournal.State.HALTED));
         for (MigrationJournal.State s : MigrationJournal.State.values()) {
             assertEquals(s, MigrationJournal.State.parse(s.text()));

@@ -40,7 +40,8 @@ import java.util.regex.Pattern;
  * scratch_url: jdbc:postgresql://scratch:5432/app?user=fenceline   # optional: lint at preflight
  * policies: {auto_rollback: true, max_lag_bytes: 16777216, gate_timeout: 30s, drain_timeout: 10m,
  *            require_proxies: true, baseline_version: 0,
- *            error_window: 10s, error_max_rise: 0.01, error_min_statements: 100}   # error_window: off disables
+ *            error_window: 10s, error_max_rise: 0.01, error_min_statements: 100,   # error_window: off disables
+ *            writer_order: auto}             # or as-configured
  * </pre>
  */
 public final class FleetConfigLoader {
@@ -63,7 +64,7 @@ public final class FleetConfigLoader {
     private static final Set<String> CLUSTER = Set.of("name", "jdbc_url", "user", "password", "password_env");
     private static final Set<String> POLICIES = Set.of("auto_rollback", "max_lag_bytes", "gate_timeout",
             "drain_timeout", "require_proxies", "baseline_version", "error_window", "error_max_rise",
-            "error_min_statements");
+            "error_min_statements", "writer_order");
 
     private FleetConfigLoader() {
     }
@@ -261,7 +262,22 @@ public final class FleetConfigLoader {
             p.add("policies.error_min_statements", "must be a whole number >= 1, got '"
                     + node.get("error_min_statements").asText() + "'");
         }
-        return new Policies(rollback, lag, gate, drain, proxies, baseline, errorWindow, maxRise, minStatements);
+        Policies.WriterOrder writerOrder = d.writerOrder();
+        if (node.has("writer_order")) {
+            String text = node.get("writer_order").asText("").strip();
+            writerOrder = null;
+            for (Policies.WriterOrder o : Policies.WriterOrder.values()) {
+                if (o.text().equals(text)) {
+                    writerOrder = o;
+                }
+            }
+            if (writerOrder == null) {
+                p.add("policies.writer_order", "must be auto or as-configured, got '" + text + "'");
+                writerOrder = d.writerOrder();
+            }
+        }
+        return new Policies(rollback, lag, gate, drain, proxies, baseline, errorWindow, maxRise, minStatements,
+                writerOrder);
     }
 
     /** Parses {@code 500ms}, {@code 5s}, {@code 10m}, {@code 1h}; null if malformed. */

@@ -18,15 +18,41 @@ import java.time.Duration;
  * @param errorMaxRise    the largest rise of a cluster's error ratio the gate allows, as a fraction (0.01 = one
  *                        percentage point)
  * @param errorMinStatements the fewest statements an interval needs before the error-rate gate judges it
+ * @param writerOrder     how each step orders the waves around the group's writer (see {@link WriterOrder})
  */
 public record Policies(boolean autoRollback, long maxLagBytes, Duration gateTimeout, Duration drainTimeout,
                        boolean requireProxies, int baselineVersion, Duration errorWindow, double errorMaxRise,
-                       long errorMinStatements) {
+                       long errorMinStatements, WriterOrder writerOrder) {
+
+    /** {@code policies.writer_order}. */
+    public enum WriterOrder {
+        /**
+         * At the start of each step, read the writer key: expand and backfill reach the writer's cluster last,
+         * contract reaches it first (the other clusters keep their configured waves); without a writer, as
+         * configured. Logical replication needs this: a subscriber must have a column before its publisher sends
+         * it, and a publisher must stop sending it before its subscribers drop it.
+         */
+        AUTO("auto"),
+        /** Every step runs the configured waves in the configured order. */
+        AS_CONFIGURED("as-configured");
+
+        private final String text;
+
+        WriterOrder(String text) {
+            this.text = text;
+        }
+
+        /** The configuration's spelling. */
+        public String text() {
+            return text;
+        }
+    }
 
     /**
      * Defaults: auto-rollback on, 16 MiB lag, 30 s gates, 10 min drain, proxies required, baseline 0; error-rate
-     * gate with 10 s windows, at most one percentage point of rise, judged from 100 statements.
+     * gate with 10 s windows, at most one percentage point of rise, judged from 100 statements; writer order
+     * {@code auto}.
      */
     public static final Policies DEFAULTS = new Policies(true, 16L << 20, Duration.ofSeconds(30),
-            Duration.ofMinutes(10), true, 0, Duration.ofSeconds(10), 0.01, 100);
+            Duration.ofMinutes(10), true, 0, Duration.ofSeconds(10), 0.01, 100, WriterOrder.AUTO);
 }

@@ -21,6 +21,7 @@ import io.fenceline.config.records.Window;
 import io.fenceline.config.records.WriterRecord;
 import io.fenceline.control.fleet.Fleet;
 import io.fenceline.control.fleet.FleetConfig;
+import io.fenceline.control.fleet.Policies;
 import io.fenceline.control.history.Direction;
 import io.fenceline.control.history.HistoryTable;
 import io.fenceline.control.history.StepOutcome;
@@ -306,7 +307,7 @@ public final class Rollout {
     private Optional<RolloutOutcome> runStep(Manifest m, Step step) {
         int v = m.version();
         Phase phase = m.phase(PhaseName.valueOf(step.name())).orElseThrow();
-        List<List<String>> waves = config.waves();
+        List<List<String>> waves = waves(v, step);
         for (int w = journal.wave(); w < waves.size(); w++) {
             Baseline baseline = baseline(waves.get(w), step, v);
             for (String cluster : waves.get(w)) {
@@ -368,7 +369,7 @@ public final class Rollout {
                 done.add(cluster);
                 move(journal.state(), step, w, done, null);
             }
-            Optional<String> gateFailure = gate(m, step, w, baseline);
+            Optional<String> gateFailure = gate(m, step, waves, w, baseline);
             if (gateFailure.isPresent()) {
                 return Optional.of(fail(m, step, null, "gate-failed", gateFailure.get()));
             }
@@ -381,16 +382,44 @@ public final class Rollout {
     }
 
     /**
+     * The waves {@code step} of V{@code v} runs in: the order journaled when the step began (a resumed run keeps
+     * it even if the writer moved since), else the order {@link WaveOrder} gives for the writer key read now,
+     * journaled and audited ({@code phase-started}) before any cluster runs the step. A journal from before
+     * orders were recorded that is already inside the step keeps the configured waves its wave index refers to.
+     */
+    private List<List<String>> waves(int v, Step step) {
+        Optional<List<List<String>>> recorded = journal.waveOrder(step);
+        if (recorded.isPresent()) {
+            return recorded.get();
+        }
+        if (journal.wave() > 0 || !journal.doneClusters().isEmpty()) {
+            return config.waves();
+        }
+        Optional<String> writer = store.get(keys.writer(group), WriterRecord.class).join()
+                .map(r -> r.value().cluster());
+        Policies.WriterOrder policy = config.policies().writerOrder();
+        List<List<String>> order = WaveOrder.of(config.waves(), step, policy, writer);
+        journal = journal.withWaveOrder(step, order);
+        move(journal.state(), step, journal.wave(), journal.doneClusters(), null);
+        audit.record("phase-started", null, "version", v, "step", step.text(), "waves", order,
+                "writer", writer.orElse("(none)"), "writer_order", policy.text(),
+                "canary", order.get(0), "epoch", leadership.epoch());
+        progress.accept("  " + step.text() + " V" + v + ": waves " + order + " (writer " + writer.orElse("none")
+                + ", policy writer_order=" + policy.text() + ")");
+        return order;
+    }
+
+    /**
      * The gate after wave {@code w}: the applied clusters' acks carry one checksum; the replicas of the wave's
      * clusters have replayed what the step wrote; every applied cluster has a proxy reporting (unless the policy says no proxies are required); proxies claiming the writer lease
      * hold the writer key's epoch. Waits up to the gate timeout for conditions that may still settle.
      */
-    private Optional<String> gate(Manifest m, Step step, int w, Baseline baseline) {
+    private Optional<String> gate(Manifest m, Step step, List<List<String>> waves, int w, Baseline baseline) {
         int v = m.version();
         long windowEnd = clock.nanoTime() + errorSettings().window().toNanos();
         List<String> applied = new ArrayList<>();
         for (int i = 0; i <= w; i++) {
-            applied.addAll(config.waves().get(i));
+            applied.addAll(waves.get(i));
         }
         Map<String, String> checksums = new TreeMap<>();
         for (String cluster : applied) {
@@ -405,7 +434,7 @@ public final class Rollout {
         List<String> notes = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         Map<String, String> walAfterStep = new TreeMap<>();
-        for (String cluster : config.waves().get(w)) {
+        for (String cluster : waves.get(w)) {
             try (Connection c = fleet.connect(cluster); java.sql.Statement st = c.createStatement();
                  java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
                 rs.next();
@@ -457,7 +486,7 @@ public final class Rollout {
         ErrorRateGate.Settings settings = errorSettings();
         if (settings.enabled()) {
             waitUntil(windowEnd, "while measuring errors after wave " + w + " of " + step.text() + " V" + v);
-            ErrorRateGate.Verdict verdict = ErrorRateGate.judge(settings, config.waves().get(w), baseline.b0(),
+            ErrorRateGate.Verdict verdict = ErrorRateGate.judge(settings, waves.get(w), baseline.b0(),
                     baseline.b(), store.proxyStatuses(group).join());
             if (!verdict.passed()) {
                 return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": errors rose: "
@@ -581,14 +610,16 @@ public final class Rollout {
         if (journal.state() != State.ROLLING_BACK) {
             move(State.ROLLING_BACK, journal.step(), journal.wave(), journal.doneClusters(), reason);
         }
-        List<String> order = new ArrayList<>(config.rolloutOrder());
-        Collections.reverse(order);
+        List<String> configuredReverse = new ArrayList<>(config.rolloutOrder());
+        Collections.reverse(configuredReverse);
         for (PhaseName name : List.of(PhaseName.CONTRACT, PhaseName.BACKFILL, PhaseName.EXPAND)) {
             Optional<Phase> phase = m.phase(name);
             if (phase.isEmpty()) {
                 continue;
             }
             Step step = Step.parse(name.key());
+            // Each step is undone in the reverse of the order it was applied in (its journaled waves).
+            List<String> order = journal.waveOrder(step).map(WaveOrder::reversed).orElse(configuredReverse);
             for (String cluster : order) {
                 requireLeader("before rolling back " + name.key() + " of V" + v + " on " + cluster);
                 StepOutcome outcome;

@@ -52,7 +52,7 @@ class FleetConfigLoaderTest {
                   - {name: ap, jdbc_url: "jdbc:postgresql://z/app", user: f}
                 waves: [[eu], [us]]
                 policies: {auto_rollback: maybe, max_lag_bytes: -1, colour: blue, error_max_rise: 5,
-                           error_min_statements: 0, error_window: often}
+                           error_min_statements: 0, error_window: often, writer_order: writer-first}
                 typo: 1
                 """;
         FleetConfigLoader.Result r = FleetConfigLoader.parse("control.yaml", bad, k -> null);
@@ -72,6 +72,7 @@ class FleetConfigLoaderTest {
                 "control.yaml: policies.error_max_rise: must be a fraction between 0 and 1",
                 "control.yaml: policies.error_min_statements: must be a whole number >= 1",
                 "control.yaml: policies.error_window: 'often' is not a positive duration",
+                "control.yaml: policies.writer_order: must be auto or as-configured, got 'writer-first'",
                 "control.yaml: typo: unknown key")) {
             assertTrue(all.contains(expected), "missing '" + expected + "' in:\n" + all);
         }
@@ -91,6 +92,15 @@ class FleetConfigLoaderTest {
             assertEquals(Duration.ZERO, ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", text,
                     Map.of("EU_PW", "x")::get)).config().policies().errorWindow(), off);
         }
+    }
+
+    @Test
+    void theWriterOrderIsAutoUnlessConfigured() {
+        assertEquals(Policies.WriterOrder.AUTO, ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml",
+                VALID, Map.of("EU_PW", "x")::get)).config().policies().writerOrder());
+        String fixed = VALID.replace("require_proxies: false}", "require_proxies: false, writer_order: as-configured}");
+        assertEquals(Policies.WriterOrder.AS_CONFIGURED, ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse(
+                "c.yaml", fixed, Map.of("EU_PW", "x")::get)).config().policies().writerOrder());
     }
 
     @Test
