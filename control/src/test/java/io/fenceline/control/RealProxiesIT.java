@@ -370,6 +370,9 @@ class RealProxiesIT {
                     UPDATE accounts SET email = contact;
                 """);
         String writer = writerCluster();
+        String other = CLUSTERS.stream().filter(c -> !c.equals(writer)).findFirst().orElseThrow();
+        long applyErrorsBefore = subscriberApplyErrors();
+        long logBefore = Files.size(PG.get(1).logFile());
         List<AppClient> v0 = new ArrayList<>();
         List<AppClient> v1 = new ArrayList<>();
         for (String cluster : CLUSTERS) {
@@ -428,6 +431,49 @@ class RealProxiesIT {
                 gates::toString);
         assertTrue(audit.stream().anyMatch(a -> a.action().equals("drained") && "0".equals(a.details().get("version"))),
                 "V0 drained once its clients closed");
+
+        // One apply, three steps, each in its own order around the writer (policies.writer_order: auto, the
+        // default; the configured waves are [[c1], [c2]]): the subscriber got the new column before its publisher
+        // wrote rows carrying it, and dropped the old one only after replaying every row that still had it.
+        Map<String, String> orders = new java.util.TreeMap<>();
+        audit.stream().filter(a -> a.action().equals("phase-started") && "1".equals(a.details().get("version")))
+                .forEach(a -> orders.put(a.details().get("step"), a.details().get("waves") + " writer "
+                        + a.details().get("writer")));
+        String writerLast = "[[" + other + "], [" + writer + "]] writer " + writer;
+        String writerFirst = "[[" + writer + "], [" + other + "]] writer " + writer;
+        assertEquals(Map.of("expand", writerLast, "backfill", writerLast, "contract", writerFirst), orders,
+                audit::toString);
+        assertEquals(applyErrorsBefore, subscriberApplyErrors(), "apply errors of c2's subscription to c1");
+        String c2Log = Files.readString(PG.get(1).logFile()).substring((int) logBefore);
+        assertTrue(!c2Log.contains("missing replicated column"), "c2's log since the rollout began:\n" + c2Log);
+        List<Long> ids = new ArrayList<>();
+        try (Connection c = PG.get(0).connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id FROM accounts")) {
+            while (rs.next()) {
+                ids.add(rs.getLong(1));
+            }
+        }
+        await("c2 holding every row of c1 (" + ids.size() + ")", () -> {
+            try (Connection c = PG.get(1).connect();
+                 PreparedStatement ps = c.prepareStatement("SELECT count(*) FROM accounts WHERE id = ANY (?)")) {
+                ps.setArray(1, c.createArrayOf("bigint", ids.toArray()));
+                try (ResultSet rs = ps.executeQuery()) {
+                    rs.next();
+                    return rs.getLong(1) == ids.size();
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+    }
+
+    /** {@code apply_error_count} of c2's subscription (PostgreSQL 15's pg_stat_subscription_stats). */
+    private static long subscriberApplyErrors() throws SQLException {
+        try (Connection c = PG.get(1).connect(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT apply_error_count FROM pg_stat_subscription_stats"
+                     + " WHERE subname = 'sub_c1'")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
     }
 
     @Test
