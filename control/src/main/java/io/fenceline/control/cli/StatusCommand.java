@@ -89,7 +89,8 @@ final class StatusCommand extends FleetCommand {
         }
         out().println("group " + group + ": " + journal.map(j -> "run " + j.value().runId() + " of V" + j.value().version()
                 + " is " + j.value().state().text() + (j.value().step() == null ? "" : " (" + j.value().step().text()
-                + ", wave " + j.value().wave() + ", done " + j.value().doneClusters() + ")")
+                + ", wave " + j.value().wave() + j.value().waveOrder(j.value().step()).map(o -> " of " + o).orElse("")
+                + ", done " + j.value().doneClusters() + ")")
                 + (j.value().reason() == null ? "" : ": " + j.value().reason())).orElse("no migration run yet"));
         out().println("leader: " + leader.map(l -> l.value().instance() + " (epoch " + l.entry().createRevision() + ")")
                 .orElse("none"));
@@ -97,7 +98,7 @@ final class StatusCommand extends FleetCommand {
                 .orElse("none"));
         out().println("connections by version (proxies): " + (versions.isEmpty() ? "none reported" : versions));
         for (var node : clusters) {
-            out().println("  " + node.get("cluster").asText() + " (wave " + node.get("wave").asInt() + "): "
+            out().println("  " + node.get("cluster").asText() + " (configured wave " + node.get("wave").asInt() + "): "
                     + (node.get("reachable").asBoolean() ? "epoch " + node.get("epoch").asLong() + ", "
                     + node.get("history").size() + " history row(s)" + lastRow(node) + batches(node)
                     : "UNREACHABLE " + node.get("error").asText()) + ", " + node.get("acks").size() + " ack(s)");

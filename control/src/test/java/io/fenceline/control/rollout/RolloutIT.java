@@ -408,7 +408,7 @@ class RolloutIT {
                 assertEquals(0, count(HistoryTable.rows(c), 2, "backfill", Direction.UP));
             }
             Run midBackfill = w.cli("status");
-            assertTrue(midBackfill.out().contains("c1 (wave 0): ") && midBackfill.out().contains(
+            assertTrue(midBackfill.out().contains("c1 (configured wave 0): ") && midBackfill.out().contains(
                     "backfill 2 batch(es) / 100 row(s) so far"), midBackfill::toString);
 
             // 6. Contract of V3 waits while connections of V2 remain; once they are gone control moves on and is
