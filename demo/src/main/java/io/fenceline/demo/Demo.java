@@ -139,34 +139,30 @@ final class Demo implements AutoCloseable {
     }
 
     /**
-     * V1 (expand, backfill) then V2 (contract), each a control run with its own wave order: a subscriber must have
-     * a column before its publisher sends it (V1: the writer last), and a publisher must stop sending a column
-     * before its subscribers drop it (V2: the writer first; control's gate waits for the subscribers to replay
-     * the writer's WAL before the next wave).
+     * V1 (expand, backfill) and V2 (contract) in one control run with one configuration, waves {@code [[eu], [us,
+     * ap]]} and {@code writer_order: auto}: control reads the writer at the start of each step and reaches the
+     * writer's cluster last in expand and backfill (a subscriber must have a column before its publisher sends it)
+     * and first in contract (a publisher must stop sending a column before its subscribers drop it; the gate after
+     * the writer's wave waits for the subscribers to replay its WAL).
      */
     private void migrate() throws Exception {
         migration = Migration.prepare(workDir, fleet, GROUP, features.writeAuthority());
         List<String> others = CLUSTERS.stream().filter(c -> !c.equals(WRITER)).toList();
-        List<List<String>> writerLast = List.of(others, List.of(WRITER));
-        List<List<String>> writerFirst = List.of(List.of(WRITER), others);
+        controlConfig = migration.config("control", List.of(List.of(WRITER), others));
         long started = timeline.now();
-        boolean v1 = migrateTo(migration, 1, "add orders.amount (numeric) with a trigger keeping both columns"
-                + " in step, backfill it from amount_cents", migration.config("control-v1", writerLast));
-        controlConfig = migration.config("control-v2", writerFirst);
-        boolean v2 = v1 && migrateTo(migration, 2, "drop orders.amount_cents", controlConfig);
-        if (v1 && v2) {
+        if (migrateTo(migration, 2, "V1: add orders.amount (numeric) with a trigger keeping both columns in step,"
+                + " backfill it from amount_cents; V2: drop orders.amount_cents", controlConfig)) {
             facts.add(String.format(Locale.ROOT, "migration V1 (expand, backfill) and V2 (contract) applied on %s in"
-                    + " %.1f s while the application wrote; the application moved v0 -> v1 -> v2 as the window"
-                    + " widened", String.join(", ", CLUSTERS), (timeline.now() - started) / 1000.0));
+                    + " %.1f s by one control run while the application wrote; the application moved v0 -> v1 -> v2"
+                    + " as the window widened", String.join(", ", CLUSTERS), (timeline.now() - started) / 1000.0));
         }
         progress();
     }
 
-    /** One control run; the application rolls over to {@code version} when the window widens to it. */
+    /** One control run up to {@code version}; the application rolls over to each version as the window widens. */
     private boolean migrateTo(Migration migration, int version, String what, Path config) throws Exception {
-        long started = timeline.mark("migration V" + version + " starts");
-        say("control: fenceline apply --config " + config.getFileName() + " --to " + version + " (V" + version + ": "
-                + what + ")");
+        long started = timeline.mark("migration to V" + version + " starts");
+        say("control: fenceline apply --config " + config.getFileName() + " --to " + version + " (" + what + ")");
         java.util.function.Consumer<String> relay = line -> {
             // Passed preflight checks are one line each; the acks, gates and window changes say enough.
             if (!line.matches("\\s*preflight .*: ok - .*")) {
@@ -178,31 +174,31 @@ final class Demo implements AutoCloseable {
         for (int attempt = 1; exit == ExitCodes.NOT_LEADER && attempt <= 2; attempt++) {
             // Under load control's leader lease can lapse; it stops at once and the journal says where it was.
             say("control lost its leader lease and stopped; fenceline resume continues from the journal");
-            timeline.mark("V" + version + " resumed");
+            timeline.mark("migration resumed");
             exit = finish(migration.resumeAsync(config, version, relay), version);
         }
         sampler.sampleOnce();
-        deployWhenWidened(version);
+        deployWhenWidened();
         long took = timeline.now() - started;
         if (exit == 0) {
-            say(String.format(Locale.ROOT, "migration V%d done in %.1f s", version, took / 1000.0));
+            say(String.format(Locale.ROOT, "migration to V%d done in %.1f s", version, took / 1000.0));
             return true;
         }
-        facts.add("migration V" + version + " did not complete: control exited with " + exit + " (journal: "
-                + sampler.journal().map(j -> j.state().text() + (j.reason() == null ? "" : ", " + j.reason()))
-                .orElse("none") + ")");
-        say("migration V" + version + " FAILED: control exited with " + exit);
+        facts.add("migration to V" + version + " did not complete: control exited with " + exit + " (journal: "
+                + sampler.journal().map(j -> "V" + j.version() + " " + j.state().text()
+                + (j.reason() == null ? "" : ", " + j.reason())).orElse("none") + ")");
+        say("migration to V" + version + " FAILED: control exited with " + exit);
         return false;
     }
 
     /** Waits for one control run, rolling the application over as the window widens; its exit code. */
     private int finish(CompletableFuture<Integer> run, int version) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(4);
         while (!run.isDone()) {
-            deployWhenWidened(version);
+            deployWhenWidened();
             if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("migration V" + version + " did not finish within 3 minutes; journal: "
-                        + sampler.journal().orElse(null));
+                throw new IllegalStateException("migration to V" + version + " did not finish within 4 minutes;"
+                        + " journal: " + sampler.journal().orElse(null));
             }
             Thread.sleep(50);
         }
@@ -210,19 +206,25 @@ final class Demo implements AutoCloseable {
     }
 
     /**
-     * Once the journal shows the window widened to {@code version}, the application rolls over to it (when the
-     * proxies enforce schema versions, control's drain then waits until no connection of the old version remains).
+     * Rolls the application over to the newest version the window admits: the journal's version once its window
+     * widened, or the version before it once a later run started (when the proxies enforce schema versions,
+     * control's drain waits until no connection of the old version remains, so each widening is seen).
      */
-    private void deployWhenWidened(int version) {
+    private void deployWhenWidened() {
         Optional<MigrationJournal> j = sampler.journal();
-        if (workload.version() < version && j.isPresent() && j.get().version() == version
-                && j.get().state().ordinal() >= MigrationJournal.State.WINDOW_WIDENED.ordinal()
-                && j.get().state().ordinal() <= MigrationJournal.State.DONE.ordinal()) {
-            workload.deploy(version);
-            timeline.mark("application v" + version + " deployed");
-            say("application v" + version + " rolled out: writers reconnect" + (features.schemaVersions()
-                    ? " declaring schema version " + version : "") + (version == 1 ? " and insert amount as numeric"
-                    : ""));
+        if (j.isEmpty()) {
+            return;
+        }
+        MigrationJournal.State state = j.get().state();
+        boolean widened = state.ordinal() >= MigrationJournal.State.WINDOW_WIDENED.ordinal()
+                && state.ordinal() <= MigrationJournal.State.DONE.ordinal();
+        int ready = widened ? j.get().version() : j.get().version() - 1;
+        while (workload.version() < ready) {
+            int next = workload.version() + 1;
+            workload.deploy(next);
+            timeline.mark("application v" + next + " deployed");
+            say("application v" + next + " rolled out: writers reconnect" + (features.schemaVersions()
+                    ? " declaring schema version " + next : "") + (next == 1 ? " and insert amount as numeric" : ""));
         }
     }
 

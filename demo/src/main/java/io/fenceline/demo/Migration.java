@@ -56,7 +56,8 @@ final class Migration {
     }
 
     /**
-     * Writes control's configuration {@code workDir/<name>.yaml} with these waves. The clusters' JDBC URLs turn off
+     * Writes control's configuration {@code workDir/<name>.yaml} with these waves and {@code writer_order: auto}
+     * (each step moves the writer's cluster: last in expand and backfill, first in contract). The clusters' JDBC URLs turn off
      * {@code default_transaction_read_only} for control's own sessions, so control can migrate a cluster its proxy
      * has fenced read-only.
      */
@@ -75,7 +76,7 @@ final class Migration {
         }
         // A 2 s error window (10 s by default) keeps the error-rate gate between waves and the demo short.
         yaml.append("]\npolicies:\n  auto_rollback: true\n  gate_timeout: 15s\n  drain_timeout: 60s\n")
-                .append("  error_window: 2s\n")
+                .append("  error_window: 2s\n  writer_order: auto\n")
                 .append("  require_proxies: ").append(requireProxies).append('\n');
         Path config = workDir.resolve(name + ".yaml");
         try {
