@@ -150,13 +150,34 @@ final class Demo implements AutoCloseable {
         List<String> others = CLUSTERS.stream().filter(c -> !c.equals(WRITER)).toList();
         controlConfig = migration.config("control", List.of(List.of(WRITER), others));
         long started = timeline.now();
+        long applyErrorsBefore = subscriptionApplyErrors();
         if (migrateTo(migration, 2, "V1: add orders.amount (numeric) with a trigger keeping both columns in step,"
                 + " backfill it from amount_cents; V2: drop orders.amount_cents", controlConfig)) {
             facts.add(String.format(Locale.ROOT, "migration V1 (expand, backfill) and V2 (contract) applied on %s in"
                     + " %.1f s by one control run while the application wrote; the application moved v0 -> v1 -> v2"
                     + " as the window widened", String.join(", ", CLUSTERS), (timeline.now() - started) / 1000.0));
         }
+        facts.add("logical replication during the migration: " + (subscriptionApplyErrors() - applyErrorsBefore)
+                + " apply errors on the subscriptions of " + String.join(", ", CLUSTERS));
         progress();
+    }
+
+    /**
+     * The apply errors of every cluster's subscriptions so far (PostgreSQL 15's
+     * {@code pg_stat_subscription_stats}): a subscriber receiving a column it does not have, or one it still needs
+     * after dropping it, counts one each time its apply worker stops.
+     */
+    private long subscriptionApplyErrors() throws SQLException {
+        long errors = 0;
+        for (String cluster : CLUSTERS) {
+            try (Connection c = fleet.connectDirect(cluster); java.sql.Statement st = c.createStatement();
+                 java.sql.ResultSet rs = st.executeQuery("SELECT coalesce(sum(apply_error_count), 0)"
+                         + " FROM pg_stat_subscription_stats")) {
+                rs.next();
+                errors += rs.getLong(1);
+            }
+        }
+        return errors;
     }
 
     /** One control run up to {@code version}; the application rolls over to each version as the window widens. */
