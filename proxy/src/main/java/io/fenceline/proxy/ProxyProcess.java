@@ -115,6 +115,9 @@ public final class ProxyProcess implements AutoCloseable {
                             + settings.group().get().settings().group() + ": " + e.getMessage(), e);
                 }
                 all = all == StatementPolicy.ALLOW_ALL ? authority.policy() : StatementPolicy.all(all, authority.policy());
+            } else if (schema != null) {
+                LOG.warn("schema: without group: this proxy publishes no status record, so control's drain before a "
+                        + "contract step cannot see its connections per version (docs/schema-versions.md)");
             }
             server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, all, schema);
             AdminServer admin = null;
