@@ -36,4 +36,15 @@ public interface SessionFence {
     default java.util.Set<Integer> backendPids() {
         return java.util.Set.of();
     }
+
+    /**
+     * Process ids of the proxy's backends whose session is held at the gate now (a write or a commit waiting
+     * while paused) with nothing in flight (every request answered, no Execute forwarded since the last Sync):
+     * nothing runs on them and nothing they did commits until the proxy releases them, so a handoff's drain
+     * need not wait for them. A session held behind a statement still running is not listed: the drain waits
+     * for that statement as for any other.
+     */
+    default java.util.Set<Integer> heldBackendPids() {
+        return java.util.Set.of();
+    }
 }

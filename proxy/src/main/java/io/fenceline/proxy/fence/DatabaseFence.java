@@ -92,6 +92,7 @@ public final class DatabaseFence implements LocalFence {
     private final ControlDatabase settings;
     private final HikariDataSource pool;
     private final Supplier<Set<Integer>> proxyBackends;
+    private final Supplier<Set<Integer>> heldBackends;
     /** Default size of the pool. */
     public static final int DEFAULT_POOL_SIZE = 3;
 
@@ -116,11 +117,27 @@ public final class DatabaseFence implements LocalFence {
      */
     public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends, OpenWriters openWriters,
                          int poolSize) {
+        this(settings, proxyBackends, Set::of, openWriters, poolSize);
+    }
+
+    /**
+     * @param proxyBackends pids of the proxy's own backends (from BackendKeyData), left to the proxy
+     * @param heldBackends  pids of the proxy's backends whose session the proxy holds now (a write or commit
+     *                      waiting at the gate): nothing runs on them, and nothing they did can commit before the
+     *                      proxy releases them — which it does not while writes are paused. A drain does not
+     *                      wait for them, although PostgreSQL shows a backend in the middle of an
+     *                      extended-protocol batch (Parse/Bind forwarded, Execute held) as {@code active} in a
+     *                      transaction begun before the fence.
+     * @param poolSize      connections of the pool (fence, sweep and replication positions share it)
+     */
+    public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends,
+                         Supplier<Set<Integer>> heldBackends, OpenWriters openWriters, int poolSize) {
         if (poolSize < 2) {
             throw new IllegalArgumentException("the fence pool needs at least 2 connections, got " + poolSize);
         }
         this.settings = settings;
         this.proxyBackends = proxyBackends;
+        this.heldBackends = heldBackends;
         this.openWriters = openWriters;
         HikariConfig config = new HikariConfig();
         config.setPoolName("fenceline-fence");
@@ -232,6 +249,8 @@ public final class DatabaseFence implements LocalFence {
         while (true) {
             List<Integer> active = new ArrayList<>();
             List<Integer> idle = new ArrayList<>();
+            // Read before the query: while paused, a held session is only ever released without writing.
+            Set<Integer> held = heldBackends.get();
             try (Connection c = pool.getConnection(); PreparedStatement s = c.prepareStatement(WRITERS)) {
                 s.setQueryTimeout(timeoutSeconds);
                 s.setString(1, fencedAt);
@@ -247,6 +266,7 @@ public final class DatabaseFence implements LocalFence {
                 LOG.warn("database fence on {}: terminated idle writing transactions of backends {}",
                         settings.jdbcUrl(), idle);
             }
+            active.removeAll(held);
             if (active.isEmpty()) {
                 return;
             }

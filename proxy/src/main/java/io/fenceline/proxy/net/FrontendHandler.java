@@ -190,12 +190,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         } else {
             long delay = Math.max(0, statements.holdUntil() - shared.clock().nanoTime());
             holdTimer = client.eventLoop().schedule(this::resume, delay, TimeUnit.NANOSECONDS);
+            if (session.cancelKey() != null && statements.quiet()) {
+                // Nothing runs on the backend while this frame waits: a handoff's drain need not wait for it.
+                shared.control().held(session.cancelKey().processId());
+            }
         }
     }
 
     /** The awaited decision can be made now: decide it, then the frames queued behind it, in order. */
     private void resume() {
         holdTimer = null;
+        releaseHeldPid();
         if (closing || waiting == null) {
             return;
         }
@@ -241,6 +246,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
                                 Shared.describe(shared.upstream()), f.cause().toString());
                     }
                 });
+    }
+
+    private void releaseHeldPid() {
+        if (session.cancelKey() != null) {
+            shared.control().released(session.cancelKey().processId());
+        }
     }
 
     /** A policy's standing changed: a frame held by it is decided again now rather than at its hold's end. */
@@ -622,6 +633,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
             holdTimer.cancel(false);
             holdTimer = null;
         }
+        releaseHeldPid();
         if (rewriter != null) {
             rewriter.release();
         }

@@ -239,6 +239,8 @@ public final class ProxyServer implements AutoCloseable {
                 shared.control().fence(reason);
                 log.info("sessions fenced (generation {}): commits of transactions that wrote are rolled back: {}",
                         shared.control().generation(), reason);
+                // A commit held by a pause is decided again now: it can only roll back.
+                recheckHeld();
             }
 
             @Override
@@ -256,6 +258,11 @@ public final class ProxyServer implements AutoCloseable {
             @Override
             public java.util.Set<Integer> backendPids() {
                 return shared.cancelKeys().processIds();
+            }
+
+            @Override
+            public java.util.Set<Integer> heldBackendPids() {
+                return shared.control().heldPids();
             }
         };
     }

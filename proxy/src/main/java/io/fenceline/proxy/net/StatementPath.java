@@ -117,6 +117,8 @@ final class StatementPath implements SessionFacts {
     private boolean batchWrote;
     /** A COMMIT of this batch was denied: the Sync that ends it is followed by a hidden ROLLBACK. */
     private boolean rollbackAtSync;
+    /** An Execute of the current extended-protocol batch was forwarded (it may still run on the backend). */
+    private boolean batchExecuted;
     /** Names of prepared statements and portals whose text is a commit (COMMIT, END, PREPARE TRANSACTION). */
     private final java.util.Set<String> commitStatements = new java.util.HashSet<>();
     private final java.util.Set<String> commitPortals = new java.util.HashSet<>();
@@ -274,6 +276,7 @@ final class StatementPath implements SessionFacts {
         boolean commits = batchWrote && transactionWrote && session.transactionStatus() == 'I';
         rollbackAtSync = false;
         batchWrote = false;
+        batchExecuted = false;
         if (denied) {
             forward = frame;
             rollbackAfter();
@@ -290,6 +293,15 @@ final class StatementPath implements SessionFacts {
         }
         forward = frame;
         return Outcome.FORWARD;
+    }
+
+    /**
+     * Whether nothing the session forwarded can still be running on its backend: every Query, FunctionCall and
+     * Sync was answered, and no Execute was forwarded since the last Sync. A held session that is quiet has
+     * nothing running and can commit nothing until it is released.
+     */
+    boolean quiet() {
+        return session.outstanding() == 0 && !batchExecuted;
     }
 
     /** Whether a possible write was forwarded and its request's ReadyForQuery has not arrived yet. */
@@ -618,11 +630,13 @@ final class StatementPath implements SessionFacts {
             forward = new Execute(token, 0).encode(alloc);
             // The denied commit fails the block; the ROLLBACK after this batch's Sync ends it.
             rollbackAtSync |= commit;
+            batchExecuted = true;
             if (tracker != null) {
                 tracker.executed(token, session.requestsForwarded() + 1);
             }
             return Outcome.FORWARD;
         }
+        batchExecuted = true;
         if (v.mayWrite()) {
             wrote();
             batchWrote = true;

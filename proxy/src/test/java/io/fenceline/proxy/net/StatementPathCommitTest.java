@@ -245,6 +245,24 @@ class StatementPathCommitTest {
     }
 
     @Test
+    void aSessionIsQuietOnlyWhenNothingItForwardedCanStillRun() {
+        assertTrue(path.quiet());
+        send(new Parse("", "INSERT INTO t VALUES (1)", new int[0]).encode(ByteBufAllocator.DEFAULT));
+        send(bind("", ""));
+        assertTrue(path.quiet(), "Parse and Bind run nothing");
+        send(new Execute("", 0).encode(ByteBufAllocator.DEFAULT));
+        assertFalse(path.quiet(), "an Execute may still run");
+        send(Sync.encode());
+        assertFalse(path.quiet(), "the Sync is not answered yet");
+        answered('I');
+        assertTrue(path.quiet());
+        send(query("SELECT pg_sleep(1)"));
+        assertFalse(path.quiet(), "a Query in flight");
+        answered('I');
+        assertTrue(path.quiet());
+    }
+
+    @Test
     void aDeniedWriteIsNotCountedAsWritten() {
         send(query("BEGIN"));
         answered('T');
