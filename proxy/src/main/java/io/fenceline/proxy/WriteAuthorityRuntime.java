@@ -46,7 +46,7 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         this.etcd = Coordinator.connect(etcdSettings.settings(), etcdSettings.access(), MonotonicClock.SYSTEM);
         DatabaseFence f = null;
         try {
-            f = new DatabaseFence(group.fenceDatabase(), sessions::backendPids,
+            f = new DatabaseFence(group.fenceDatabase(), sessions::backendPids, sessions::heldBackendPids,
                     DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, group.fencePoolSize());
             PostgresReplicationLag lag = new PostgresReplicationLag(f.dataSource(),
                     group.fenceDatabase().subscription(), REPLICATION_QUERY_TIMEOUT_SECONDS);
@@ -143,6 +143,11 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         @Override
         public Set<Integer> backendPids() {
             return target.backendPids();
+        }
+
+        @Override
+        public Set<Integer> heldBackendPids() {
+            return target.heldBackendPids();
         }
     }
 

@@ -36,4 +36,14 @@ public interface SessionFence {
     default java.util.Set<Integer> backendPids() {
         return java.util.Set.of();
     }
+
+    /**
+     * Process ids of backends whose session the proxy holds (a write waits at the gate) while the backend has
+     * nothing of the client's left to run: it may look {@code active} (an extended-protocol batch whose Parse
+     * and Bind were forwarded), but whatever it runs next is decided by the gate first, so a handoff's drain
+     * ({@link LocalFence#drain}) need not wait for it. Any thread; a snapshot.
+     */
+    default java.util.Set<Integer> heldBackendPids() {
+        return java.util.Set.of();
+    }
 }

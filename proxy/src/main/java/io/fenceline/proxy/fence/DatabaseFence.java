@@ -92,6 +92,7 @@ public final class DatabaseFence implements LocalFence {
     private final ControlDatabase settings;
     private final HikariDataSource pool;
     private final Supplier<Set<Integer>> proxyBackends;
+    private final Supplier<Set<Integer>> heldBackends;
     /** Default size of the pool. */
     public static final int DEFAULT_POOL_SIZE = 3;
 
@@ -116,11 +117,24 @@ public final class DatabaseFence implements LocalFence {
      */
     public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends, OpenWriters openWriters,
                          int poolSize) {
+        this(settings, proxyBackends, Set::of, openWriters, poolSize);
+    }
+
+    /**
+     * @param proxyBackends pids of the proxy's own backends (from BackendKeyData), left to the proxy
+     * @param heldBackends  pids of backends whose session the proxy holds at its gate with nothing of the
+     *                      client's left to run ({@code SessionFence.heldBackendPids()}); a drain does not wait
+     *                      for them
+     * @param poolSize      connections of the pool (fence, sweep and replication positions share it)
+     */
+    public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends,
+                         Supplier<Set<Integer>> heldBackends, OpenWriters openWriters, int poolSize) {
         if (poolSize < 2) {
             throw new IllegalArgumentException("the fence pool needs at least 2 connections, got " + poolSize);
         }
         this.settings = settings;
         this.proxyBackends = proxyBackends;
+        this.heldBackends = heldBackends;
         this.openWriters = openWriters;
         HikariConfig config = new HikariConfig();
         config.setPoolName("fenceline-fence");
@@ -218,7 +232,11 @@ public final class DatabaseFence implements LocalFence {
     /**
      * Waits until no client statement that may write is running: one that holds a transaction id, or whose
      * transaction began before the fence held (it is read-write and may not have written yet). Ends idle
-     * such transactions that bypass the proxy.
+     * such transactions that bypass the proxy. Backends the proxy holds at its gate with nothing left to run
+     * ({@code heldBackends}) are not waited for: PostgreSQL shows an extended-protocol batch as {@code active}
+     * from its Parse to its Sync, so a write whose Parse and Bind were forwarded and whose Execute the pause
+     * holds would otherwise be waited for until the bound, and its own hold would end in 57014. Whatever such
+     * a backend runs or commits next passes the gate first (docs/safety.md, "Planned handoff").
      */
     private void drainWriters(long endNanos) throws SQLException {
         Set<Integer> proxied = proxyBackends.get();
@@ -242,6 +260,10 @@ public final class DatabaseFence implements LocalFence {
                 }
             }
             idle.removeAll(proxied);
+            if (!active.isEmpty()) {
+                // Such a backend has nothing of its client's left to run; what it runs next, the gate decides.
+                active.removeAll(heldBackends.get());
+            }
             if (!idle.isEmpty()) {
                 signal("pg_terminate_backend", idle, timeoutSeconds);
                 LOG.warn("database fence on {}: terminated idle writing transactions of backends {}",

@@ -69,6 +69,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     /** The frame whose inspection or policy decision is awaited; later frames queue in {@link #held}. */
     private ByteBuf waiting;
     private ScheduledFuture<?> holdTimer;
+    /**
+     * The backend's process id while {@link StatementPath#quietBehindHold()} holds, else 0. Written on the
+     * event loop (cleared before a held frame is decided again, set only after), read by the database fence's
+     * drain on its own thread.
+     */
+    private volatile int quietHeldPid;
     private Channel client;
     private Channel backend;
     private boolean backendConnected;
@@ -191,6 +197,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
             long delay = Math.max(0, statements.holdUntil() - shared.clock().nanoTime());
             holdTimer = client.eventLoop().schedule(this::resume, delay, TimeUnit.NANOSECONDS);
         }
+        publishHold();
+    }
+
+    /** Recomputes {@link #quietHeldPid} (on the event loop). */
+    private void publishHold() {
+        CancelKey key = session.cancelKey();
+        quietHeldPid = !closing && waiting != null && key != null && statements.quietBehindHold() ? key.processId() : 0;
+    }
+
+    /**
+     * The backend's process id when this connection holds a frame by a policy while its backend has nothing of
+     * the client's left to run ({@link StatementPath#quietBehindHold()}); 0 otherwise. Any thread.
+     */
+    int quietHeldPid() {
+        return quietHeldPid;
     }
 
     /** The awaited decision can be made now: decide it, then the frames queued behind it, in order. */
@@ -201,6 +222,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
         ByteBuf frame = waiting;
         waiting = null;
+        quietHeldPid = 0;
         boolean going = inspectAndForward(frame);
         while (going && !closing && waiting == null && !held.isEmpty()) {
             ByteBuf next = held.poll();
@@ -219,6 +241,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         if (waiting == null && !closing) {
             client.config().setAutoRead(backend.isWritable());
         }
+        publishHold();
     }
 
     /**
@@ -467,6 +490,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     public void readyForQuery(byte status) {
         if (statements != null) {
             statements.readyForQuery(status);
+            if (waiting != null) {
+                publishHold();
+            }
         }
     }
 
@@ -531,6 +557,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     void backendClosed() {
         if (!closing) {
             closing = true;
+            quietHeldPid = 0;
             session.close();
             // Deliver what the server sent (for instance its FATAL error) before closing.
             client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -607,6 +634,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     private void releaseWaiting() {
+        quietHeldPid = 0;
         ByteBuf b;
         while ((b = waitingForBackend.poll()) != null) {
             b.release();

@@ -230,6 +230,8 @@ public final class ProxyServer implements AutoCloseable {
      *   <li>{@code cancelRunningWrites}: a CancelRequest, with the session's BackendKeyData, for each session
      *       with a possible write in flight.</li>
      *   <li>{@code backendPids}: the process ids of the sessions' backends.</li>
+     *   <li>{@code heldBackendPids}: those of sessions that hold a frame by a policy while their backend has
+     *       nothing of the client's left to run (see {@code StatementPath.quietBehindHold()}).</li>
      * </ul>
      */
     public SessionFence sessionFence() {
@@ -256,6 +258,19 @@ public final class ProxyServer implements AutoCloseable {
             @Override
             public java.util.Set<Integer> backendPids() {
                 return shared.cancelKeys().processIds();
+            }
+
+            @Override
+            public java.util.Set<Integer> heldBackendPids() {
+                java.util.Set<Integer> pids = new java.util.HashSet<>();
+                for (Channel ch : clients) {
+                    FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+                    int pid = h == null ? 0 : h.quietHeldPid();
+                    if (pid != 0) {
+                        pids.add(pid);
+                    }
+                }
+                return pids;
             }
         };
     }

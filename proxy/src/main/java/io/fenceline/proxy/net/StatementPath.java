@@ -115,6 +115,8 @@ final class StatementPath implements SessionFacts {
     private long writeGeneration;
     /** The current extended-protocol batch (since the last Sync) forwarded a possible write. */
     private boolean batchWrote;
+    /** An Execute (or its substitute) was forwarded in the current extended-protocol batch (since the last Sync). */
+    private boolean batchExecuted;
     /** A COMMIT of this batch was denied: the Sync that ends it is followed by a hidden ROLLBACK. */
     private boolean rollbackAtSync;
     /** Names of prepared statements and portals whose text is a commit (COMMIT, END, PREPARE TRANSACTION). */
@@ -274,6 +276,7 @@ final class StatementPath implements SessionFacts {
         boolean commits = batchWrote && transactionWrote && session.transactionStatus() == 'I';
         rollbackAtSync = false;
         batchWrote = false;
+        batchExecuted = false;
         if (denied) {
             forward = frame;
             rollbackAfter();
@@ -290,6 +293,19 @@ final class StatementPath implements SessionFacts {
         }
         forward = frame;
         return Outcome.FORWARD;
+    }
+
+    /**
+     * Whether the connection is held by a policy while its backend has nothing of this client's to run: every
+     * request forwarded so far was answered (ReadyForQuery), and the current extended-protocol batch forwarded
+     * no Execute — at most Parse, Bind, Describe or Close, which run no statement. Such a backend may show as
+     * {@code active} in {@code pg_stat_activity} (PostgreSQL reports a batch as running until its Sync), but it
+     * only waits for the held frame; whatever it does next — the held frame, a Sync's implicit commit, a COMMIT —
+     * is decided by the gate first. A planned handoff's drain therefore need not wait for it (docs/safety.md).
+     */
+    boolean quietBehindHold() {
+        return heldSince != SessionFacts.NOT_HELD && !batchExecuted
+                && session.requestsAnswered() >= session.requestsForwarded();
     }
 
     /** Whether a possible write was forwarded and its request's ReadyForQuery has not arrived yet. */
@@ -591,6 +607,7 @@ final class StatementPath implements SessionFacts {
         if (d instanceof Decision.Hold hold) {
             return hold(hold);
         }
+        batchExecuted = true;
         if (d instanceof Decision.Deny deny) {
             String token = register(deny);
             frame.release();
