@@ -236,7 +236,7 @@ public final class DatabaseFence implements LocalFence {
      * ({@code heldBackends}) are not waited for: PostgreSQL shows an extended-protocol batch as {@code active}
      * from its Parse to its Sync, so a write whose Parse and Bind were forwarded and whose Execute the pause
      * holds would otherwise be waited for until the bound, and its own hold would end in 57014. Whatever such
-     * a backend runs or commits next passes the gate first (docs/safety.md, "Planned handoff").
+     * a backend runs or commits next passes the gate first (docs/safety.md, case 6; docs/write-authority.md).
      */
     private void drainWriters(long endNanos) throws SQLException {
         Set<Integer> proxied = proxyBackends.get();

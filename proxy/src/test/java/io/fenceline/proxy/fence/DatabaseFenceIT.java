@@ -8,6 +8,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -175,6 +176,42 @@ class DatabaseFenceIT {
         assertEquals("committed", running.get(10, TimeUnit.SECONDS));
         try (Connection direct = pg.connect()) {
             assertEquals("25006", sqlState(direct, "INSERT INTO t VALUES (" + id() + ", 'after drain')"));
+        }
+    }
+
+    @Test
+    void drainDoesNotWaitForABackendTheProxyHolds() throws Exception {
+        // Stands in for a backend whose Parse and Bind the proxy forwarded and whose Execute it holds: active,
+        // in a transaction begun before the fence. Reported held, it is left to the gate.
+        try (Connection c = pg.connect(); Statement s = c.createStatement()) {
+            int pid;
+            try (ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+                rs.next();
+                pid = rs.getInt(1);
+            }
+            c.setAutoCommit(false);
+            CompletableFuture<String> sleeping = CompletableFuture.supplyAsync(() -> {
+                try {
+                    s.execute("SELECT pg_sleep(30) /* held */");
+                    return "finished";
+                } catch (SQLException e) {
+                    return e.getSQLState();
+                }
+            });
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!"1".equals(pg.queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
+                    + " AND pid = " + pid))) {
+                assertTrue(System.nanoTime() < end, "the stand-in never became active");
+                Thread.sleep(5);
+            }
+            fence = new DatabaseFence(new ControlDatabase(pg.jdbcUrl("postgres"), pg.superuser(), null, null,
+                    Duration.ofSeconds(2)), Set::of, () -> Set.of(pid), DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE,
+                    DatabaseFence.DEFAULT_POOL_SIZE);
+            // Waiting for it would last until the 60 s bound and then cancel it.
+            fence.drain("test", Duration.ofSeconds(60)).get(20, TimeUnit.SECONDS);
+            assertFalse(sleeping.isDone(), "the held backend was neither waited for nor cancelled");
+            pg.execute("SELECT pg_cancel_backend(" + pid + ")");
+            assertEquals("57014", sleeping.get(10, TimeUnit.SECONDS));
         }
     }
 
