@@ -80,6 +80,11 @@ app.kubernetes.io/component: control
       containerPort: {{ .Values.proxy.config.listen.port }}
     - name: admin
       containerPort: {{ .Values.proxy.config.admin.port }}
+  startupProbe:
+    httpGet:
+      path: /health
+      port: admin
+    {{- toYaml .Values.proxy.startupProbe | nindent 4 }}
   livenessProbe:
     httpGet:
       path: /health

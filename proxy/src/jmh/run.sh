@@ -9,4 +9,5 @@ mvn -B -q -Pjmh -pl proxy -am test-compile dependency:build-classpath \
     -Dmdep.includeScope=test -Dmdep.outputFile="$root/proxy/target/jmh-classpath.txt" >"$log" 2>&1 \
   || { tail -40 "$log"; exit 1; }
 cp="$root/proxy/target/test-classes:$root/proxy/target/classes:$root/config/target/classes:$(cat "$root/proxy/target/jmh-classpath.txt")"
-exec java -cp "$cp" org.openjdk.jmh.Main io.fenceline.proxy.sql.InspectionBenchmark "$@"
+# FENCELINE_JMH names another benchmark class (e.g. io.fenceline.proxy.schema.SchemaPolicyBenchmark).
+exec java -cp "$cp" org.openjdk.jmh.Main "${FENCELINE_JMH:-io.fenceline.proxy.sql.InspectionBenchmark}" "$@"

@@ -12,6 +12,9 @@ import io.fenceline.control.cli.Cli;
 import io.fenceline.control.cli.ExitCodes;
 import io.fenceline.control.history.Direction;
 import io.fenceline.control.history.HistoryTable;
+import io.fenceline.control.rollout.CatalogFingerprint;
+import io.fenceline.config.records.Catalog;
+import io.fenceline.config.records.Window;
 import io.fenceline.testing.ArchitectureRules;
 import io.fenceline.testing.EtcdCluster;
 import io.fenceline.testing.PostgresServer;
@@ -53,8 +56,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Control and its operator verbs against real proxies: two PostgreSQL clusters (c2 subscribes to c1's
  * {@code accounts} by logical replication), a real etcd, and two proxy processes started as an operator
  * starts them ({@code java -jar proxy/target/fenceline-proxy-*.jar --config FILE}, with {@code etcd:} and
- * {@code group:} sections), which campaign for the writer lease, fence the cluster that is not the writer, and
- * publish their {@link ProxyStatus} (mode, writer, counters) under their lease. Nothing here is a stand-in.
+ * {@code group:} and {@code schema:} sections), which campaign for the writer lease, fence the cluster that is
+ * not the writer, enforce the schema window and catalogs control publishes, and publish their
+ * {@link ProxyStatus} (mode, writer, connections per version, counters) under their lease. Nothing here is a
+ * stand-in.
  *
  * <p>The proxy module's runnable build must exist (a reactor build packages proxy before control); the class
  * fails at once, naming the command, when it does not.
@@ -92,6 +97,9 @@ class RealProxiesIT {
         for (int i = 0; i < 2; i++) {
             PostgresServer pg = PostgresServer.builder().start();
             pg.execute("CREATE TABLE accounts (id bigint PRIMARY KEY, name text NOT NULL, email text)");
+            // The application's role: schema checks apply to it (postgres is control's role, exempt from them).
+            pg.execute("CREATE ROLE app LOGIN");
+            pg.execute("GRANT SELECT, INSERT, UPDATE ON accounts TO app");
             PG.add(pg);
         }
         PG.get(0).execute("INSERT INTO accounts SELECT g, 'user' || g, 'u' || g || '@example.org'"
@@ -114,7 +122,8 @@ class RealProxiesIT {
                     + "  preferred: c1\n  candidates: [c1, c2]\n  failover: manual\n  statusInterval: 200ms\n"
                     + "  pauseBound: 5s\n"
                     + "  fence:\n    user: postgres\n    database: postgres\n"
-                    + (i == 1 ? "    subscription: sub_c1\n" : ""));
+                    + (i == 1 ? "    subscription: sub_c1\n" : "")
+                    + "schema:\n  group: main\n  controlRole: postgres\n");
             Path log = dir.resolve("proxy-" + CLUSTERS.get(i) + ".log");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             PROXIES.add(new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString(), "proxy", "--config",
@@ -135,14 +144,17 @@ class RealProxiesIT {
         Files.writeString(config, yaml);
         coordinator = Coordinator.connect(new EtcdSettings(etcd.endpoints(), "/real", Duration.ofSeconds(5),
                 EtcdSettings.DEFAULT_RHO, Duration.ofMillis(500), Duration.ofSeconds(5)));
+        // What control publishes before the group's first migration (Rollout.ensureWindowAndCatalog): the window
+        // {0} and V0's catalog from the canary's live catalog, so that the proxies admit V0 clients from the start.
+        try (Connection c = PG.get(0).connect()) {
+            CatalogFingerprint fp = CatalogFingerprint.take(c);
+            coordinator.store().put(coordinator.keys().catalog("main", 0), new Catalog(0, fp.checksum(), fp.tables()))
+                    .join();
+        }
+        coordinator.store().put(coordinator.keys().window("main"), Window.of(0)).join();
         await("both proxies publishing and c1 writing", () -> {
-            try {
-                Map<EtcdKey.Proxy, ProxyStatus> s = coordinator.store().proxyStatuses("main").join();
-                return s.size() == 2 && s.values().stream().anyMatch(ProxyStatus::writer);
-            } catch (java.util.concurrent.CompletionException slowFirstConnection) {
-                LOG.info("etcd not answering yet: {}", slowFirstConnection.getMessage());
-                return false;
-            }
+            Map<EtcdKey.Proxy, ProxyStatus> s = coordinator.store().proxyStatuses("main").join();
+            return s.size() == 2 && s.values().stream().anyMatch(ProxyStatus::writer);
         });
     }
 
@@ -171,9 +183,10 @@ class RealProxiesIT {
         }
     }
 
+    /** Polls {@code condition}; a condition read from etcd that times out once (a loaded machine) is polled again. */
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
+        while (!holds(condition)) {
             for (int i = 0; i < PROXIES.size(); i++) {
                 if (!PROXIES.get(i).isAlive()) {
                     String log;
@@ -190,6 +203,15 @@ class RealProxiesIT {
                 throw new AssertionError("not within " + WAIT.toSeconds() + " s: " + what + "; proxy logs in " + dir);
             }
             Thread.sleep(50);
+        }
+    }
+
+    private static boolean holds(BooleanSupplier condition) {
+        try {
+            return condition.getAsBoolean();
+        } catch (java.util.concurrent.CompletionException slowEtcd) {
+            LOG.info("condition not readable yet: {}", slowEtcd.getMessage());
+            return false;
         }
     }
 
@@ -229,7 +251,7 @@ class RealProxiesIT {
     /** One insert through {@code cluster}'s proxy; the SQLSTATE when it is refused. */
     private static String insert(String cluster) {
         try (Connection c = viaProxy(cluster);
-             PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (id, name, email) VALUES (?, 'w', 'w@x')")) {
+             PreparedStatement ps = c.prepareStatement("INSERT INTO accounts (id, name) VALUES (?, 'w')")) {
             ps.setLong(1, IDS.incrementAndGet());
             ps.executeUpdate();
             return "ok";
@@ -265,38 +287,30 @@ class RealProxiesIT {
                 .anyMatch(a -> a.action().equals("mode.applied")), "the proxies audit what they applied");
     }
 
-    @Test
-    void aRolloutGatesOnTheRealProxiesStatusesWhileTrafficRunsThroughThem() throws Exception {
-        Path migrations = Files.createDirectories(dir.resolve("migrations-" + System.nanoTime()));
-        Files.writeString(migrations.resolve("0001-contact.yaml"), """
-                version: 1
-                description: add contact and fill it from email, 20 rows per batch
-                options:
-                  lock_timeout: 5s
-                  backfill_batch_size: 20
-                expand:
-                  sql: ALTER TABLE accounts ADD COLUMN contact text;
-                  down: ALTER TABLE accounts DROP COLUMN contact;
-                backfill:
-                  sql: |
-                    UPDATE accounts SET contact = email WHERE id IN (SELECT id FROM accounts
-                      WHERE contact IS NULL AND email IS NOT NULL ORDER BY id LIMIT :batch_size);
-                  down: UPDATE accounts SET contact = NULL;
-                """);
-        String writer = writerCluster();
-        AtomicBoolean stop = new AtomicBoolean();
-        List<String> errors = Collections.synchronizedList(new ArrayList<>());
-        AtomicLong ops = new AtomicLong();
-        List<CompletableFuture<Void>> traffic = new ArrayList<>();
-        for (String cluster : CLUSTERS) {
-            traffic.add(CompletableFuture.runAsync(() -> {
-                try (Connection c = viaProxy(cluster);
-                     PreparedStatement ins = c.prepareStatement("INSERT INTO accounts (id, name) VALUES (?, 'w')");
-                     PreparedStatement sel = c.prepareStatement("SELECT id, name FROM accounts WHERE id = ?")) {
+    /** An application client of one schema version, through one proxy, until stopped; errors are collected. */
+    private static final class AppClient {
+        final AtomicBoolean stop = new AtomicBoolean();
+        final AtomicLong ops = new AtomicLong();
+        final List<String> errors = Collections.synchronizedList(new ArrayList<>());
+        final CompletableFuture<Void> done;
+
+        AppClient(String cluster, int version, boolean writes) {
+            String column = version == 0 ? "email" : "contact";
+            done = CompletableFuture.runAsync(() -> {
+                Properties p = new Properties();
+                p.setProperty("user", "app");
+                p.setProperty("options", "-c fenceline.schema_version=" + version);
+                String url = "jdbc:postgresql://127.0.0.1:" + PROXY_PORTS.get(CLUSTERS.indexOf(cluster))
+                        + "/postgres?sslmode=disable";
+                try (Connection c = DriverManager.getConnection(url, p);
+                     PreparedStatement ins = c.prepareStatement("INSERT INTO accounts (id, name, " + column
+                             + ") VALUES (?, 'v" + version + "', 'x@example.org')");
+                     PreparedStatement sel = c.prepareStatement("SELECT id, name, " + column
+                             + " FROM accounts WHERE id = ?")) {
                     while (!stop.get()) {
                         try {
                             long id = IDS.incrementAndGet();
-                            if (cluster.equals(writer)) {
+                            if (writes) {
                                 ins.setLong(1, id);
                                 ins.executeUpdate();
                             }
@@ -306,39 +320,114 @@ class RealProxiesIT {
                             }
                             ops.incrementAndGet();
                         } catch (SQLException e) {
-                            errors.add(cluster + ": [" + e.getSQLState() + "] " + e.getMessage());
+                            errors.add("V" + version + "@" + cluster + ": [" + e.getSQLState() + "] " + e.getMessage());
                         }
                     }
                 } catch (SQLException e) {
-                    errors.add(cluster + " connect: " + e.getMessage());
+                    errors.add("V" + version + "@" + cluster + " connect: [" + e.getSQLState() + "] " + e.getMessage());
                 }
-            }));
+            });
         }
-        Run apply;
-        try {
-            apply = cli("apply", "--migrations", migrations.toString());
-        } finally {
+
+        void stop() {
             stop.set(true);
-            traffic.forEach(CompletableFuture::join);
+            done.join();
         }
-        assertEquals(ExitCodes.OK, apply.code(), apply::toString);
-        assertEquals(List.of(), errors, "application errors through the proxies during the rollout");
-        assertTrue(ops.get() > 100, "traffic ran: " + ops.get());
+    }
+
+    @Test
+    void aRolloutWithClientsOfBothVersionsThroughTheProxiesHasNoApplicationErrors() throws Exception {
+        Path migrations = Files.createDirectories(dir.resolve("migrations-" + System.nanoTime()));
+        Files.writeString(migrations.resolve("0001-contact.yaml"), """
+                version: 1
+                description: contact replaces email; V0 writes keep it filled (trigger); backfill 20 rows per batch
+                options:
+                  lock_timeout: 5s
+                  backfill_batch_size: 20
+                expand:
+                  sql: |
+                    ALTER TABLE accounts ADD COLUMN contact text;
+                    CREATE FUNCTION accounts_contact() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN NEW.contact := coalesce(NEW.contact, NEW.email); RETURN NEW; END $$;
+                    CREATE TRIGGER accounts_contact BEFORE INSERT OR UPDATE ON accounts
+                      FOR EACH ROW EXECUTE FUNCTION accounts_contact();
+                  down: |
+                    DROP TRIGGER accounts_contact ON accounts;
+                    DROP FUNCTION accounts_contact();
+                    ALTER TABLE accounts DROP COLUMN contact;
+                backfill:
+                  sql: |
+                    UPDATE accounts SET contact = email WHERE id IN (SELECT id FROM accounts
+                      WHERE contact IS NULL AND email IS NOT NULL ORDER BY id LIMIT :batch_size);
+                  down: UPDATE accounts SET contact = NULL;
+                contract:
+                  sql: |
+                    DROP TRIGGER accounts_contact ON accounts;
+                    DROP FUNCTION accounts_contact();
+                    ALTER TABLE accounts DROP COLUMN email;
+                  down: |
+                    ALTER TABLE accounts ADD COLUMN email text;
+                    UPDATE accounts SET email = contact;
+                """);
+        String writer = writerCluster();
+        List<AppClient> v0 = new ArrayList<>();
+        List<AppClient> v1 = new ArrayList<>();
+        for (String cluster : CLUSTERS) {
+            v0.add(new AppClient(cluster, 0, cluster.equals(writer)));
+        }
+        CompletableFuture<Run> apply = CompletableFuture.supplyAsync(() -> cli("apply", "--migrations",
+                migrations.toString()));
+        try {
+            // Expand and backfill run under V0 traffic; then the window widens to {0, 1} and control waits for V0
+            // to drain, which the proxies' real counts of V0 connections hold up.
+            await("the window {0, 1}", () -> coordinator.store().get(coordinator.keys().window("main"), Window.class)
+                    .join().map(w -> w.value().equals(new Window(0, 1))).orElse(false));
+            await("control waiting for V0 to drain", () -> coordinator.store().listAudit("main", 1, 10_000).join()
+                    .stream().anyMatch(a -> a.action().equals("drain-waiting") && "0".equals(a.details().get("version"))
+                            && Integer.parseInt(a.details().get("connections")) >= 2));
+            // The new application version starts, then the old one stops: contract follows.
+            for (String cluster : CLUSTERS) {
+                v1.add(new AppClient(cluster, 1, cluster.equals(writer)));
+            }
+            await("V1 clients served", () -> v1.stream().allMatch(c -> c.ops.get() > 20));
+            v0.forEach(AppClient::stop);
+            Run run = apply.get(120, TimeUnit.SECONDS);
+            assertEquals(ExitCodes.OK, run.code(), run::toString);
+            await("V1 clients served after the contract", () -> v1.stream().allMatch(c -> c.ops.get() > 100));
+        } finally {
+            v0.forEach(AppClient::stop);
+            v1.forEach(AppClient::stop);
+            if (!apply.isDone()) {
+                // Do not let a failed run go on acting on the clusters while the next test runs.
+                LOG.info("waiting for the rollout to end before the next test: {}", apply.handle((r, e) -> r)
+                        .get(180, TimeUnit.SECONDS));
+            }
+        }
+        List<String> errors = new ArrayList<>();
+        v0.forEach(c -> errors.addAll(c.errors));
+        v1.forEach(c -> errors.addAll(c.errors));
+        assertEquals(List.of(), errors, "application errors through the proxies during the migration");
+        assertTrue(v0.stream().allMatch(c -> c.ops.get() > 20), "V0 traffic ran");
+
         for (int i = 0; i < 2; i++) {
             try (Connection c = PG.get(i).connect()) {
                 var rows = HistoryTable.rows(c);
-                assertEquals(1, HistoryTable.netApplied(rows, 1, "expand"), CLUSTERS.get(i) + " " + rows);
-                assertEquals(1, HistoryTable.netApplied(rows, 1, "backfill"), CLUSTERS.get(i) + " " + rows);
+                for (String phase : List.of("expand", "backfill", "contract")) {
+                    assertEquals(1, HistoryTable.netApplied(rows, 1, phase), CLUSTERS.get(i) + " " + phase + " " + rows);
+                }
                 assertTrue(HistoryTable.batches(c, 1, "backfill", Direction.UP).size() >= 1);
             }
         }
-        // The gates judged the real counters: the writer's wave saw statements and no rise in errors.
-        List<AuditRecord> gates = coordinator.store().listAudit("main", 1, 10_000).join().stream()
-                .filter(a -> a.action().equals("gate-passed")).toList();
-        assertEquals(4, gates.size(), gates::toString);
+        assertEquals(Window.of(1), coordinator.store().get(coordinator.keys().window("main"), Window.class).join()
+                .orElseThrow().value());
+        // The gates judged the real counters; the proxies' real version counts held contract back.
+        List<AuditRecord> audit = coordinator.store().listAudit("main", 1, 10_000).join();
+        List<AuditRecord> gates = audit.stream().filter(a -> a.action().equals("gate-passed")).toList();
+        assertEquals(6, gates.size(), gates::toString);
         assertTrue(gates.stream().anyMatch(g -> g.details().get("errors").startsWith(writer + ": 0.00% (0/")),
                 gates::toString);
-        assertTrue(gates.stream().noneMatch(g -> g.details().get("notes").contains("no proxy")), gates::toString);
+        assertTrue(audit.stream().anyMatch(a -> a.action().equals("drained") && "0".equals(a.details().get("version"))),
+                "V0 drained once its clients closed");
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.fenceline.demo;
 import io.fenceline.config.coordination.Coordinator;
 import io.fenceline.config.coordination.EtcdSettings;
 import io.fenceline.config.records.MigrationJournal;
+import io.fenceline.control.cli.ExitCodes;
 import io.fenceline.demo.fleet.LocalFleet;
 import io.fenceline.demo.report.HtmlReport;
 import io.fenceline.demo.report.Report;
@@ -95,7 +96,8 @@ final class Demo implements AutoCloseable {
         workDir = Files.createTempDirectory("fenceline-demo-");
         fleet.start(new LocalFleet.Plan(CLUSTERS, WRITER, CANDIDATES, GROUP, options.proxyJar(), workDir,
                 features.writeAuthority(), features.schemaVersions()), this::say);
-        etcd = Coordinator.connect(EtcdSettings.defaults(fleet.etcd().endpoints()));
+        etcd = Coordinator.connect(EtcdSettings.defaults(fleet.etcd().endpoints())
+                .withRequestTimeout(Duration.ofSeconds(3)));
         sampler = new Sampler(fleet, etcd, GROUP, timeline);
         sampler.start();
         if (features.writeAuthority()) {
@@ -165,22 +167,20 @@ final class Demo implements AutoCloseable {
         long started = timeline.mark("migration V" + version + " starts");
         say("control: fenceline apply --config " + config.getFileName() + " --to " + version + " (V" + version + ": "
                 + what + ")");
-        CompletableFuture<Integer> apply = migration.applyAsync(config, version, line -> {
+        java.util.function.Consumer<String> relay = line -> {
             // Passed preflight checks are one line each; the acks, gates and window changes say enough.
             if (!line.matches("\\s*preflight .*: ok - .*")) {
                 say("  control | " + line);
             }
-        });
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
-        while (!apply.isDone()) {
-            deployWhenWidened(version);
-            if (System.nanoTime() - deadline > 0) {
-                throw new IllegalStateException("migration V" + version + " did not finish within 3 minutes; journal: "
-                        + sampler.journal().orElse(null));
-            }
-            Thread.sleep(50);
+        };
+        CompletableFuture<Integer> apply = migration.applyAsync(config, version, relay);
+        int exit = finish(apply, version);
+        for (int attempt = 1; exit == ExitCodes.NOT_LEADER && attempt <= 2; attempt++) {
+            // Under load control's leader lease can lapse; it stops at once and the journal says where it was.
+            say("control lost its leader lease and stopped; fenceline resume continues from the journal");
+            timeline.mark("V" + version + " resumed");
+            exit = finish(migration.resumeAsync(config, version, relay), version);
         }
-        int exit = apply.get();
         sampler.sampleOnce();
         deployWhenWidened(version);
         long took = timeline.now() - started;
@@ -193,6 +193,20 @@ final class Demo implements AutoCloseable {
                 .orElse("none") + ")");
         say("migration V" + version + " FAILED: control exited with " + exit);
         return false;
+    }
+
+    /** Waits for one control run, rolling the application over as the window widens; its exit code. */
+    private int finish(CompletableFuture<Integer> run, int version) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (!run.isDone()) {
+            deployWhenWidened(version);
+            if (System.nanoTime() - deadline > 0) {
+                throw new IllegalStateException("migration V" + version + " did not finish within 3 minutes; journal: "
+                        + sampler.journal().orElse(null));
+            }
+            Thread.sleep(50);
+        }
+        return run.get();
     }
 
     /**
@@ -213,6 +227,17 @@ final class Demo implements AutoCloseable {
     }
 
     private void partition() throws InterruptedException {
+        Optional<String> holder = sampler.writer();
+        if (holder.isEmpty() || !holder.get().equals(WRITER)) {
+            // A loaded machine can delay keepalives past the deadline: then the lease has already moved.
+            say("the writer lease is at " + holder.orElse("no cluster") + ", not " + WRITER + " (keepalives delayed by"
+                    + " load?); handing it to " + WRITER + " before the partition");
+            timeline.mark("handoff to " + WRITER + " before the partition");
+            migration.handoff(controlConfig, WRITER, "fenceline demo: the writer before the partition",
+                    line -> say("  control | " + line));
+            await(WRITER + " holding the writer lease", Duration.ofSeconds(40),
+                    () -> sampler.writer().filter(WRITER::equals).isPresent());
+        }
         long cut = timeline.mark(WRITER + " cut off from etcd");
         fleet.etcdLink(WRITER).blackhole();
         say("partition: the link between " + WRITER + "'s proxy and etcd now drops everything");

@@ -63,7 +63,7 @@ final class Migration {
     Path config(String name, List<List<String>> waves) {
         StringBuilder yaml = new StringBuilder("group: ").append(group).append("\ninstance: demo-control\n")
                 .append("etcd:\n  endpoints: [").append(String.join(", ", fleet.etcd().endpoints()))
-                .append("]\n  lease_ttl: 3s\n  request_timeout: 1s\nclusters:\n");
+                .append("]\n  lease_ttl: 10s\n  request_timeout: 2s\nclusters:\n");
         for (String cluster : fleet.clusters()) {
             yaml.append("  - {name: ").append(cluster).append(", jdbc_url: \"jdbc:postgresql://127.0.0.1:")
                     .append(fleet.server(cluster).port()).append('/').append(LocalFleet.DATABASE)
@@ -91,9 +91,21 @@ final class Migration {
      * completes with control's exit code.
      */
     CompletableFuture<Integer> applyAsync(Path config, int toVersion, Consumer<String> progress) {
+        return runAsync("apply", config, toVersion, progress);
+    }
+
+    /**
+     * {@code fenceline resume}: continues the run from its journal, as an operator does after control lost its
+     * leader lease (exit 7).
+     */
+    CompletableFuture<Integer> resumeAsync(Path config, int toVersion, Consumer<String> progress) {
+        return runAsync("resume", config, toVersion, progress);
+    }
+
+    private CompletableFuture<Integer> runAsync(String verb, Path config, int toVersion, Consumer<String> progress) {
         return CompletableFuture.supplyAsync(() -> {
             PrintWriter out = new PrintWriter(new LineWriter(progress), true);
-            return Cli.run(new String[]{"apply", "--config", config.toString(), "--migrations", migrations.toString(),
+            return Cli.run(new String[]{verb, "--config", config.toString(), "--migrations", migrations.toString(),
                     "--to", Integer.toString(toVersion), "--leader-wait", "30"}, out, out);
         });
     }

@@ -30,6 +30,8 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class Sampler implements AutoCloseable {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Sampler.class);
+
     static final long PERIOD_MILLIS = 100;
 
     private final LocalFleet fleet;
@@ -41,6 +43,7 @@ final class Sampler implements AutoCloseable {
     private final AtomicReference<String> writer = new AtomicReference<>();
     private final Thread thread;
     private volatile boolean stop;
+    private long failures;
 
     Sampler(LocalFleet fleet, Coordinator etcd, String group, TimelineRecorder timeline) {
         this.fleet = fleet;
@@ -81,7 +84,20 @@ final class Sampler implements AutoCloseable {
         }
     }
 
-    void sampleOnce() {
+    /** One look at the fleet; a failed look (etcd slow, a database restarting) is logged and skipped. */
+    synchronized void sampleOnce() {
+        try {
+            sample();
+        } catch (RuntimeException e) {
+            // This sample is lost; the timeline keeps the last values seen.
+            failures++;
+            if (failures == 1 || failures % 50 == 0) {
+                LOG.warn("sampling the fleet failed ({} times so far): {}", failures, e.getMessage());
+            }
+        }
+    }
+
+    private void sample() {
         String holder = etcd.store().get(etcd.keys().writer(group), WriterRecord.class).join()
                 .map(v -> v.value().cluster()).orElse(null);
         writer.set(holder);

@@ -43,8 +43,11 @@ class DemoIT {
         Report report;
         long started = System.nanoTime();
         try {
-            report = demo.run();
-            LOG.info("demo output:\n{}", console.toString(StandardCharsets.UTF_8));
+            try {
+                report = demo.run();
+            } finally {
+                LOG.info("demo output:\n{}", console.toString(StandardCharsets.UTF_8));
+            }
             for (String c : Demo.CLUSTERS) {
                 proxyPids.add(demo.fleet().proxy(c).pid());
             }

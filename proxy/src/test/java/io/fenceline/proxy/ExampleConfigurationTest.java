@@ -51,6 +51,25 @@ class ExampleConfigurationTest {
         assertEquals(3, s.etcd().orElseThrow().settings().endpoints().size());
     }
 
+    @Test
+    void exampleWithTheSchemaSectionUncommentedLoads() throws IOException {
+        List<String> lines = Files.readAllLines(EXAMPLE);
+        int etcdFrom = lines.indexOf("# --- write authority ---");
+        int etcdTo = lines.indexOf("# --- end of write authority ---");
+        int from = lines.indexOf("# --- schema versions ---");
+        int to = lines.indexOf("# --- end of schema versions ---");
+        assertTrue(from >= 0 && to > from, "the example marks its schema block");
+        StringBuilder yaml = new StringBuilder();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            boolean uncomment = (i > from && i < to) || (i > etcdFrom && i < etcdTo);
+            yaml.append(uncomment ? line.replaceFirst("^# ", "") : line).append('\n');
+        }
+        ProxySettings s = valid(ProxySettingsLoader.parse(yaml.toString(), "proxy.example.yaml (uncommented)",
+                EXAMPLE.getParent()));
+        assertEquals(io.fenceline.config.file.SchemaSettings.of("main", "fenceline"), s.schema().orElseThrow());
+    }
+
     private static ProxySettings valid(ConfigResult<ProxySettings> r) {
         if (r instanceof ConfigResult.Invalid<ProxySettings> invalid) {
             throw new AssertionError(invalid.describe());

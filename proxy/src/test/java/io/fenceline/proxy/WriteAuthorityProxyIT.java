@@ -240,6 +240,46 @@ class WriteAuthorityProxyIT {
     }
 
     @Test
+    void theCommitOfAWritingTransactionWaitsWhilePausedThenCommitsOrRollsBack() throws Exception {
+        startProxy();
+        await("the proxy becomes writer", this::writable);
+        try (Connection c = connect("")) {
+            c.setAutoCommit(false);
+            for (long id : new long[]{8_001, 8_002}) {
+                insert(c, id);
+                mode("paused");
+                await("paused is applied", () -> gate().standing() instanceof WriteGate.Standing.Paused);
+                long heldBefore = counter(proxy.scrape(), "fenceline_proxy_writes_held_total");
+                CompletableFuture<Void> commit = CompletableFuture.runAsync(() -> {
+                    try {
+                        c.commit();
+                    } catch (SQLException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                await("the commit is held", () -> counter(proxy.scrape(), "fenceline_proxy_writes_held_total") > heldBefore);
+                assertFalse(commit.isDone(), "a commit waits while paused");
+                assertFalse(rowExists(id), "nothing committed while paused");
+                if (id == 8_001) {
+                    mode("writable");
+                    commit.get(10, TimeUnit.SECONDS);
+                    assertTrue(rowExists(id), "committed once writable");
+                } else {
+                    long start = System.nanoTime();
+                    mode("read-only");
+                    Throwable failure = assertThrows(Exception.class, () -> commit.get(10, TimeUnit.SECONDS));
+                    assertEquals("25006", sqlState(failure), String.valueOf(failure));
+                    assertTrue(System.nanoTime() - start < PAUSE_BOUND.toNanos(), "refused at the change, not at the bound");
+                    assertFalse(rowExists(id), "rolled back");
+                    selectOne(c);
+                    c.rollback();
+                }
+            }
+        }
+        mode("writable");
+    }
+
+    @Test
     void aTransactionThatWroteIsRolledBackAtCommitAfterReadOnlyInBothProtocols() throws Exception {
         startProxy();
         await("the proxy becomes writer", this::writable);
@@ -264,6 +304,40 @@ class WriteAuthorityProxyIT {
         assertFalse(rowExists(4_002), "the extended-protocol transaction was rolled back");
         assertTrue(counter(proxy.scrape(), "fenceline_proxy_commits_rolled_back_total") >= 2);
         mode("writable");
+    }
+
+    @Test
+    void anExtendedWriteOutsideABlockIsRolledBackAtItsSyncWhenTheAuthorityWasLostBeforeIt() throws Exception {
+        startProxy();
+        await("the proxy becomes writer", this::writable);
+        try (RawClient client = new RawClient(proxy.server().address())) {
+            client.startTrusted(pg.superuser(), "postgres");
+            byte[] parse = RawClient.message('P', "\0INSERT INTO t VALUES (7001, 'sync')\0\0\0"
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            byte[] bind = RawClient.message('B', new byte[]{0, 0, 0, 0, 0, 0, 0, 0});
+            byte[] execute = RawClient.message('E', new byte[]{0, 0, 0, 0, 0});
+            client.send(RawClient.concat(parse, bind, execute, RawClient.message('H', new byte[0])));
+            // The INSERT ran; its implicit transaction stays open until Sync.
+            List<Character> before = new java.util.ArrayList<>();
+            RawClient.Message m;
+            do {
+                m = client.read();
+                before.add(m.type());
+            } while (m.type() != 'C' && m.type() != 'E');
+            assertEquals(List.of('1', '2', 'C'), before);
+            mode("read-only");
+            await("read-only is applied", () -> !writable());
+            client.send(RawClient.message('S', new byte[0]));
+            // ParameterStatus may report default_transaction_read_only, which the database fence changed.
+            List<RawClient.Message> answer = client.readUntilReady().stream().filter(r -> r.type() != 'S').toList();
+            assertEquals(2, answer.size(), answer.toString());
+            assertEquals('E', answer.get(0).type());
+            assertEquals("25006", answer.get(0).errorFields().get('C'), answer.get(0).errorFields().toString());
+            assertEquals('I', (char) answer.get(1).body()[0]);
+            client.send(RawClient.query("SELECT 1"));
+            assertTrue(client.readUntilReady().stream().noneMatch(r -> r.type() == 'E'));
+        }
+        assertFalse(rowExists(7_001), "the implicit transaction was rolled back at its Sync");
     }
 
     @Test

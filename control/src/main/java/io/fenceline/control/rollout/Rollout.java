@@ -509,7 +509,8 @@ public final class Rollout {
 
     /**
      * Reads the proxies' counters, waits one error window, and reads them again, before the wave's step. A wave
-     * whose clusters are all done already (a resumed run) gets no baseline: its "before" is unknown.
+     * whose clusters are all done already (a resumed run), or a group where no proxy reports, gets no baseline:
+     * its "before" is unknown.
      */
     private Baseline baseline(List<String> wave, Step step, int v) {
         ErrorRateGate.Settings settings = errorSettings();
@@ -517,6 +518,10 @@ public final class Rollout {
             return new Baseline(Map.of(), store.proxyStatuses(group).join());
         }
         Map<EtcdKey.Proxy, ProxyStatus> b0 = store.proxyStatuses(group).join();
+        if (b0.isEmpty()) {
+            // No proxy reports: there is no baseline to measure (the gate notes "not judged" for such clusters).
+            return new Baseline(Map.of(), b0);
+        }
         long end = clock.nanoTime() + settings.window().toNanos();
         progress.accept("  measuring the error baseline of " + wave + " for " + settings.window().toMillis() + " ms");
         waitUntil(end, "while measuring the error baseline before " + step.text() + " V" + v);

@@ -61,10 +61,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  *
  * <p>The proxy statuses here are stand-ins (marked below): {@link ProxyStatus} records the test writes itself,
  * lease-bound as a proxy would. The crash drills need the connections per schema version to be exactly so at
- * given moments (V0 still in use while control waits to drain, then none), and proxies count versions only
- * with schema enforcement, which is not in the proxy process yet; the error gate's halt needs counters that
- * rise on cue. Real proxy processes run in {@code io.fenceline.control.RealProxiesIT}: writer lease, fencing,
- * status records and counters feeding the gates, the operator verbs, a handoff.
+ * given moments across SIGKILLed and halted control processes (V0 still in use while control waits to drain,
+ * then none), and the error gate's halt needs counters that rise on cue. Real proxy processes run in
+ * {@code io.fenceline.control.RealProxiesIT}: writer lease, fencing, schema enforcement with clients of two
+ * versions, status records and counters feeding the gates and the drain, the operator verbs, a handoff.
  */
 class RolloutIT {
 

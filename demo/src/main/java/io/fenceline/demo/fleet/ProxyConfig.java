@@ -39,7 +39,7 @@ public record ProxyConfig(String cluster, int port, int adminPort, int pgPort, S
                 .append("shutdownGrace: 2s\n");
         if (writeAuthority || schemaVersions) {
             y.append("etcd:\n  endpoints: [").append(etcdEndpoint).append("]\n")
-                    .append("  leaseTtl: 3s\n  margin: 500ms\n  requestTimeout: 500ms\n");
+                    .append("  leaseTtl: 5s\n  margin: 500ms\n  requestTimeout: 1s\n");
         }
         if (writeAuthority) {
             y.append("group:\n  name: ").append(group).append('\n')

@@ -15,7 +15,7 @@ public final class HtmlReport {
     static final int PLOT_WIDTH = 900;
     static final int ROW = 22;
     static final int LANE_GAP = 14;
-    static final int TOP = 40;
+    static final int TOP = 50;
 
     private static final Map<String, String> COLOURS = Map.ofEntries(
             Map.entry("writer", "#2e7d32"), Map.entry("-", "#eceff1"),
@@ -75,7 +75,9 @@ public final class HtmlReport {
         long end = Math.max(start + 1, t.endMillis());
         int tracks = Track.values().length;
         int laneHeight = tracks * ROW;
-        int height = TOP + t.clusters().size() * (laneHeight + LANE_GAP) + 30;
+        int markerRows = (t.markers().size() + 1) / 2;
+        int plotBottom = TOP + t.clusters().size() * (laneHeight + LANE_GAP) + 30;
+        int height = plotBottom + 10 + markerRows * 15;
         int width = LEFT + PLOT_WIDTH + 20;
         StringBuilder svg = new StringBuilder();
         svg.append("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"timeline\" width=\"").append(width)
@@ -83,7 +85,7 @@ public final class HtmlReport {
                 .append(height).append("\">\n");
         // Time axis: a tick every "nice" number of seconds.
         long step = tickStep(end - start);
-        int axisY = height - 22;
+        int axisY = plotBottom - 22;
         for (long ms = (start + step - 1) / step * step; ms <= end; ms += step) {
             double x = x(ms, start, end);
             svg.append(String.format(Locale.ROOT,
@@ -119,12 +121,22 @@ public final class HtmlReport {
             }
             svg.append("</g>\n");
         }
-        for (Marker m : t.markers()) {
+        // Markers: a numbered dashed line each; the numbers are explained in two columns under the axis.
+        List<Marker> markers = t.markers();
+        for (int i = 0; i < markers.size(); i++) {
+            Marker m = markers.get(i);
             double x = x(m.atMillis(), start, end);
+            int labelY = TOP - 8 - (i % 2) * 12;
             svg.append(String.format(Locale.ROOT,
                     "<g class=\"marker\"><line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#37474f\""
-                            + " stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" transform=\"rotate(-12 %.1f %d)\">%s</text></g>\n",
-                    x, TOP - 4, x, axisY, x + 2, TOP - 8, x + 2, TOP - 8, escape(m.label())));
+                            + " stroke-dasharray=\"4 3\"/><text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\">%d</text>"
+                            + "<title>%s</title></g>\n",
+                    x, labelY + 2, x, axisY, x, labelY, i + 1, escape(m.label())));
+            int column = i < markerRows ? 0 : 1;
+            int row = column == 0 ? i : i - markerRows;
+            svg.append(String.format(Locale.ROOT, "<text class=\"marker-label\" x=\"%d\" y=\"%d\">%d. %s (%s s)</text>\n",
+                    LEFT + column * (PLOT_WIDTH / 2), plotBottom + 12 + row * 15, i + 1, escape(m.label()),
+                    TerminalReport.seconds(m.atMillis())));
         }
         return svg.append("</svg>").toString();
     }

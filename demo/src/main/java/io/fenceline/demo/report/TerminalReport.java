@@ -109,7 +109,10 @@ public final class TerminalReport {
             c = value.charAt(value.length() - 1);
         }
         char candidate = c;
-        while (legend.containsValue(candidate) && !(candidate == '.' && value.equals("-"))) {
+        if (legend.containsValue(candidate) && candidate != '.') {
+            candidate = Character.toLowerCase(c);
+        }
+        while (legend.containsValue(candidate) && candidate != '.') {
             candidate = candidate == 'Z' ? 'a' : (char) (candidate + 1);
         }
         legend.put(key, candidate);

@@ -38,10 +38,11 @@ public interface SessionFence {
     }
 
     /**
-     * Process ids of backends whose session the proxy holds (a write waits at the gate) while the backend has
-     * nothing of the client's left to run: it may look {@code active} (an extended-protocol batch whose Parse
-     * and Bind were forwarded), but whatever it runs next is decided by the gate first, so a handoff's drain
-     * ({@link LocalFence#drain}) need not wait for it. Any thread; a snapshot.
+     * Process ids of the proxy's backends whose session is held at the gate now (a write or a commit waiting
+     * while paused) with nothing in flight (every request answered, no Execute forwarded since the last Sync):
+     * nothing runs on them and nothing they did commits until the proxy releases them, so a handoff's drain
+     * need not wait for them. A session held behind a statement still running is not listed: the drain waits
+     * for that statement as for any other.
      */
     default java.util.Set<Integer> heldBackendPids() {
         return java.util.Set.of();

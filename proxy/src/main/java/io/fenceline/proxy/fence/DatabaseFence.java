@@ -122,9 +122,12 @@ public final class DatabaseFence implements LocalFence {
 
     /**
      * @param proxyBackends pids of the proxy's own backends (from BackendKeyData), left to the proxy
-     * @param heldBackends  pids of backends whose session the proxy holds at its gate with nothing of the
-     *                      client's left to run ({@code SessionFence.heldBackendPids()}); a drain does not wait
-     *                      for them
+     * @param heldBackends  pids of the proxy's backends whose session the proxy holds now (a write or commit
+     *                      waiting at the gate): nothing runs on them, and nothing they did can commit before the
+     *                      proxy releases them — which it does not while writes are paused. A drain does not
+     *                      wait for them, although PostgreSQL shows a backend in the middle of an
+     *                      extended-protocol batch (Parse/Bind forwarded, Execute held) as {@code active} in a
+     *                      transaction begun before the fence.
      * @param poolSize      connections of the pool (fence, sweep and replication positions share it)
      */
     public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends,
@@ -232,11 +235,7 @@ public final class DatabaseFence implements LocalFence {
     /**
      * Waits until no client statement that may write is running: one that holds a transaction id, or whose
      * transaction began before the fence held (it is read-write and may not have written yet). Ends idle
-     * such transactions that bypass the proxy. Backends the proxy holds at its gate with nothing left to run
-     * ({@code heldBackends}) are not waited for: PostgreSQL shows an extended-protocol batch as {@code active}
-     * from its Parse to its Sync, so a write whose Parse and Bind were forwarded and whose Execute the pause
-     * holds would otherwise be waited for until the bound, and its own hold would end in 57014. Whatever such
-     * a backend runs or commits next passes the gate first (docs/safety.md, case 6; docs/write-authority.md).
+     * such transactions that bypass the proxy.
      */
     private void drainWriters(long endNanos) throws SQLException {
         Set<Integer> proxied = proxyBackends.get();
@@ -250,6 +249,8 @@ public final class DatabaseFence implements LocalFence {
         while (true) {
             List<Integer> active = new ArrayList<>();
             List<Integer> idle = new ArrayList<>();
+            // Read before the query: while paused, a held session is only ever released without writing.
+            Set<Integer> held = heldBackends.get();
             try (Connection c = pool.getConnection(); PreparedStatement s = c.prepareStatement(WRITERS)) {
                 s.setQueryTimeout(timeoutSeconds);
                 s.setString(1, fencedAt);
@@ -260,15 +261,12 @@ public final class DatabaseFence implements LocalFence {
                 }
             }
             idle.removeAll(proxied);
-            if (!active.isEmpty()) {
-                // Such a backend has nothing of its client's left to run; what it runs next, the gate decides.
-                active.removeAll(heldBackends.get());
-            }
             if (!idle.isEmpty()) {
                 signal("pg_terminate_backend", idle, timeoutSeconds);
                 LOG.warn("database fence on {}: terminated idle writing transactions of backends {}",
                         settings.jdbcUrl(), idle);
             }
+            active.removeAll(held);
             if (active.isEmpty()) {
                 return;
             }

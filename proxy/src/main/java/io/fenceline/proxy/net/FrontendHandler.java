@@ -69,12 +69,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     /** The frame whose inspection or policy decision is awaited; later frames queue in {@link #held}. */
     private ByteBuf waiting;
     private ScheduledFuture<?> holdTimer;
-    /**
-     * The backend's process id while {@link StatementPath#quietBehindHold()} holds, else 0. Written on the
-     * event loop (cleared before a held frame is decided again, set only after), read by the database fence's
-     * drain on its own thread.
-     */
-    private volatile int quietHeldPid;
     private Channel client;
     private Channel backend;
     private boolean backendConnected;
@@ -196,33 +190,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         } else {
             long delay = Math.max(0, statements.holdUntil() - shared.clock().nanoTime());
             holdTimer = client.eventLoop().schedule(this::resume, delay, TimeUnit.NANOSECONDS);
+            if (session.cancelKey() != null && statements.quiet()) {
+                // Nothing runs on the backend while this frame waits: a handoff's drain need not wait for it.
+                shared.control().held(session.cancelKey().processId());
+            }
         }
-        publishHold();
-    }
-
-    /** Recomputes {@link #quietHeldPid} (on the event loop). */
-    private void publishHold() {
-        CancelKey key = session.cancelKey();
-        quietHeldPid = !closing && waiting != null && key != null && statements.quietBehindHold() ? key.processId() : 0;
-    }
-
-    /**
-     * The backend's process id when this connection holds a frame by a policy while its backend has nothing of
-     * the client's left to run ({@link StatementPath#quietBehindHold()}); 0 otherwise. Any thread.
-     */
-    int quietHeldPid() {
-        return quietHeldPid;
     }
 
     /** The awaited decision can be made now: decide it, then the frames queued behind it, in order. */
     private void resume() {
         holdTimer = null;
+        releaseHeldPid();
         if (closing || waiting == null) {
             return;
         }
         ByteBuf frame = waiting;
         waiting = null;
-        quietHeldPid = 0;
         boolean going = inspectAndForward(frame);
         while (going && !closing && waiting == null && !held.isEmpty()) {
             ByteBuf next = held.poll();
@@ -241,7 +224,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         if (waiting == null && !closing) {
             client.config().setAutoRead(backend.isWritable());
         }
-        publishHold();
     }
 
     /**
@@ -264,6 +246,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
                                 Shared.describe(shared.upstream()), f.cause().toString());
                     }
                 });
+    }
+
+    private void releaseHeldPid() {
+        if (session.cancelKey() != null) {
+            shared.control().released(session.cancelKey().processId());
+        }
     }
 
     /** A policy's standing changed: a frame held by it is decided again now rather than at its hold's end. */
@@ -490,9 +478,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     public void readyForQuery(byte status) {
         if (statements != null) {
             statements.readyForQuery(status);
-            if (waiting != null) {
-                publishHold();
-            }
         }
     }
 
@@ -557,7 +542,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     void backendClosed() {
         if (!closing) {
             closing = true;
-            quietHeldPid = 0;
             session.close();
             // Deliver what the server sent (for instance its FATAL error) before closing.
             client.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -634,7 +618,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     private void releaseWaiting() {
-        quietHeldPid = 0;
         ByteBuf b;
         while ((b = waitingForBackend.poll()) != null) {
             b.release();
@@ -650,6 +633,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
             holdTimer.cancel(false);
             holdTimer = null;
         }
+        releaseHeldPid();
         if (rewriter != null) {
             rewriter.release();
         }

@@ -230,8 +230,6 @@ public final class ProxyServer implements AutoCloseable {
      *   <li>{@code cancelRunningWrites}: a CancelRequest, with the session's BackendKeyData, for each session
      *       with a possible write in flight.</li>
      *   <li>{@code backendPids}: the process ids of the sessions' backends.</li>
-     *   <li>{@code heldBackendPids}: those of sessions that hold a frame by a policy while their backend has
-     *       nothing of the client's left to run (see {@code StatementPath.quietBehindHold()}).</li>
      * </ul>
      */
     public SessionFence sessionFence() {
@@ -241,6 +239,8 @@ public final class ProxyServer implements AutoCloseable {
                 shared.control().fence(reason);
                 log.info("sessions fenced (generation {}): commits of transactions that wrote are rolled back: {}",
                         shared.control().generation(), reason);
+                // A commit held by a pause is decided again now: it can only roll back.
+                recheckHeld();
             }
 
             @Override
@@ -262,15 +262,7 @@ public final class ProxyServer implements AutoCloseable {
 
             @Override
             public java.util.Set<Integer> heldBackendPids() {
-                java.util.Set<Integer> pids = new java.util.HashSet<>();
-                for (Channel ch : clients) {
-                    FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
-                    int pid = h == null ? 0 : h.quietHeldPid();
-                    if (pid != 0) {
-                        pids.add(pid);
-                    }
-                }
-                return pids;
+                return shared.control().heldPids();
             }
         };
     }

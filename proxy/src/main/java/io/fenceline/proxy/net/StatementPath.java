@@ -115,10 +115,10 @@ final class StatementPath implements SessionFacts {
     private long writeGeneration;
     /** The current extended-protocol batch (since the last Sync) forwarded a possible write. */
     private boolean batchWrote;
-    /** An Execute (or its substitute) was forwarded in the current extended-protocol batch (since the last Sync). */
-    private boolean batchExecuted;
     /** A COMMIT of this batch was denied: the Sync that ends it is followed by a hidden ROLLBACK. */
     private boolean rollbackAtSync;
+    /** An Execute of the current extended-protocol batch was forwarded (it may still run on the backend). */
+    private boolean batchExecuted;
     /** Names of prepared statements and portals whose text is a commit (COMMIT, END, PREPARE TRANSACTION). */
     private final java.util.Set<String> commitStatements = new java.util.HashSet<>();
     private final java.util.Set<String> commitPortals = new java.util.HashSet<>();
@@ -296,16 +296,12 @@ final class StatementPath implements SessionFacts {
     }
 
     /**
-     * Whether the connection is held by a policy while its backend has nothing of this client's to run: every
-     * request forwarded so far was answered (ReadyForQuery), and the current extended-protocol batch forwarded
-     * no Execute — at most Parse, Bind, Describe or Close, which run no statement. Such a backend may show as
-     * {@code active} in {@code pg_stat_activity} (PostgreSQL reports a batch as running until its Sync), but it
-     * only waits for the held frame; whatever it does next — the held frame, a Sync's implicit commit, a COMMIT —
-     * is decided by the gate first. A planned handoff's drain therefore need not wait for it (docs/safety.md).
+     * Whether nothing the session forwarded can still be running on its backend: every Query, FunctionCall and
+     * Sync was answered, and no Execute was forwarded since the last Sync. A held session that is quiet has
+     * nothing running and can commit nothing until it is released.
      */
-    boolean quietBehindHold() {
-        return heldSince != SessionFacts.NOT_HELD && !batchExecuted
-                && session.requestsAnswered() >= session.requestsForwarded();
+    boolean quiet() {
+        return session.outstanding() == 0 && !batchExecuted;
     }
 
     /** Whether a possible write was forwarded and its request's ReadyForQuery has not arrived yet. */
@@ -362,7 +358,7 @@ final class StatementPath implements SessionFacts {
         for (int k = 0; k < verdicts.size(); k++) {
             Verdict v = verdicts.get(k);
             SessionStatement ss = null;
-            if (tracker != null && (v.kind() == StatementKind.SESSION || v.kind() == StatementKind.TRANSACTION)) {
+            if (tracker != null && followsVersion(v, sql)) {
                 if (versionStatements == null) {
                     versionStatements = SessionStatement.ofQuery(sql);
                 }
@@ -421,6 +417,28 @@ final class StatementPath implements SessionFacts {
         }
         forward = frame;
         return Outcome.FORWARD;
+    }
+
+    /**
+     * Whether the statement of {@code v} (in {@code sql}) may matter for the schema version: session statements
+     * (SET, RESET, DISCARD) always; transaction control only when the tracker has something a commit, rollback
+     * or savepoint could change, or when it is a SAVEPOINT (which a later ROLLBACK TO returns to). So the
+     * BEGIN/COMMIT of an ordinary transaction is not lexed a second time.
+     */
+    private boolean followsVersion(Verdict v, String sql) {
+        if (v.kind() == StatementKind.SESSION) {
+            return true;
+        }
+        return v.kind() == StatementKind.TRANSACTION && (!tracker.quiet() || containsSavepoint(sql));
+    }
+
+    private static boolean containsSavepoint(String sql) {
+        for (int i = 0; i + 9 <= sql.length(); i++) {
+            if (sql.regionMatches(true, i, "savepoint", 0, 9)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** DEALLOCATE and DISCARD ALL in SQL end prepared statements the protocol did not close. */
@@ -537,8 +555,7 @@ final class StatementPath implements SessionFacts {
         } else {
             v = inspector.inspectStatement(p.sql());
         }
-        SessionStatement ss = tracker != null && (v.kind() == StatementKind.SESSION || v.kind() == StatementKind.TRANSACTION)
-                ? SessionStatement.parse(p.sql()) : null;
+        SessionStatement ss = tracker != null && followsVersion(v, p.sql()) ? SessionStatement.parse(p.sql()) : null;
         Decision d = ss == null ? null : tracker.judge(ss);
         if (d == null) {
             d = policy.decide(StatementPolicy.Point.PARSE, v, this);
@@ -607,18 +624,19 @@ final class StatementPath implements SessionFacts {
         if (d instanceof Decision.Hold hold) {
             return hold(hold);
         }
-        batchExecuted = true;
         if (d instanceof Decision.Deny deny) {
             String token = register(deny);
             frame.release();
             forward = new Execute(token, 0).encode(alloc);
             // The denied commit fails the block; the ROLLBACK after this batch's Sync ends it.
             rollbackAtSync |= commit;
+            batchExecuted = true;
             if (tracker != null) {
                 tracker.executed(token, session.requestsForwarded() + 1);
             }
             return Outcome.FORWARD;
         }
+        batchExecuted = true;
         if (v.mayWrite()) {
             wrote();
             batchWrote = true;

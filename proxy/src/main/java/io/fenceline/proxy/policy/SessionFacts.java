@@ -15,7 +15,10 @@ public interface SessionFacts {
     /** A StartupMessage parameter ({@code user}, {@code database}, {@code options}, ...) or null. */
     String startupParameter(String name);
 
-    /** The schema version the connection declared; empty until the schema-version track sets it. */
+    /**
+     * The schema version the connection runs at (declared, or the configured default; docs/schema-versions.md);
+     * empty without schema enforcement, or when neither is known.
+     */
     OptionalInt schemaVersion();
 
     /** {@link #heldSinceNanos()} when the statement being decided has not been held. */

@@ -16,7 +16,7 @@ import java.util.Set;
 /**
  * Judges each statement against the connection's schema version, in this order (the first refusal wins):
  * <ol>
- *   <li>control's role passes everything;</li>
+ *   <li>control's role passes everything, and so does every {@link Point#COMMIT};</li>
  *   <li>at a transaction boundary (the connection is idle, status 'I') a connection whose version is outside
  *       the window is refused with 08004 — mid-transaction it goes on, so a window move never breaks a
  *       running transaction; {@code SET}/{@code RESET}/{@code SHOW} stay allowed so it can declare another;</li>
@@ -45,7 +45,8 @@ final class SchemaPolicy implements StatementPolicy {
 
     @Override
     public Decision decide(Point point, Verdict verdict, SessionFacts session) {
-        if (settings.controlRole().equals(session.startupParameter("user"))) {
+        if (point == Point.COMMIT || settings.controlRole().equals(session.startupParameter("user"))) {
+            // A commit ends work this policy already let run: refusing it would cut a transaction in the middle.
             return Decision.ALLOW;
         }
         SchemaView view = owner.view();
@@ -97,6 +98,9 @@ final class SchemaPolicy implements StatementPolicy {
             }
             return Decision.ALLOW;
         }
+        if (catalog.passed(verdict)) {
+            return Decision.ALLOW;
+        }
         Decision d = tables(verdict.tablesRead(), catalog, view);
         if (d != null) {
             return d;
@@ -121,6 +125,7 @@ final class SchemaPolicy implements StatementPolicy {
                 }
             }
         }
+        catalog.pass(verdict);
         return Decision.ALLOW;
     }
 

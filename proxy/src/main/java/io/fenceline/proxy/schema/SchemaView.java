@@ -82,7 +82,18 @@ public final class SchemaView {
      * name, others as {@code schema.name}; names are raw (not quoted).
      */
     public static final class Index {
+        /** Slots of {@link #passed}: a power of two. */
+        private static final int PASSED_SLOTS = 1024;
+
         private final int version;
+        /**
+         * Verdicts (by identity) whose tables and columns all exist in this version, so a statement the
+         * connection runs again (a prepared statement, or a simple-protocol text that hits the inspector's
+         * cache) is checked with one array read. Direct-mapped by identity hash; racy by design: a slot holds
+         * a reference to an immutable verdict or null, and a lost or overwritten entry only costs a full check.
+         * A newly published catalog builds a new index, so nothing here outlives the catalog it was checked on.
+         */
+        private final io.fenceline.proxy.sql.Verdict[] passed = new io.fenceline.proxy.sql.Verdict[PASSED_SLOTS];
         private final Map<String, Set<String>> tables;
         /** Bare names of tables outside {@code public}, which an unqualified reference may reach through search_path. */
         private final Map<String, String> otherSchemas;
@@ -104,6 +115,16 @@ public final class SchemaView {
 
         public int version() {
             return version;
+        }
+
+        /** Whether {@code verdict} (this very object) already passed the check against this version. */
+        boolean passed(io.fenceline.proxy.sql.Verdict verdict) {
+            return passed[System.identityHashCode(verdict) & (PASSED_SLOTS - 1)] == verdict;
+        }
+
+        /** Remembers that {@code verdict} passed the check against this version. */
+        void pass(io.fenceline.proxy.sql.Verdict verdict) {
+            passed[System.identityHashCode(verdict) & (PASSED_SLOTS - 1)] = verdict;
         }
 
         /**

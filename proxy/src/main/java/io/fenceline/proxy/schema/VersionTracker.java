@@ -158,6 +158,15 @@ public final class VersionTracker {
         inFlight.add(new Queued(request, unit, s));
     }
 
+    /**
+     * True when no transaction statement could change the version: nothing queued, no SET or SET LOCAL in the
+     * open transaction, no savepoint. Then only SET/RESET/DISCARD and SAVEPOINT need to be followed.
+     */
+    public boolean quiet() {
+        return inFlight.isEmpty() && confirmed.committed == confirmed.pending && confirmed.pending == confirmed.now
+                && confirmed.savepoints == null;
+    }
+
     /** Statements queued so far and not yet answered (a mark for {@link #unqueue}). */
     public int queued() {
         return inFlight.size();

@@ -6,6 +6,7 @@ import io.fenceline.testing.ArchitectureRules;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -29,6 +30,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DashboardTest {
 
     private static final Path DASHBOARD = ArchitectureRules.moduleDir().resolve("../docs/grafana/fenceline.json").normalize();
+    /** The chart ships the same dashboard (Helm reads only files inside the chart). */
+    private static final Path CHART_COPY = ArchitectureRules.moduleDir().resolve("../charts/fenceline/dashboards/fenceline.json")
+            .normalize();
     private static final Pattern METRIC = Pattern.compile("\\b(fenceline_[a-z0-9_]+)\\b");
     private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? ");
     private static final Pattern LABEL_IN_SAMPLE = Pattern.compile("([a-zA-Z_][a-zA-Z0-9_]*)=\"");
@@ -43,6 +47,8 @@ class DashboardTest {
     void everyQueriedSeriesAndLabelIsExportedByTheProxy() throws IOException {
         PrometheusMetrics metrics = new PrometheusMetrics();
         metrics.error("25006");
+        // Connections per schema version exist once a schema: section runs (a series per version seen).
+        metrics.schemaConnections(() -> Map.of(11, 3, 12, 5));
         // The write authority's gauges exist once a group: section starts the authority.
         metrics.authority(new ProxyMetrics.AuthorityView() {
             @Override
@@ -105,6 +111,12 @@ class DashboardTest {
         }
         assertEquals(List.of(), problems, "exported samples: " + samples);
         assertFalse(queried.isEmpty());
+    }
+
+    @Test
+    void theChartShipsTheSameDashboard() throws IOException {
+        assertEquals(Files.readString(DASHBOARD), Files.readString(CHART_COPY),
+                "charts/fenceline/dashboards/fenceline.json must be a copy of docs/grafana/fenceline.json");
     }
 
     @Test

@@ -244,58 +244,22 @@ class StatementPathCommitTest {
         assertEquals(SessionFacts.NOT_HELD, path.heldSinceNanos());
     }
 
-    private static ByteBuf parse(String sql) {
-        return new Parse("", sql, new int[0]).encode(ByteBufAllocator.DEFAULT);
-    }
-
-    private static ByteBuf execute() {
-        return new Execute("", 0).encode(ByteBufAllocator.DEFAULT);
-    }
-
-    /** Processes {@code frame}, expects it held; the caller releases it (or processes it again). */
-    private ByteBuf held(ByteBuf frame) {
-        assertEquals(StatementPath.Outcome.WAIT, path.process(frame));
-        return frame;
-    }
-
     @Test
-    void aWriteHeldAfterItsParseAndBindLeavesItsBackendQuiet() {
-        // pgJDBC's extended protocol: Parse and Bind are forwarded, the Execute of the write is held.
-        send(parse("INSERT INTO t VALUES (1)"));
+    void aSessionIsQuietOnlyWhenNothingItForwardedCanStillRun() {
+        assertTrue(path.quiet());
+        send(new Parse("", "INSERT INTO t VALUES (1)", new int[0]).encode(ByteBufAllocator.DEFAULT));
         send(bind("", ""));
-        assertFalse(path.quietBehindHold(), "nothing is held yet");
-        atWrite = new Decision.Hold(clock.nanoTime() + 1_000_000_000L);
-        ByteBuf execute = held(execute());
-        assertTrue(path.quietBehindHold(), "the backend has only parsed and bound; the gate decides what it runs next");
-        atWrite = Decision.ALLOW;
-        assertEquals(StatementPath.Outcome.FORWARD, path.process(execute));
-        toRelease.add(path.forward());
-        assertFalse(path.quietBehindHold(), "forwarded: the backend runs the write");
-    }
-
-    @Test
-    void aHoldBehindAnExecuteOfTheSameBatchIsNotQuiet() {
-        send(parse("SELECT 1"));
-        send(bind("", ""));
-        send(execute());
-        send(parse("INSERT INTO t VALUES (1)"));
-        send(bind("", ""));
-        atWrite = new Decision.Hold(clock.nanoTime() + 1_000_000_000L);
-        toRelease.add(held(execute()));
-        assertFalse(path.quietBehindHold(), "the backend may still run the batch's first Execute");
-    }
-
-    @Test
-    void aHoldIsQuietOnlyOnceEveryEarlierRequestWasAnswered() {
-        send(parse("INSERT INTO t VALUES (1)"));
-        send(bind("", ""));
-        send(execute());
+        assertTrue(path.quiet(), "Parse and Bind run nothing");
+        send(new Execute("", 0).encode(ByteBufAllocator.DEFAULT));
+        assertFalse(path.quiet(), "an Execute may still run");
         send(Sync.encode());
-        atWrite = new Decision.Hold(clock.nanoTime() + 1_000_000_000L);
-        toRelease.add(held(query("INSERT INTO t VALUES (2)")));
-        assertFalse(path.quietBehindHold(), "the batch before may still run and commit at its Sync");
+        assertFalse(path.quiet(), "the Sync is not answered yet");
         answered('I');
-        assertTrue(path.quietBehindHold(), "its ReadyForQuery came: nothing of the client's is left to run");
+        assertTrue(path.quiet());
+        send(query("SELECT pg_sleep(1)"));
+        assertFalse(path.quiet(), "a Query in flight");
+        answered('I');
+        assertTrue(path.quiet());
     }
 
     @Test

@@ -53,7 +53,11 @@ class SchemaPolicyTest {
     }
 
     private Decision decide(String sql, int version, String user, byte status) {
-        SessionFacts facts = new SessionFacts() {
+        return policy().decide(StatementPolicy.Point.QUERY, INSPECTOR.inspectStatement(sql), facts(version, user, status));
+    }
+
+    private static SessionFacts facts(int version, String user, byte status) {
+        return new SessionFacts() {
             @Override
             public byte transactionStatus() {
                 return status;
@@ -69,7 +73,6 @@ class SchemaPolicyTest {
                 return version < 0 ? OptionalInt.empty() : OptionalInt.of(version);
             }
         };
-        return policy().decide(StatementPolicy.Point.QUERY, INSPECTOR.inspectStatement(sql), facts);
     }
 
     private Decision.Deny denied(String sql, int version, String sqlState) {
@@ -99,6 +102,14 @@ class SchemaPolicyTest {
     }
 
     @Test
+    void aStatementThatPassedIsCheckedAgainWhenItsCatalogIsRepublished() {
+        assertEquals(Decision.ALLOW, decide("SELECT email FROM users WHERE id = 1", 2));
+        assertEquals(Decision.ALLOW, decide("SELECT email FROM users WHERE id = 1", 2), "remembered");
+        view = SchemaView.of(new Window(1, 2), List.of(V1, new Catalog(2, "c2b", Map.of("users", List.of("id", "name")))));
+        denied("SELECT email FROM users WHERE id = 1", 2, "42703");
+    }
+
+    @Test
     void systemRelationsCtesAndSystemColumnsAreNotChecked() {
         assertEquals(Decision.ALLOW, decide("SELECT oid, typname FROM pg_catalog.pg_type", 1));
         assertEquals(Decision.ALLOW, decide("SELECT relname FROM pg_class", 1));
@@ -119,6 +130,8 @@ class SchemaPolicyTest {
         assertEquals(Decision.ALLOW, decide("SET fenceline.schema_version = 2", 1), "it may declare another version");
         assertEquals(Decision.ALLOW, decide("SHOW fenceline.schema_version", 1));
         assertEquals(List.of("outside_window", "outside_window"), refused);
+        assertEquals(Decision.ALLOW, policy().decide(StatementPolicy.Point.COMMIT, StatementPolicy.SYNC_VERDICT,
+                facts(1, "app", (byte) 'I')), "the implicit commit at a Sync ends work already let run");
     }
 
     @Test

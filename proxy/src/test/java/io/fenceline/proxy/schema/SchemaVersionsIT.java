@@ -5,6 +5,10 @@ import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.config.coordination.EtcdSettings;
 import io.fenceline.config.file.ProxySettings;
 import io.fenceline.config.file.SchemaSettings;
+import io.fenceline.config.group.ControlDatabase;
+import io.fenceline.config.group.Failover;
+import io.fenceline.config.group.GroupSettings;
+import io.fenceline.config.records.ProxyStatus;
 import io.fenceline.config.records.Catalog;
 import io.fenceline.config.records.Window;
 import io.fenceline.proxy.ProxyProcess;
@@ -86,18 +90,21 @@ class SchemaVersionsIT {
 
     @BeforeEach
     void startProxy() {
+        proxy = ProxyProcess.start(schemaSettings(TestProxies.settings(pg), Optional.empty()));
+    }
+
+    /** {@code base} with a fresh group's window {1, 2} and catalogs in etcd, and {@code schema:} following them. */
+    private ProxySettings schemaSettings(ProxySettings base, Optional<ProxySettings.Group> authority) {
         group = "schema-it-" + GROUPS.incrementAndGet();
         publish(new Window(1, 2));
         control.store().put(control.keys().catalog(group, 1),
                 new Catalog(1, "c1", Map.of("users", List.of("id", "name")))).join();
         control.store().put(control.keys().catalog(group, 2), new Catalog(2, "c2",
                 Map.of("users", List.of("id", "name", "email"), "orders", List.of("id", "user_id", "total")))).join();
-        ProxySettings base = TestProxies.settings(pg);
-        ProxySettings settings = new ProxySettings(base.listen(), base.upstream(), base.tls(), base.limits(),
+        return new ProxySettings(base.listen(), base.upstream(), base.tls(), base.limits(),
                 base.admin(), base.shutdownGrace(), base.inspection(),
                 Optional.of(new ProxySettings.Etcd(EtcdSettings.defaults(etcd.endpoints()), EtcdAccess.NONE)),
-                Optional.empty(), Optional.of(SchemaSettings.of(group, CONTROL)));
-        proxy = ProxyProcess.start(settings);
+                authority, Optional.of(SchemaSettings.of(group, CONTROL)));
     }
 
     @AfterEach
@@ -177,6 +184,10 @@ class SchemaVersionsIT {
             assertEquals("pg_type", value(v1, "SELECT relname FROM pg_class WHERE relname = 'pg_type'"),
                     "system catalogs are not checked");
             assertEquals(Map.of(1, 1, 2, 1), counts());
+            String metrics = proxy.scrape();
+            assertTrue(metrics.contains("fenceline_proxy_schema_connections{version=\"1\"} 1.0"), metrics);
+            assertTrue(metrics.contains("fenceline_proxy_schema_refused_total{reason=\"column\"} 2.0"), metrics);
+            assertTrue(metrics.contains("fenceline_proxy_schema_refused_total{reason=\"table\"} 1.0"), metrics);
         }
         await("the counts drop to nothing", () -> counts().isEmpty());
     }
@@ -247,6 +258,47 @@ class SchemaVersionsIT {
             assertEquals("ada@example.com", value(old, "SELECT email FROM users WHERE id = 1"));
             assertEquals(Map.of(2, 2), counts());
         }
+    }
+
+    /**
+     * With a {@code group:} as well, the write authority publishes the proxy's status record, and its
+     * {@code versionsInUse} is what control sums before a contract step. Its own PostgreSQL: the authority
+     * fences the database it fronts (read-only until it holds the lease).
+     */
+    @Test
+    void theCountsReachEtcdInTheProxyStatus() throws Exception {
+        proxy.close();
+        proxy = null;
+        try (PostgresServer own = PostgresServer.builder().start()) {
+            own.execute("CREATE ROLE app LOGIN");
+            own.execute("CREATE TABLE users (id int PRIMARY KEY, name text, email text)");
+            own.execute("GRANT SELECT ON users TO app");
+            ProxySettings base = TestProxies.settings(own);
+            String authorityGroup = "schema-it-" + (GROUPS.get() + 1);
+            GroupSettings groupSettings = GroupSettings.of(authorityGroup, "a", "a-1", "a", List.of("a"), Failover.MANUAL)
+                    .withBounds(GroupSettings.DEFAULT_MAX_LAG_BYTES, Duration.ofSeconds(2),
+                            GroupSettings.DEFAULT_HANDOFF_TIMEOUT, Duration.ofMillis(200));
+            ControlDatabase fence = new ControlDatabase(own.jdbcUrl("postgres"), own.superuser(), null, null,
+                    Duration.ofSeconds(2));
+            proxy = ProxyProcess.start(schemaSettings(base, Optional.of(new ProxySettings.Group(groupSettings, fence, 3))));
+            assertEquals(authorityGroup, group);
+            try (Connection a = connect("app", 1); Connection b = connect("app", 1); Connection c = connect("app", 2)) {
+                assertEquals("0", value(a, "SELECT count(*) FROM users"));
+                await("etcd holds versionsInUse {1=2, 2=1}", () -> published().equals(Map.of(1, 2, 2, 1)));
+                b.close();
+                await("etcd holds versionsInUse {1=1, 2=1}", () -> published().equals(Map.of(1, 1, 2, 1)));
+                assertEquals(counts(), published());
+            }
+            await("etcd holds no connection", () -> published().isEmpty());
+            proxy.close();
+            proxy = null;
+        }
+    }
+
+    /** The connections per version the group's proxy statuses carry. */
+    private Map<Integer, Integer> published() {
+        Map<?, ProxyStatus> statuses = control.store().proxyStatuses(group).join();
+        return statuses.isEmpty() ? Map.of(-1, -1) : ProxyStatus.sumVersions(statuses.values());
     }
 
     @Test

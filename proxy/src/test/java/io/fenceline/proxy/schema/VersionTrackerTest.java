@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -208,6 +209,21 @@ class VersionTrackerTest {
         t.completed(r);
         t.readyForQuery((byte) 'I', r);
         assertEquals(5, v(t));
+    }
+
+    @Test
+    void quietWhileNoTransactionStatementCouldChangeTheVersion() {
+        VersionTracker t = connect(Map.of("user", "app", "options", "-c fenceline.schema_version=4"));
+        assertTrue(t.quiet());
+        query(t, "BEGIN; SET LOCAL fenceline.schema_version = 5", (byte) 'T');
+        assertFalse(t.quiet(), "a ROLLBACK or COMMIT now ends the SET LOCAL");
+        query(t, "COMMIT", (byte) 'I');
+        assertTrue(t.quiet());
+        query(t, "BEGIN; SAVEPOINT a", (byte) 'T');
+        assertFalse(t.quiet());
+        long r = ++request;
+        t.forwardedInQuery(new SessionStatement.Set("5", false), r, 0);
+        assertFalse(t.quiet());
     }
 
     @Test

@@ -1,0 +1,80 @@
+package io.fenceline.config.coordination;
+
+import io.fenceline.testing.EtcdCluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A coordinator with {@link EtcdAccess.Credentials} against a real etcd with authentication enabled (by
+ * {@code etcdctl}): it stores, reads and holds a lease; without credentials the same request is refused.
+ */
+class EtcdAccessIT {
+
+    private static final String PASSWORD = "s3cret-pw";
+    private static EtcdCluster etcd;
+
+    @BeforeAll
+    static void start() throws Exception {
+        etcd = EtcdCluster.start(1);
+        etcdctl("user", "add", "root:" + PASSWORD, "--interactive=false");
+        etcdctl("auth", "enable");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    private static void etcdctl(String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("etcdctl", "--endpoints=" + etcd.endpoints().get(0)));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("ETCDCTL_API", "3");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("etcdctl " + String.join(" ", args) + " failed: " + out);
+        }
+    }
+
+    private static EtcdSettings settings() {
+        return EtcdSettings.defaults(etcd.endpoints()).withRequestTimeout(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void credentialsAreSentAndWithoutThemEtcdRefuses() throws Exception {
+        EtcdAccess root = new EtcdAccess(Optional.of(new EtcdAccess.Credentials("root", PASSWORD)), Optional.empty());
+        try (Coordinator c = Coordinator.connect(settings(), root, MonotonicClock.SYSTEM)) {
+            c.store().putText("/fenceline/auth-probe", "yes").get(10, TimeUnit.SECONDS);
+            assertEquals("yes", c.store().getEntry("/fenceline/auth-probe").get(10, TimeUnit.SECONDS)
+                    .orElseThrow().value());
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!(c.leaseKeeper().state() instanceof LeaseState.Held) && System.nanoTime() - end < 0) {
+                Thread.sleep(10);
+            }
+            assertTrue(c.leaseKeeper().state() instanceof LeaseState.Held, "lease " + c.leaseKeeper().state());
+        }
+        try (Coordinator anonymous = Coordinator.connect(settings())) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> anonymous.store().putText("/fenceline/auth-probe", "no").get(10, TimeUnit.SECONDS));
+            assertTrue(String.valueOf(e.getCause()).toLowerCase().contains("user name is empty")
+                    || String.valueOf(e.getCause()).toLowerCase().contains("permission")
+                    || String.valueOf(e.getCause()).toLowerCase().contains("auth"), String.valueOf(e.getCause()));
+        }
+    }
+}
