@@ -108,7 +108,7 @@ final class StatementPath implements SessionFacts {
      */
     private final ArrayDeque<Long> hidden = new ArrayDeque<>(2);
     private long heldSince = SessionFacts.NOT_HELD;
-    /** A frame of a writing transaction was forwarded since the last {@link #takeUnflushedWrite()}. */
+    /** A write, or the commit of a transaction that wrote, was allowed since the last {@link #takeUnflushedWrite()}. */
     private boolean unflushedWrite;
 
     // Write tracking (see transactionWrote()).
@@ -175,8 +175,9 @@ final class StatementPath implements SessionFacts {
     }
 
     /**
-     * Whether a frame of a writing transaction was forwarded since the last call (the bytes about to be flushed
-     * carry a write or its commit, decided earlier); clears the mark.
+     * Whether a write or the commit of a transaction that wrote was allowed since the last call (the bytes about
+     * to be flushed carry it, decided earlier); clears the mark. Refused statements are not marked: what the
+     * proxy sends in their place fails the transaction.
      */
     boolean takeUnflushedWrite() {
         boolean w = unflushedWrite;
@@ -201,9 +202,6 @@ final class StatementPath implements SessionFacts {
             Outcome o = decide(frame);
             if (o != Outcome.WAIT) {
                 heldSince = SessionFacts.NOT_HELD;
-            }
-            if (o == Outcome.FORWARD && (transactionWrote || batchWrote)) {
-                unflushedWrite = true;
             }
             return o;
         } catch (RuntimeException e) {
@@ -310,6 +308,7 @@ final class StatementPath implements SessionFacts {
                 metrics.commitRolledBack();
                 return Outcome.FORWARD;
             }
+            unflushedWrite = true;
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -372,6 +371,7 @@ final class StatementPath implements SessionFacts {
             verdicts = inspector.inspect(sql);
         }
         boolean writes = false;
+        boolean commits = false;
         int[] starts = null;
         SessionStatement[] versionStatements = null;
         int queuedBefore = tracker == null ? 0 : tracker.queued();
@@ -425,10 +425,12 @@ final class StatementPath implements SessionFacts {
                 tracker.forwardedInQuery(ss, session.requestsForwarded() + 1, k);
             }
             writes |= v.mayWrite();
+            commits |= commit;
         }
         if (writes) {
             wrote();
         }
+        unflushedWrite |= writes || commits;
         for (Verdict v : verdicts) {
             if (v.kind() == StatementKind.SESSION) {
                 followSessionStatements(sql);
@@ -549,6 +551,7 @@ final class StatementPath implements SessionFacts {
             return Outcome.FORWARD;
         }
         wrote();
+        unflushedWrite = true;
         forward = frame;
         return Outcome.FORWARD;
     }
@@ -661,6 +664,7 @@ final class StatementPath implements SessionFacts {
             wrote();
             batchWrote = true;
         }
+        unflushedWrite |= v.mayWrite() || commit;
         if (tracker != null) {
             tracker.executed(e.portal(), session.requestsForwarded() + 1);
         }

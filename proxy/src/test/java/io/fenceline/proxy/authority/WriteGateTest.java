@@ -70,17 +70,21 @@ class WriteGateTest {
     @Test
     void inTenureAnswersWhetherAnEarlierAllowedWriteMayStillBeSent() {
         long deadline = holdLease(Duration.ofMillis(100));
+        assertFalse(gate.inTenure(now()), "never opened: no tenure");
         gate.open(EPOCH, LEASE);
         assertTrue(gate.inTenure(deadline - 1));
         assertFalse(gate.inTenure(deadline), "a proxy paused past its deadline must not send what it decided before");
         gate.pause("handoff");
         assertTrue(gate.inTenure(deadline - 1), "a pause that began after the decision does not make sending unsafe");
-        assertFalse(gate.inTenure(deadline));
-        gate.close(WriteGate.readOnly("read-only", null));
-        assertFalse(gate.inTenure(deadline - 1), "closed: not sending is the safe side");
+        gate.close(WriteGate.readOnly("read-only", null), true);
+        assertTrue(gate.inTenure(deadline - 1), "the operator's read-only keeps the key: the fencing sequence follows");
+        gate.close(WriteGate.readOnly("handed off", null));
+        assertFalse(gate.inTenure(deadline - 1), "the key is gone: not sending is the safe side");
+        gate.pause("operator");
+        assertFalse(gate.inTenure(deadline - 1), "a pause after losing the key gives no tenure back");
         gate.open(EPOCH, LEASE);
         lease.set(new LeaseState.Held(LEASE + 1, now() + Duration.ofSeconds(4).toNanos(), 5, now()));
-        assertFalse(gate.inTenure(now()), "another lease than the confirmed one");
+        assertFalse(gate.inTenure(now()), "another lease than the one the gate opened with");
     }
 
     @Test
