@@ -1,6 +1,7 @@
 package io.fenceline.control.cli;
 
 import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.config.manifest.AppliedManifest;
 import io.fenceline.config.manifest.ManifestSet;
 import io.fenceline.control.fleet.Fleet;
@@ -33,7 +34,7 @@ final class ControlSession implements AutoCloseable {
     private ControlSession(FleetConfig config) {
         this.config = config;
         this.fleet = new Fleet(config);
-        this.etcd = Coordinator.connect(config.etcd());
+        this.etcd = Coordinator.connect(config.etcd(), config.etcdAccess(), MonotonicClock.system());
     }
 
     /** Loads the configuration; on problems prints every one and returns null. */
