@@ -116,6 +116,25 @@ public final class WriteGate {
         return new Decision.Hold(nowNanos + pauseBoundNanos, nowNanos);
     }
 
+    /**
+     * Whether a write allowed before {@code nowNanos} may still reach the database at {@code nowNanos}: the
+     * lease is held and before its deadline — with the confirmed lease id when the gate is open, or any held
+     * lease while paused (a pause that began after the write was allowed does not make sending it unsafe). A
+     * closed gate answers false: it closed because the deadline passed, the key was lost or the operator asked
+     * for read-only, and in each case not sending is the safe side.
+     */
+    public boolean inTenure(long nowNanos) {
+        Standing s = standing;
+        LeaseState l = lease.get();
+        if (!(l instanceof LeaseState.Held held) || nowNanos - held.deadlineNanos() >= 0) {
+            return false;
+        }
+        if (s instanceof Standing.Open open) {
+            return held.leaseId() == open.leaseId();
+        }
+        return s instanceof Standing.Paused;
+    }
+
     /** Whether a write would be allowed at {@code nowNanos}. */
     public boolean allows(long nowNanos) {
         return decide(nowNanos) instanceof Decision.Allow;

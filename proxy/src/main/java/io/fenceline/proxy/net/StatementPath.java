@@ -108,6 +108,8 @@ final class StatementPath implements SessionFacts {
      */
     private final ArrayDeque<Long> hidden = new ArrayDeque<>(2);
     private long heldSince = SessionFacts.NOT_HELD;
+    /** A frame of a writing transaction was forwarded since the last {@link #takeUnflushedWrite()}. */
+    private boolean unflushedWrite;
 
     // Write tracking (see transactionWrote()).
     private boolean transactionWrote;
@@ -172,6 +174,21 @@ final class StatementPath implements SessionFacts {
         return statements;
     }
 
+    /**
+     * Whether a frame of a writing transaction was forwarded since the last call (the bytes about to be flushed
+     * carry a write or its commit, decided earlier); clears the mark.
+     */
+    boolean takeUnflushedWrite() {
+        boolean w = unflushedWrite;
+        unflushedWrite = false;
+        return w;
+    }
+
+    /** Whether the policy still allows the writes it allowed earlier in this batch ({@link StatementPolicy#stillAllowsWrites}). */
+    boolean stillAllowsWrites() {
+        return policy.stillAllowsWrites();
+    }
+
     /** Follows the connection's schema version with {@code t} from now on. */
     void tracker(VersionTracker t) {
         this.tracker = t;
@@ -184,6 +201,9 @@ final class StatementPath implements SessionFacts {
             Outcome o = decide(frame);
             if (o != Outcome.WAIT) {
                 heldSince = SessionFacts.NOT_HELD;
+            }
+            if (o == Outcome.FORWARD && (transactionWrote || batchWrote)) {
+                unflushedWrite = true;
             }
             return o;
         } catch (RuntimeException e) {
