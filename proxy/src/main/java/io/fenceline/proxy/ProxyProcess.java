@@ -46,8 +46,8 @@ public final class ProxyProcess implements AutoCloseable {
     private final PrometheusMetrics metrics;
     private final AdminServer admin;
     private final WriteAuthorityRuntime authority;
-    /** The schema follower's own etcd connection, when {@code schema:} is configured. */
-    private final Coordinator schemaEtcd;
+    /** The one etcd connection of the process (schema follower and write authority), when either is configured. */
+    private final Coordinator etcd;
     private final SchemaFollower schemaFollower;
     private final SchemaEnforcement schema;
 
@@ -56,14 +56,14 @@ public final class ProxyProcess implements AutoCloseable {
     private static final long SCHEMA_FIRST_READ_SECONDS = 10;
 
     private ProxyProcess(ProxySettings settings, ProxyServer server, PrometheusMetrics metrics, AdminServer admin,
-                         WriteAuthorityRuntime authority, Coordinator schemaEtcd, SchemaFollower schemaFollower,
+                         WriteAuthorityRuntime authority, Coordinator etcd, SchemaFollower schemaFollower,
                          SchemaEnforcement schema) {
         this.settings = settings;
         this.server = server;
         this.metrics = metrics;
         this.admin = admin;
         this.authority = authority;
-        this.schemaEtcd = schemaEtcd;
+        this.etcd = etcd;
         this.schemaFollower = schemaFollower;
         this.schema = schema;
     }
@@ -81,13 +81,17 @@ public final class ProxyProcess implements AutoCloseable {
      */
     public static ProxyProcess start(ProxySettings settings, StatementPolicy policy) {
         PrometheusMetrics metrics = new PrometheusMetrics();
-        Coordinator schemaEtcd = null;
+        Coordinator etcd = null;
         SchemaFollower follower = null;
         SchemaEnforcement schema = null;
         WriteAuthorityRuntime authority = null;
         ProxyServer server = null;
         try {
             StatementPolicy all = policy;
+            if (settings.etcd().isPresent() && (settings.schema().isPresent() || settings.group().isPresent())) {
+                ProxySettings.Etcd access = settings.etcd().get();
+                etcd = Coordinator.connect(access.settings(), access.access(), MonotonicClock.SYSTEM);
+            }
             if (settings.schema().isPresent()) {
                 SchemaSettings s = settings.schema().get();
                 if (settings.etcd().isEmpty()) {
@@ -97,9 +101,7 @@ public final class ProxyProcess implements AutoCloseable {
                 if (!settings.inspection().enabled()) {
                     throw new IllegalStateException("schema: needs inspection enabled (inspection.enabled is false)");
                 }
-                ProxySettings.Etcd access = settings.etcd().get();
-                schemaEtcd = Coordinator.connect(access.settings(), access.access(), MonotonicClock.SYSTEM);
-                follower = new SchemaFollower(schemaEtcd, s.group());
+                follower = new SchemaFollower(etcd, s.group());
                 awaitFirstRead(follower, s.group());
                 schema = new SchemaEnforcement(s, follower, metrics);
                 metrics.schemaConnections(schema.counts());
@@ -108,13 +110,15 @@ public final class ProxyProcess implements AutoCloseable {
             if (settings.group().isPresent()) {
                 Supplier<Map<Integer, Integer>> versions = schema == null ? Map::of : schema.counts();
                 try {
-                    authority = new WriteAuthorityRuntime(settings.etcd().orElseThrow(), settings.group().get(),
-                            metrics, versions);
+                    authority = new WriteAuthorityRuntime(etcd, settings.group().get(), metrics, versions);
                 } catch (RuntimeException e) {
                     throw new IllegalStateException("cannot start the write authority of group "
                             + settings.group().get().settings().group() + ": " + e.getMessage(), e);
                 }
                 all = all == StatementPolicy.ALLOW_ALL ? authority.policy() : StatementPolicy.all(all, authority.policy());
+            } else if (schema != null) {
+                LOG.warn("schema: without group: this proxy publishes no status record, so control's drain before a "
+                        + "contract step cannot see its connections per version (docs/schema-versions.md)");
             }
             server = ProxyServer.start(settings, metrics, MonotonicClock.SYSTEM, WORKER_THREADS, all, schema);
             AdminServer admin = null;
@@ -129,20 +133,9 @@ public final class ProxyProcess implements AutoCloseable {
             if (authority != null) {
                 authority.attach(server);
             }
-            return new ProxyProcess(settings, server, metrics, admin, authority, schemaEtcd, follower, schema);
+            return new ProxyProcess(settings, server, metrics, admin, authority, etcd, follower, schema);
         } catch (RuntimeException e) {
-            if (server != null) {
-                server.close();
-            }
-            if (authority != null) {
-                authority.close();
-            }
-            if (follower != null) {
-                follower.close();
-            }
-            if (schemaEtcd != null) {
-                schemaEtcd.close();
-            }
+            closeInOrder(e, server, authority, follower, etcd);
             throw e;
         }
     }
@@ -193,26 +186,47 @@ public final class ProxyProcess implements AutoCloseable {
 
     /** Graceful shutdown within {@code shutdownGrace}; the admin endpoint reports not-ready meanwhile. */
     public ProxyServer.ShutdownReport shutdown() {
-        ProxyServer.ShutdownReport report;
+        ProxyServer.ShutdownReport report = null;
+        RuntimeException failure = null;
         try {
             report = server.shutdown(settings.shutdownGrace());
-        } finally {
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        // The authority after the sessions (they may commit within the grace while the lease is held); etcd after
+        // the authority, because closing it revokes the lease, which must happen only once the database is fenced.
+        closeInOrder(failure, authority, schemaFollower, etcd, admin);
+        if (failure != null) {
+            throw failure;
+        }
+        return report;
+    }
+
+    /**
+     * Closes each non-null resource in order, every one even when an earlier one fails; failures are added to
+     * {@code failure} when given, else the first is thrown after all were closed.
+     */
+    private static void closeInOrder(RuntimeException failure, AutoCloseable... resources) {
+        RuntimeException first = null;
+        for (AutoCloseable r : resources) {
+            if (r == null) {
+                continue;
+            }
             try {
-                if (authority != null) {
-                    // After the sessions: they may commit their writes within the grace while the lease is held.
-                    authority.close();
-                }
-            } finally {
-                if (admin != null) {
-                    admin.close();
+                r.close();
+            } catch (Exception e) {
+                if (failure != null) {
+                    failure.addSuppressed(e);
+                } else if (first == null) {
+                    first = e instanceof RuntimeException re ? re : new IllegalStateException("cannot close " + r, e);
+                } else {
+                    first.addSuppressed(e);
                 }
             }
         }
-        if (schemaFollower != null) {
-            schemaFollower.close();
-            schemaEtcd.close();
+        if (first != null) {
+            throw first;
         }
-        return report;
     }
 
     @Override

@@ -17,17 +17,18 @@ import io.fenceline.proxy.net.ProxyServer;
 import java.util.Set;
 
 /**
- * The write authority of a proxy configured with a {@code group:}: the etcd {@link Coordinator}, the
+ * The write authority of a proxy configured with a {@code group:}: on the process's etcd {@link Coordinator}, the
  * {@link DatabaseFence} (its HikariCP pool to the local database), the {@link PostgresReplicationLag}, the
  * {@link WriterAuthority} and the {@link WritePolicy} the data path asks.
  *
  * <p>Start order, in two steps because the authority and the server need each other: the constructor
- * connects to etcd and builds fence and authority — the gate is closed (25006) from the first instant — so
+ * builds fence and authority — the gate is closed (25006) from the first instant — so
  * the server can start with {@link #policy()}; {@link #attach} then plugs the server's sessions in (fencing
  * steps 2 and 3, backend pids, re-deciding held writes at every gate change) and starts the authority, which
  * fences the local database first and opens the gate only after it confirmed the writer key. {@link #close}
- * runs in reverse: the authority fences the database and stops (bounded wait), the pool closes, and closing
- * the coordinator revokes the lease last, so another cluster can take over only once this one cannot write.
+ * runs in reverse: the authority fences the database and stops (bounded wait) and the pool closes; the owner
+ * closes the coordinator only after that, which revokes the lease last, so another cluster can take over only
+ * once this one cannot write.
  */
 final class WriteAuthorityRuntime implements AutoCloseable {
 
@@ -41,9 +42,10 @@ final class WriteAuthorityRuntime implements AutoCloseable {
     private volatile ProxyServer server;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    WriteAuthorityRuntime(ProxySettings.Etcd etcdSettings, ProxySettings.Group group, PrometheusMetrics metrics,
+    /** @param etcd the process's etcd connection; the caller closes it after {@link #close()} */
+    WriteAuthorityRuntime(Coordinator etcd, ProxySettings.Group group, PrometheusMetrics metrics,
                           java.util.function.Supplier<java.util.Map<Integer, Integer>> versionsInUse) {
-        this.etcd = Coordinator.connect(etcdSettings.settings(), etcdSettings.access(), MonotonicClock.SYSTEM);
+        this.etcd = etcd;
         DatabaseFence f = null;
         try {
             f = new DatabaseFence(group.fenceDatabase(), sessions::backendPids, sessions::heldBackendPids,
@@ -77,7 +79,6 @@ final class WriteAuthorityRuntime implements AutoCloseable {
             if (f != null) {
                 f.close();
             }
-            etcd.close();
             throw e;
         }
         this.policy = new WritePolicy(authority.gate(), metrics);
@@ -109,11 +110,7 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         try {
             authority.close();
         } finally {
-            try {
-                fence.close();
-            } finally {
-                etcd.close();
-            }
+            fence.close();
         }
     }
 

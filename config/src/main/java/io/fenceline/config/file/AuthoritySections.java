@@ -8,8 +8,6 @@ import io.fenceline.config.group.Failover;
 import io.fenceline.config.group.GroupSettings;
 import io.fenceline.config.keys.EtcdKeys;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -17,7 +15,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * Reads the {@code etcd:} and {@code group:} sections of the proxy's file (the write authority). Values are
+ * Reads the {@code etcd:} and {@code group:} sections of the proxy's file (the write authority); the etcd
+ * access keys ({@code user}, {@code password}/{@code passwordFile}, {@code tls}) through {@link EtcdAccessSection}. Values are
  * validated by {@link EtcdSettings#problems}, {@link GroupSettings#problems} and
  * {@link ControlDatabase#problems}; their problems are reported with the file's key names.
  *
@@ -58,15 +57,20 @@ final class AuthoritySections {
     /** The top-level keys this class reads. */
     static final Set<String> KEYS = Set.of("etcd", "group");
 
-    private static final Set<String> ETCD_KEYS = Set.of("endpoints", "prefix", "leaseTtl", "rho", "margin",
-            "requestTimeout", "user", "password", "passwordFile", "tls");
-    private static final Set<String> ETCD_TLS_KEYS = Set.of("ca", "certificate", "key");
+    private static final Set<String> ETCD_KEYS = union(Set.of("endpoints", "prefix", "leaseTtl", "rho", "margin",
+            "requestTimeout"), EtcdAccessSection.keys(EtcdAccessSection.PASSWORD_FILE));
     private static final Set<String> GROUP_KEYS = Set.of("name", "cluster", "proxyId", "preferred", "candidates",
             "failover", "maxLagBytes", "pauseBound", "handoffTimeout", "statusInterval", "fence");
     private static final Set<String> FENCE_KEYS = Set.of("user", "password", "passwordFile", "database", "jdbcUrl",
             "subscription", "fenceTimeout", "poolSize");
 
     private AuthoritySections() {
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new java.util.HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     /** The {@code etcd:} section, empty when absent or invalid (problems recorded in {@code r}). */
@@ -89,38 +93,13 @@ final class AuthoritySections {
             report(r, EtcdSettings.problems(endpoints.get(), prefix, ttl, rho, margin, timeout), "etcd.", "etcd.");
         }
 
-        Optional<String> user = r.string(n, "etcd", "user", false);
-        Optional<String> password = password(r, n, "etcd", baseDir);
-        if (password.isPresent() && user.isEmpty()) {
-            r.problem("etcd.user", "is required with etcd.password or etcd.passwordFile");
-        }
-        if (user.isPresent() && password.isEmpty() && !n.has("password") && !n.has("passwordFile")) {
-            r.problem("etcd.password", "etcd.user needs etcd.password or etcd.passwordFile");
-        }
-        Optional<EtcdAccess.Tls> tls = Optional.empty();
-        Optional<JsonNode> tlsNode = r.section(n, "etcd", "tls", false);
-        if (tlsNode.isPresent()) {
-            JsonNode t = tlsNode.get();
-            r.rejectUnknown(t, "etcd.tls", ETCD_TLS_KEYS);
-            Optional<Path> ca = file(r, t, "etcd.tls", "ca", baseDir);
-            Optional<Path> cert = file(r, t, "etcd.tls", "certificate", baseDir);
-            Optional<Path> key = file(r, t, "etcd.tls", "key", baseDir);
-            if (t.has("certificate") != t.has("key")) {
-                r.problem("etcd.tls", "certificate and key go together: give both or neither");
-            } else {
-                tls = Optional.of(new EtcdAccess.Tls(ca, cert, key));
-            }
-            if (endpoints.isPresent() && endpoints.get().stream().anyMatch(e -> e.startsWith("http://"))) {
-                r.problem("etcd.endpoints", "etcd.tls is configured, so every endpoint must start with https://");
-            }
-        }
+        Optional<EtcdAccess> access = EtcdAccessSection.read(r, n, "etcd", EtcdAccessSection.PASSWORD_FILE,
+                endpoints, baseDir);
         if (r.problems().size() > before) {
             return Optional.empty();
         }
-        EtcdAccess access = new EtcdAccess(
-                user.flatMap(u -> password.map(p -> new EtcdAccess.Credentials(u, p))), tls);
         return Optional.of(new ProxySettings.Etcd(
-                new EtcdSettings(endpoints.orElseThrow(), prefix, ttl, rho, margin, timeout), access));
+                new EtcdSettings(endpoints.orElseThrow(), prefix, ttl, rho, margin, timeout), access.orElseThrow()));
     }
 
     /**
@@ -176,7 +155,7 @@ final class AuthoritySections {
             JsonNode f = fenceNode.get();
             r.rejectUnknown(f, "group.fence", FENCE_KEYS);
             Optional<String> user = r.string(f, "group.fence", "user", true);
-            Optional<String> password = password(r, f, "group.fence", baseDir);
+            Optional<String> password = EtcdAccessSection.password(r, f, "group.fence", EtcdAccessSection.PASSWORD_FILE, baseDir);
             String database = r.string(f, "group.fence", "database", false).orElse("postgres");
             Optional<String> jdbcUrl = r.string(f, "group.fence", "jdbcUrl", false);
             if (jdbcUrl.isPresent() && f.has("database")) {
@@ -208,53 +187,6 @@ final class AuthoritySections {
     private static String jdbcUrl(ProxySettings.Upstream.Tcp tcp, String database) {
         String host = tcp.host().contains(":") && !tcp.host().startsWith("[") ? "[" + tcp.host() + "]" : tcp.host();
         return "jdbc:postgresql://" + host + ":" + tcp.port() + "/" + database;
-    }
-
-    /** {@code password} or the first line of {@code passwordFile}, not both. */
-    private static Optional<String> password(NodeReader r, JsonNode n, String prefix, Path baseDir) {
-        if (n.has("password") && n.has("passwordFile")) {
-            r.problem(prefix + ".password", "give either password or passwordFile, not both");
-            return Optional.empty();
-        }
-        if (n.has("password")) {
-            JsonNode value = n.get("password");
-            if (!value.isTextual() && !value.isNumber()) {
-                r.problem(prefix + ".password", "must be a string");
-                return Optional.empty();
-            }
-            return Optional.of(value.asText());
-        }
-        Optional<Path> file = file(r, n, prefix, "passwordFile", baseDir);
-        if (file.isEmpty()) {
-            return Optional.empty();
-        }
-        try {
-            String text = Files.readString(file.get());
-            int eol = text.indexOf('\n');
-            return Optional.of((eol < 0 ? text : text.substring(0, eol)).stripTrailing());
-        } catch (IOException e) {
-            r.problem(prefix + ".passwordFile", "cannot read " + file.get() + ": " + e.getMessage());
-            return Optional.empty();
-        }
-    }
-
-    /** A readable regular file, relative paths resolved against {@code baseDir}; empty when absent or bad. */
-    private static Optional<Path> file(NodeReader r, JsonNode n, String prefix, String key, Path baseDir) {
-        Optional<String> raw = r.string(n, prefix, key, false);
-        if (raw.isEmpty()) {
-            return Optional.empty();
-        }
-        Path p = Path.of(raw.get());
-        Path path = p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p);
-        if (!Files.isRegularFile(path)) {
-            r.problem(prefix + "." + key, "file does not exist: " + path);
-            return Optional.empty();
-        }
-        if (!Files.isReadable(path)) {
-            r.problem(prefix + "." + key, "file is not readable: " + path);
-            return Optional.empty();
-        }
-        return Optional.of(path);
     }
 
     /**

@@ -1,14 +1,12 @@
 package io.fenceline.config.coordination;
 
+import io.fenceline.testing.EtcdAuth;
 import io.fenceline.testing.EtcdCluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -19,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A coordinator with {@link EtcdAccess.Credentials} against a real etcd with authentication enabled (by
- * {@code etcdctl}): it stores, reads and holds a lease; without credentials the same request is refused.
+ * {@link EtcdAuth}): it stores, reads and holds a lease; without credentials the same request is refused.
  */
 class EtcdAccessIT {
 
@@ -27,28 +25,15 @@ class EtcdAccessIT {
     private static EtcdCluster etcd;
 
     @BeforeAll
-    static void start() throws Exception {
+    static void start() {
         etcd = EtcdCluster.start(1);
-        etcdctl("user", "add", "root:" + PASSWORD, "--interactive=false");
-        etcdctl("auth", "enable");
+        EtcdAuth.enableRoot(etcd, PASSWORD);
     }
 
     @AfterAll
     static void stop() {
         if (etcd != null) {
             etcd.close();
-        }
-    }
-
-    private static void etcdctl(String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("etcdctl", "--endpoints=" + etcd.endpoints().get(0)));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("ETCDCTL_API", "3");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
-            throw new IllegalStateException("etcdctl " + String.join(" ", args) + " failed: " + out);
         }
     }
 

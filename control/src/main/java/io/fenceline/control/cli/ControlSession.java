@@ -1,6 +1,8 @@
 package io.fenceline.control.cli;
 
+import io.fenceline.config.coordination.CoordinationException;
 import io.fenceline.config.coordination.Coordinator;
+import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.config.manifest.AppliedManifest;
 import io.fenceline.config.manifest.ManifestSet;
 import io.fenceline.control.fleet.Fleet;
@@ -33,7 +35,12 @@ final class ControlSession implements AutoCloseable {
     private ControlSession(FleetConfig config) {
         this.config = config;
         this.fleet = new Fleet(config);
-        this.etcd = Coordinator.connect(config.etcd());
+        try {
+            this.etcd = Coordinator.connect(config.etcd(), config.etcdAccess(), MonotonicClock.system());
+        } catch (RuntimeException e) {
+            fleet.close();
+            throw e;
+        }
     }
 
     /** Loads the configuration; on problems prints every one and returns null. */
@@ -45,7 +52,14 @@ final class ControlSession implements AutoCloseable {
             invalid.problems().forEach(p -> err.println("  " + p));
             return null;
         }
-        return new ControlSession(((FleetConfigLoader.Result.Loaded) result).config());
+        FleetConfig config = ((FleetConfigLoader.Result.Loaded) result).config();
+        try {
+            return new ControlSession(config);
+        } catch (CoordinationException e) {
+            err.println("fenceline " + verb + ": cannot set up the etcd client for " + config.etcd().endpoints()
+                    + " from " + config.source() + ": " + e.getMessage());
+            return null;
+        }
     }
 
     /** History rows of every cluster, in rollout order. */

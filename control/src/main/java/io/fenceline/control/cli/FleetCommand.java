@@ -1,7 +1,9 @@
 package io.fenceline.control.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.config.manifest.ManifestSet;
+import io.fenceline.control.fleet.FleetConfig;
 import io.fenceline.control.rollout.Audit;
 import io.fenceline.control.rollout.CrashPoints;
 import io.fenceline.control.rollout.Leadership;
@@ -16,6 +18,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 
@@ -64,8 +67,38 @@ abstract class FleetCommand implements Callable<Integer> {
             return ExitCodes.UNREACHABLE;
         } catch (CompletionException e) {
             err().println("fenceline " + verb() + ": etcd: " + e.getCause());
+            err().println("  " + etcdHint(session.config, e.getCause()));
             return ExitCodes.UNREACHABLE;
         }
+    }
+
+    /**
+     * What to check when etcd refused or did not answer: the access keys of the file, worded for the failure
+     * (authentication, TLS, or neither recognisable), with the access actually used (never the password).
+     */
+    static String etcdHint(FleetConfig config, Throwable cause) {
+        String text = String.valueOf(cause).toLowerCase(Locale.ROOT);
+        EtcdAccess access = config.etcdAccess();
+        String used = "connected to " + config.etcd().endpoints() + " "
+                + access.credentials().map(c -> "as etcd user " + c.user()).orElse("without an etcd user") + ", "
+                + (access.tls().isPresent() ? "with etcd.tls" : "without etcd.tls");
+        if (text.contains("user name is empty") || text.contains("authentication failed")
+                || text.contains("permission denied") || text.contains("invalid auth") || text.contains("unauthenticated")) {
+            return "etcd refused the credentials (" + used + "): set etcd.user with etcd.password or "
+                    + "etcd.password_file in " + config.source();
+        }
+        if (text.contains("ssl") || text.contains("tls") || text.contains("certificate") || text.contains("handshake")) {
+            return "etcd's TLS refused this client (" + used + "): check etcd.tls.ca, etcd.tls.certificate and "
+                    + "etcd.tls.key in " + config.source();
+        }
+        if (config.etcd().endpoints().stream().anyMatch(e -> e.startsWith("https://"))) {
+            // A refused TLS handshake reaches the client as a retried connection that never answers.
+            return "etcd did not answer over https:// (" + used + "): check etcd.endpoints, and etcd.tls.ca (the "
+                    + "authority that signed etcd's certificate) and etcd.tls.certificate / etcd.tls.key (when etcd "
+                    + "requires client certificates) in " + config.source();
+        }
+        return "etcd did not answer (" + used + "): check etcd.endpoints, and etcd.user / etcd.tls when etcd "
+                + "requires authentication or TLS, in " + config.source();
     }
 
     abstract int run(ControlSession session) throws Exception;

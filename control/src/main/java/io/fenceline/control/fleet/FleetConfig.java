@@ -1,5 +1,6 @@
 package io.fenceline.control.fleet;
 
+import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.config.coordination.EtcdSettings;
 
 import java.util.ArrayList;
@@ -17,17 +18,26 @@ import java.util.Optional;
  * @param clusters   every cluster, in file order
  * @param waves      cluster names per wave; every cluster in exactly one wave; wave 0 is the canary
  * @param etcd       how to reach etcd
+ * @param etcdAccess how to prove itself to etcd (user and password, TLS); {@link EtcdAccess#NONE} without
  * @param scratchUrl JDBC URL of a scratch database holding the current schema, or null (lint then skipped)
  * @param policies   what to do on failures
  */
 public record FleetConfig(String source, String group, String instance, List<ClusterConfig> clusters,
-                          List<List<String>> waves, EtcdSettings etcd, String scratchUrl, Policies policies) {
+                          List<List<String>> waves, EtcdSettings etcd, EtcdAccess etcdAccess, String scratchUrl,
+                          Policies policies) {
 
     public FleetConfig {
+        etcdAccess = etcdAccess == null ? EtcdAccess.NONE : etcdAccess;
         clusters = List.copyOf(clusters);
         List<List<String>> copy = new ArrayList<>();
         waves.forEach(w -> copy.add(List.copyOf(w)));
         waves = List.copyOf(copy);
+    }
+
+    /** A configuration reaching etcd without authentication or TLS. */
+    public FleetConfig(String source, String group, String instance, List<ClusterConfig> clusters,
+                       List<List<String>> waves, EtcdSettings etcd, String scratchUrl, Policies policies) {
+        this(source, group, instance, clusters, waves, etcd, EtcdAccess.NONE, scratchUrl, policies);
     }
 
     /** The cluster with this name. */
@@ -54,6 +64,6 @@ public record FleetConfig(String source, String group, String instance, List<Clu
 
     /** The same configuration under another instance name (a second control on the same file). */
     public FleetConfig withInstance(String newInstance) {
-        return new FleetConfig(source, group, newInstance, clusters, waves, etcd, scratchUrl, policies);
+        return new FleetConfig(source, group, newInstance, clusters, waves, etcd, etcdAccess, scratchUrl, policies);
     }
 }

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.config.coordination.EtcdSettings;
+import io.fenceline.config.file.ConfigProblem;
+import io.fenceline.config.file.EtcdAccessSection;
 import io.fenceline.config.keys.EtcdKeys;
 
 import java.io.IOException;
@@ -34,6 +37,9 @@ import java.util.regex.Pattern;
  * group: main
  * instance: control-a                 # default: host and pid
  * etcd: {endpoints: [http://127.0.0.1:2379], prefix: /fenceline, lease_ttl: 5s, request_timeout: 1s}
+ *   # optional, read by EtcdAccessSection as in the proxy's file (relative paths: against this file's folder):
+ *   #   user: fenceline-control, password: ... or password_file: /etc/fenceline/etcd/password,
+ *   #   tls: {ca: ca.crt, certificate: tls.crt, key: tls.key}   (endpoints then all https://)
  * clusters:
  *   - {name: eu, jdbc_url: "jdbc:postgresql://db-eu:5432/app", user: fenceline, password_env: EU_PW}
  * waves: [[eu], [us, ap]]             # the first wave is the canary
@@ -59,8 +65,8 @@ public final class FleetConfigLoader {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Set<String> TOP = Set.of("group", "instance", "etcd", "clusters", "waves", "scratch_url",
             "policies");
-    private static final Set<String> ETCD = Set.of("endpoints", "prefix", "lease_ttl", "request_timeout", "rho",
-            "margin");
+    private static final Set<String> ETCD = union(Set.of("endpoints", "prefix", "lease_ttl", "request_timeout", "rho",
+            "margin"), EtcdAccessSection.keys(EtcdAccessSection.PASSWORD_FILE_SNAKE));
     private static final Set<String> CLUSTER = Set.of("name", "jdbc_url", "user", "password", "password_env");
     private static final Set<String> POLICIES = Set.of("auto_rollback", "max_lag_bytes", "gate_timeout",
             "drain_timeout", "require_proxies", "baseline_version", "error_window", "error_max_rise",
@@ -77,11 +83,24 @@ public final class FleetConfigLoader {
         } catch (IOException e) {
             return new Result.Invalid(List.of(file + ": cannot read: " + e));
         }
-        return parse(file.toString(), text, System::getenv);
+        return parse(file.toString(), text, System::getenv, file.toAbsolutePath().getParent());
     }
 
-    /** Validates {@code text} read from {@code source}; {@code env} resolves {@code password_env}. */
+    /**
+     * Validates {@code text} read from {@code source}; {@code env} resolves {@code password_env}; relative
+     * etcd credential and certificate paths resolve against the working directory.
+     */
     public static Result parse(String source, String text, Function<String, String> env) {
+        return parse(source, text, env, null);
+    }
+
+    /**
+     * Validates {@code text} read from {@code source}; {@code env} resolves {@code password_env}.
+     *
+     * @param baseDir directory relative etcd credential and certificate paths resolve against (the file's
+     *                folder); null for the working directory
+     */
+    public static Result parse(String source, String text, Function<String, String> env, Path baseDir) {
         JsonNode root;
         try {
             root = YAML.readTree(text);
@@ -98,6 +117,7 @@ public final class FleetConfigLoader {
         String instance = root.has("instance") ? p.text(root, "instance", true) : defaultInstance();
 
         EtcdSettings etcd = etcd(root.path("etcd"), p);
+        EtcdAccess access = access(root.path("etcd"), baseDir, p);
 
         List<ClusterConfig> clusters = new ArrayList<>();
         JsonNode clusterNodes = root.path("clusters");
@@ -149,7 +169,8 @@ public final class FleetConfigLoader {
         if (!p.list.isEmpty()) {
             return new Result.Invalid(p.list);
         }
-        return new Result.Loaded(new FleetConfig(source, group, instance, clusters, waves, etcd, scratch, policies));
+        return new Result.Loaded(new FleetConfig(source, group, instance, clusters, waves, etcd, access, scratch,
+                policies));
     }
 
     private static EtcdSettings etcd(JsonNode node, Problems p) {
@@ -158,13 +179,7 @@ public final class FleetConfigLoader {
             return null;
         }
         p.unknown(node, "etcd.", ETCD);
-        List<String> endpoints = new ArrayList<>();
-        JsonNode list = node.path("endpoints");
-        if (list.isArray()) {
-            list.forEach(e -> endpoints.add(e.asText()));
-        } else if (list.isTextual()) {
-            endpoints.add(list.asText());
-        }
+        List<String> endpoints = endpoints(node);
         String prefix = node.has("prefix") ? node.get("prefix").asText() : EtcdKeys.DEFAULT_PREFIX;
         Duration ttl = p.duration(node, "etcd.lease_ttl", "lease_ttl", EtcdSettings.DEFAULT_TTL);
         Duration timeout = p.duration(node, "etcd.request_timeout", "request_timeout",
@@ -177,6 +192,36 @@ public final class FleetConfigLoader {
         List<String> problems = EtcdSettings.problems(endpoints, prefix, ttl, rho, margin, timeout);
         problems.forEach(problem -> p.list.add(p.source + ": " + problem));
         return problems.isEmpty() ? new EtcdSettings(endpoints, prefix, ttl, rho, margin, timeout) : null;
+    }
+
+    /** The access keys of {@code etcd:}, read as the proxy's loader reads them; null on problems. */
+    private static EtcdAccess access(JsonNode node, Path baseDir, Problems p) {
+        if (!node.isObject()) {
+            return null;
+        }
+        EtcdAccessSection.Read read = EtcdAccessSection.read(p.source, node, "etcd",
+                EtcdAccessSection.PASSWORD_FILE_SNAKE, endpoints(node), baseDir);
+        for (ConfigProblem problem : read.problems()) {
+            p.add(problem.key(), problem.message());
+        }
+        return read.access().orElse(null);
+    }
+
+    private static List<String> endpoints(JsonNode etcd) {
+        List<String> endpoints = new ArrayList<>();
+        JsonNode list = etcd.path("endpoints");
+        if (list.isArray()) {
+            list.forEach(e -> endpoints.add(e.asText()));
+        } else if (list.isTextual()) {
+            endpoints.add(list.asText());
+        }
+        return endpoints;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> all = new HashSet<>(a);
+        all.addAll(b);
+        return Set.copyOf(all);
     }
 
     private static List<List<String>> waves(JsonNode node, List<ClusterConfig> clusters, Problems p) {

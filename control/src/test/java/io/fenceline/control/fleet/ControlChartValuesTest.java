@@ -1,13 +1,20 @@
 package io.fenceline.control.fleet;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.testing.Chart;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -75,5 +82,67 @@ class ControlChartValuesTest {
         assertTrue(deployment.contains("mountPath: /etc/fenceline/migrations"));
         assertTrue(chart.value("control.replicas").asInt() > 1,
                 "several replicas are safe: only the holder of control's etcd leader key applies");
+    }
+
+    /** Where the chart mounts the etcd credentials Secret, in the proxy and in control. */
+    private static final String ETCD_MOUNT = "/etc/fenceline/etcd";
+
+    @Test
+    void theCommentedEtcdAccessKeysReadTheFilesOfTheMountedSecret(@TempDir Path mount) throws IOException {
+        // values.yaml carries control's access keys commented out under control.config.etcd; uncommented, with
+        // the Secret's files where the chart mounts them, they are a valid configuration reaching etcd with both.
+        String values = Files.readString(chart.dir().resolve("values.yaml"));
+        int control = values.indexOf("\ncontrol:\n");
+        assertTrue(control > 0, "values.yaml has a top-level control: section");
+        StringBuilder commented = new StringBuilder();
+        for (String line : values.substring(control).split("\n")) {
+            String t = line.strip();
+            if (t.startsWith("# user:") || t.startsWith("# password_file:") || t.startsWith("# tls:")) {
+                commented.append(t.substring(2)).append('\n');
+            }
+            if (t.startsWith("clusters:")) {
+                break;
+            }
+        }
+        JsonNode keys = Chart.YAML.readTree(commented.toString().replace(ETCD_MOUNT, mount.toString()));
+        assertEquals(List.of("user", "password_file", "tls"), iterable(keys.fieldNames()), commented.toString());
+
+        // The files are the Secret's keys (secrets.yaml), mounted at ETCD_MOUNT in control's Deployment.
+        String secrets = chart.template("secrets.yaml");
+        for (String file : List.of("password", "ca.crt", "tls.crt", "tls.key")) {
+            assertTrue(secrets.contains("  " + file + ": "), "the etcd Secret has no key " + file);
+            Files.writeString(mount.resolve(file), file.equals("password") ? "etcd-pw\n" : "pem");
+        }
+        ObjectNode config = (ObjectNode) Chart.YAML.readTree(chart.toYaml("control.config"));
+        ObjectNode etcd = (ObjectNode) config.get("etcd");
+        etcd.setAll((ObjectNode) keys);
+        etcd.putArray("endpoints").add("https://etcd:2379");
+        FleetConfigLoader.Result result = FleetConfigLoader.parse("values.yaml", Chart.YAML.writeValueAsString(config),
+                n -> "pw");
+        FleetConfig loaded = assertInstanceOf(FleetConfigLoader.Result.Loaded.class, result, result::toString).config();
+        assertEquals("etcd-pw", loaded.etcdAccess().credentials().orElseThrow().password());
+        assertEquals(Optional.of(mount.resolve("ca.crt")), loaded.etcdAccess().tls().orElseThrow().ca());
+        assertEquals(Optional.of(mount.resolve("tls.key")), loaded.etcdAccess().tls().orElseThrow().key());
+    }
+
+    @Test
+    void controlMountsTheEtcdSecretLikeTheProxy() {
+        String deployment = chart.template("control-deployment.yaml");
+        String mountBlock = "{{- if .Values.etcdCredentials.enabled }}\n            - name: etcd-credentials\n"
+                + "              mountPath: " + ETCD_MOUNT + "\n              readOnly: true";
+        assertTrue(deployment.contains(mountBlock), deployment);
+        assertTrue(deployment.contains("secretName: {{ include \"fenceline.etcdSecret\" . }}"), deployment);
+        // The proxy's pod mounts the same Secret at the same path (its volumes come from the helpers).
+        String helpers = chart.template("_helpers.tpl");
+        assertTrue(helpers.contains("- name: etcd-credentials\n      mountPath: " + ETCD_MOUNT), helpers);
+        assertTrue(helpers.contains("secretName: {{ include \"fenceline.etcdSecret\" . }}"), helpers);
+        // Without credentials the defaults still reach etcd plainly.
+        assertEquals(EtcdAccess.NONE, config().etcdAccess());
+    }
+
+    private static List<String> iterable(java.util.Iterator<String> names) {
+        List<String> list = new ArrayList<>();
+        names.forEachRemaining(list::add);
+        return list;
     }
 }

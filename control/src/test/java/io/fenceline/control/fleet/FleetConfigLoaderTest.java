@@ -1,16 +1,25 @@
 package io.fenceline.control.fleet;
 
+import io.fenceline.config.coordination.EtcdAccess;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FleetConfigLoaderTest {
+
+    @TempDir
+    Path dir;
 
     private static final String VALID = """
             group: main
@@ -101,6 +110,84 @@ class FleetConfigLoaderTest {
         String fixed = VALID.replace("require_proxies: false}", "require_proxies: false, writer_order: as-configured}");
         assertEquals(Policies.WriterOrder.AS_CONFIGURED, ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse(
                 "c.yaml", fixed, Map.of("EU_PW", "x")::get)).config().policies().writerOrder());
+    }
+
+    @Test
+    void withoutAccessKeysEtcdIsReachedPlainly() {
+        FleetConfig c = ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", VALID,
+                Map.of("EU_PW", "x")::get)).config();
+        assertEquals(EtcdAccess.NONE, c.etcdAccess());
+        assertEquals(EtcdAccess.NONE, c.withInstance("control-b").etcdAccess());
+    }
+
+    @Test
+    void credentialsAndTlsAreReadAsInTheProxysFileWithPathsRelativeToTheFile() throws IOException {
+        Files.writeString(dir.resolve("etcd-password"), "s3cret\nignored second line\n");
+        for (String f : List.of("ca.crt", "tls.crt", "tls.key")) {
+            Files.writeString(dir.resolve(f), "pem");
+        }
+        String text = VALID.replace("etcd: {endpoints: [http://127.0.0.1:2379], lease_ttl: 3s}", """
+                etcd:
+                  endpoints: [https://127.0.0.1:2379]
+                  user: fenceline-control
+                  password_file: etcd-password
+                  tls: {ca: ca.crt, certificate: tls.crt, key: tls.key}""");
+        FleetConfigLoader.Result r = FleetConfigLoader.parse("c.yaml", text, Map.of("EU_PW", "x")::get, dir);
+        FleetConfig c = assertInstanceOf(FleetConfigLoader.Result.Loaded.class, r, r::toString).config();
+        assertEquals(Optional.of(new EtcdAccess.Credentials("fenceline-control", "s3cret")), c.etcdAccess().credentials());
+        assertEquals(Optional.of(new EtcdAccess.Tls(Optional.of(dir.resolve("ca.crt")),
+                Optional.of(dir.resolve("tls.crt")), Optional.of(dir.resolve("tls.key")))), c.etcdAccess().tls());
+        assertTrue(!c.toString().contains("s3cret"), "password not printed: " + c);
+
+        String inline = VALID.replace("lease_ttl: 3s}", "lease_ttl: 3s, user: root, password: pw}");
+        FleetConfig plain = ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", inline,
+                Map.of("EU_PW", "x")::get)).config();
+        assertEquals(Optional.of(new EtcdAccess.Credentials("root", "pw")), plain.etcdAccess().credentials());
+        assertEquals(Optional.empty(), plain.etcdAccess().tls());
+    }
+
+    @Test
+    void loadResolvesRelativePathsAgainstTheFilesFolder() throws IOException {
+        Files.writeString(dir.resolve("pw"), "from-file");
+        Path file = dir.resolve("control.yaml");
+        Files.writeString(file, VALID.replace("eu, jdbc_url", "eu, password: p, jdbc_url").replace(", password_env: EU_PW", "")
+                .replace("lease_ttl: 3s}", "lease_ttl: 3s, user: u, password_file: pw}"));
+        FleetConfigLoader.Result r = FleetConfigLoader.load(file);
+        FleetConfig c = assertInstanceOf(FleetConfigLoader.Result.Loaded.class, r, r::toString).config();
+        assertEquals(Optional.of(new EtcdAccess.Credentials("u", "from-file")), c.etcdAccess().credentials());
+    }
+
+    @Test
+    void everyAccessProblemIsReportedAtOnceWithTheProxysRules() {
+        String bad = VALID.replace("etcd: {endpoints: [http://127.0.0.1:2379], lease_ttl: 3s}", """
+                etcd:
+                  endpoints: [http://127.0.0.1:2379]
+                  lease_ttl: soon
+                  password: pw
+                  password_file: /nonexistent/pw
+                  passwordFile: pw
+                  tls: {ca: /nonexistent/ca.crt, certificate: /nonexistent/tls.crt, colour: blue}""");
+        FleetConfigLoader.Result r = FleetConfigLoader.parse("control.yaml", bad, Map.of("EU_PW", "x")::get);
+        String all = String.join("\n", assertInstanceOf(FleetConfigLoader.Result.Invalid.class, r).problems());
+        for (String expected : List.of("control.yaml: etcd.lease_ttl: 'soon' is not a positive duration",
+                "control.yaml: etcd.passwordFile: unknown key",
+                "control.yaml: etcd.password: give either password or password_file, not both",
+                "control.yaml: etcd.tls.colour: unknown key",
+                "control.yaml: etcd.tls.ca: file does not exist: /nonexistent/ca.crt",
+                "control.yaml: etcd.tls.certificate: file does not exist: /nonexistent/tls.crt",
+                "control.yaml: etcd.tls: certificate and key go together: give both or neither",
+                "control.yaml: etcd.endpoints: etcd.tls is configured, so every endpoint must start with https://")) {
+            assertTrue(all.contains(expected), "missing '" + expected + "' in:\n" + all);
+        }
+
+        String userOnly = VALID.replace("lease_ttl: 3s}", "lease_ttl: 3s, user: root}");
+        assertEquals(List.of("c.yaml: etcd.password: etcd.user needs etcd.password or etcd.password_file"),
+                ((FleetConfigLoader.Result.Invalid) FleetConfigLoader.parse("c.yaml", userOnly, Map.of("EU_PW", "x")::get))
+                        .problems());
+        String passwordOnly = VALID.replace("lease_ttl: 3s}", "lease_ttl: 3s, password: pw}");
+        assertEquals(List.of("c.yaml: etcd.user: is required with etcd.password or etcd.password_file"),
+                ((FleetConfigLoader.Result.Invalid) FleetConfigLoader.parse("c.yaml", passwordOnly, Map.of("EU_PW", "x")::get))
+                        .problems());
     }
 
     @Test

@@ -73,6 +73,11 @@ public final class WriteGate {
     private final Decision.Deny deadlinePassed;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private volatile Standing standing;
+    /**
+     * The lease of the writer key this cluster holds: set when the gate opens, 0 once the gate closes for any
+     * reason other than the operator's read-only (lost or released key, deadline, not the writer).
+     */
+    private volatile long tenureLease;
 
     /**
      * @param lease           the lease keeper's state (a volatile read), e.g. {@code keeper::state}
@@ -116,6 +121,20 @@ public final class WriteGate {
         return new Decision.Hold(nowNanos + pauseBoundNanos, nowNanos);
     }
 
+    /**
+     * Whether a write allowed before {@code nowNanos} may still reach the database at {@code nowNanos}: the
+     * cluster still holds the writer key (the gate is open, paused, or closed only by the operator's read-only)
+     * under the lease it opened with, and that lease is before its deadline. A pause or read-only that began
+     * after the write was allowed does not make sending it unsafe; a lost or released key, or a passed
+     * deadline, does.
+     */
+    public boolean inTenure(long nowNanos) {
+        long tenure = tenureLease;
+        LeaseState l = lease.get();
+        return tenure != 0 && l instanceof LeaseState.Held held && held.leaseId() == tenure
+                && nowNanos - held.deadlineNanos() < 0;
+    }
+
     /** Whether a write would be allowed at {@code nowNanos}. */
     public boolean allows(long nowNanos) {
         return decide(nowNanos) instanceof Decision.Allow;
@@ -152,11 +171,24 @@ public final class WriteGate {
         if (s instanceof Standing.Open o && o.epoch() == epoch && o.leaseId() == leaseId) {
             return;
         }
+        tenureLease = leaseId;
         set(new Standing.Open(epoch, leaseId, new Decision.Allow(epoch)));
     }
 
     /** Closes the gate: writes get {@code deny}. */
     public void close(Decision.Deny deny) {
+        close(deny, false);
+    }
+
+    /**
+     * Closes the gate with {@code deny}; {@code keyStillOurs} when the cluster still holds the writer key and
+     * closes only because the operator asked for read-only: writes allowed just before may then still be sent
+     * ({@link #inTenure}), the fencing sequence deals with them like with any write already forwarded.
+     */
+    public void close(Decision.Deny deny, boolean keyStillOurs) {
+        if (!keyStillOurs) {
+            tenureLease = 0;
+        }
         Standing s = standing;
         if (s instanceof Standing.Closed c && c.deny().equals(deny)) {
             return;

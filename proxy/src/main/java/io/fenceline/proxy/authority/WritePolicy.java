@@ -59,6 +59,12 @@ public final class WritePolicy implements StatementPolicy {
         }
     }
 
+    /** The lease still backs writes allowed earlier ({@link WriteGate#inTenure}), read with the gate's clock now. */
+    @Override
+    public boolean stillAllowsWrites() {
+        return gate.inTenure(gate.clock().nanoTime());
+    }
+
     private io.fenceline.proxy.policy.Decision ask(SessionFacts session) {
         long now = gate.clock().nanoTime();
         Decision d = gate.decide(now);

@@ -396,7 +396,7 @@ public final class WriterAuthority implements AutoCloseable {
         }
         if (mode == Mode.READ_ONLY) {
             fence(WriteGate.readOnly("cluster " + c + " is read-only for group " + g + " (operator mode)",
-                    "an operator set " + keys.mode(g, c) + " to read-only"), why);
+                    "an operator set " + keys.mode(g, c) + " to read-only"), why, true);
             return;
         }
         if (reconfirming) {
@@ -445,7 +445,12 @@ public final class WriterAuthority implements AutoCloseable {
 
     /** Steps 1–4 of the fencing sequence, in order; the future completes when the database is fenced. */
     private CompletableFuture<Void> fence(Decision.Deny deny, String why) {
-        gate.close(deny);
+        return fence(deny, why, false);
+    }
+
+    /** {@link #fence(Decision.Deny, String)}; {@code keyStillOurs} for the operator's read-only (see {@link WriteGate#close(Decision.Deny, boolean)}). */
+    private CompletableFuture<Void> fence(Decision.Deny deny, String why, boolean keyStillOurs) {
+        gate.close(deny, keyStillOurs);
         fenceSessions(deny.message());
         return requestReadOnly(deny.message() + " (" + why + ")");
     }

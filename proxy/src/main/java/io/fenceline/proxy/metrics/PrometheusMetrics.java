@@ -34,6 +34,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public static final String WRITES_HELD = "fenceline.proxy.writes.held";
     public static final String COMMITS_ROLLED_BACK = "fenceline.proxy.commits.rolled.back";
     public static final String CANCELS_SENT = "fenceline.proxy.write.cancels";
+    public static final String STALE_WRITES = "fenceline.proxy.writes.stale";
     public static final String LEASE_HELD = "fenceline.proxy.lease.held";
     public static final String DEADLINE_SLACK = "fenceline.proxy.lease.deadline.slack";
     public static final String WRITABLE = "fenceline.proxy.writable";
@@ -67,6 +68,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final Counter held;
     private final Counter rolledBack;
     private final Counter cancels;
+    private final Counter staleWrites;
     private final ConcurrentMap<String, Counter> schemaRefused = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> schemaUnchecked = new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, Gauge> versionGauges = new ConcurrentHashMap<>();
@@ -108,6 +110,9 @@ public final class PrometheusMetrics implements ProxyMetrics {
         held = Counter.builder(WRITES_HELD).description("Writes that waited because the cluster was paused").register(registry);
         rolledBack = Counter.builder(COMMITS_ROLLED_BACK)
                 .description("Commits of transactions that wrote, turned into rollbacks because the cluster could not write")
+                .register(registry);
+        staleWrites = Counter.builder(STALE_WRITES)
+                .description("Writes decided under the lease but not sent: the proxy was paused past its deadline before flushing them")
                 .register(registry);
         cancels = Counter.builder(CANCELS_SENT)
                 .description("CancelRequests sent for writes still running when the cluster was fenced").register(registry);
@@ -156,6 +161,11 @@ public final class PrometheusMetrics implements ProxyMetrics {
     @Override
     public void cancelSent() {
         cancels.increment();
+    }
+
+    @Override
+    public void staleWriteDropped() {
+        staleWrites.increment();
     }
 
     @Override

@@ -71,6 +71,10 @@ public interface ProxyMetrics extends InspectionListener {
     default void cancelSent() {
     }
 
+    /** A write decided earlier was not sent because the lease lapsed before the bytes were flushed. */
+    default void staleWriteDropped() {
+    }
+
     /** Registers the write authority's gauges (once, at start). */
     default void authority(AuthorityView view) {
     }

@@ -218,8 +218,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
             }
         }
         if (wroteToBackend && !closing) {
-            wroteToBackend = false;
-            backend.flush();
+            flushBackend();
         }
         if (waiting == null && !closing) {
             client.config().setAutoRead(backend.isWritable());
@@ -281,10 +280,30 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         if (wroteToBackend) {
-            wroteToBackend = false;
-            backend.flush();
+            flushBackend();
         }
         ctx.fireChannelReadComplete();
+    }
+
+    /**
+     * Hands what this read batch forwarded to the kernel. When it carries a write or the commit of a transaction
+     * that wrote, the policy decided it earlier in the batch; if the proxy was paused since (GC, CPU starvation,
+     * SIGSTOP) and the lease's deadline passed meanwhile, sending now could make the write take effect after
+     * another cluster may have become the writer. So the policy is asked again first, and a stale allowance
+     * closes the backend connection with the bytes unsent (Netty fails unflushed writes on close); the client
+     * gets 25006 and a closed connection. What remains is the pause between this check and the write system
+     * call (docs/safety.md, case 3).
+     */
+    private void flushBackend() {
+        wroteToBackend = false;
+        if (statements != null && statements.takeUnflushedWrite() && !statements.stillAllowsWrites()) {
+            shared.metrics().staleWriteDropped();
+            fail(new ProtocolViolation(SqlState.READ_ONLY_SQL_TRANSACTION, "terminating connection: the write "
+                    + "authority lapsed between deciding this session's write and sending it to the database "
+                    + "(the proxy was paused past its lease deadline); the write was not sent"));
+            return;
+        }
+        backend.flush();
     }
 
     @Override

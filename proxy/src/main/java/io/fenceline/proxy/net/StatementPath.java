@@ -108,6 +108,8 @@ final class StatementPath implements SessionFacts {
      */
     private final ArrayDeque<Long> hidden = new ArrayDeque<>(2);
     private long heldSince = SessionFacts.NOT_HELD;
+    /** A write, or the commit of a transaction that wrote, was allowed since the last {@link #takeUnflushedWrite()}. */
+    private boolean unflushedWrite;
 
     // Write tracking (see transactionWrote()).
     private boolean transactionWrote;
@@ -170,6 +172,22 @@ final class StatementPath implements SessionFacts {
 
     PreparedStatementVerdicts statements() {
         return statements;
+    }
+
+    /**
+     * Whether a write or the commit of a transaction that wrote was allowed since the last call (the bytes about
+     * to be flushed carry it, decided earlier); clears the mark. Refused statements are not marked: what the
+     * proxy sends in their place fails the transaction.
+     */
+    boolean takeUnflushedWrite() {
+        boolean w = unflushedWrite;
+        unflushedWrite = false;
+        return w;
+    }
+
+    /** Whether the policy still allows the writes it allowed earlier in this batch ({@link StatementPolicy#stillAllowsWrites}). */
+    boolean stillAllowsWrites() {
+        return policy.stillAllowsWrites();
     }
 
     /** Follows the connection's schema version with {@code t} from now on. */
@@ -290,6 +308,7 @@ final class StatementPath implements SessionFacts {
                 metrics.commitRolledBack();
                 return Outcome.FORWARD;
             }
+            unflushedWrite = true;
         }
         forward = frame;
         return Outcome.FORWARD;
@@ -352,6 +371,7 @@ final class StatementPath implements SessionFacts {
             verdicts = inspector.inspect(sql);
         }
         boolean writes = false;
+        boolean commits = false;
         int[] starts = null;
         SessionStatement[] versionStatements = null;
         int queuedBefore = tracker == null ? 0 : tracker.queued();
@@ -405,10 +425,12 @@ final class StatementPath implements SessionFacts {
                 tracker.forwardedInQuery(ss, session.requestsForwarded() + 1, k);
             }
             writes |= v.mayWrite();
+            commits |= commit;
         }
         if (writes) {
             wrote();
         }
+        unflushedWrite |= writes || commits;
         for (Verdict v : verdicts) {
             if (v.kind() == StatementKind.SESSION) {
                 followSessionStatements(sql);
@@ -529,6 +551,7 @@ final class StatementPath implements SessionFacts {
             return Outcome.FORWARD;
         }
         wrote();
+        unflushedWrite = true;
         forward = frame;
         return Outcome.FORWARD;
     }
@@ -641,6 +664,7 @@ final class StatementPath implements SessionFacts {
             wrote();
             batchWrote = true;
         }
+        unflushedWrite |= v.mayWrite() || commit;
         if (tracker != null) {
             tracker.executed(e.portal(), session.requestsForwarded() + 1);
         }

@@ -54,6 +54,18 @@ public interface StatementPolicy {
     Decision decide(Point point, Verdict verdict, SessionFacts session);
 
     /**
+     * Asked just before the data path hands the bytes of a writing transaction (a write, or a later message of
+     * a transaction that wrote, its COMMIT included) to the kernel, when they were decided earlier in the same
+     * read batch: whether what this policy allowed then may still be sent now. A policy whose allowance
+     * expires (the write authority's lease deadline) answers false once it has; the data path then closes the
+     * backend connection instead of sending, so a pause of the proxy between deciding and sending cannot carry
+     * a write past the deadline. Called on event loops: must be fast and non-blocking.
+     */
+    default boolean stillAllowsWrites() {
+        return true;
+    }
+
+    /**
      * Asks {@code policies} in order and returns the first decision that is not {@link Decision.Allow}
      * (so a schema check placed before the write gate refuses a statement the gate would have held).
      */
@@ -62,14 +74,27 @@ public interface StatementPolicy {
         if (chain.length == 1) {
             return chain[0];
         }
-        return (point, verdict, session) -> {
-            for (StatementPolicy p : chain) {
-                Decision d = p.decide(point, verdict, session);
-                if (!(d instanceof Decision.Allow)) {
-                    return d;
+        return new StatementPolicy() {
+            @Override
+            public Decision decide(Point point, Verdict verdict, SessionFacts session) {
+                for (StatementPolicy p : chain) {
+                    Decision d = p.decide(point, verdict, session);
+                    if (!(d instanceof Decision.Allow)) {
+                        return d;
+                    }
                 }
+                return Decision.ALLOW;
             }
-            return Decision.ALLOW;
+
+            @Override
+            public boolean stillAllowsWrites() {
+                for (StatementPolicy p : chain) {
+                    if (!p.stillAllowsWrites()) {
+                        return false;
+                    }
+                }
+                return true;
+            }
         };
     }
 }

@@ -8,6 +8,8 @@ public final class SqlState {
     public static final String CONNECTION_FAILURE = "08006";
     /** Too many client connections. */
     public static final String TOO_MANY_CONNECTIONS = "53300";
+    /** A write refused because this cluster may not write (read-only). */
+    public static final String READ_ONLY_SQL_TRANSACTION = "25006";
     /** The proxy is shutting down. */
     public static final String ADMIN_SHUTDOWN = "57P01";
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -64,6 +65,26 @@ class WriteGateTest {
         clock.advance(Duration.ofMillis(1));
         assertInstanceOf(Decision.Deny.class, gate.decide(now()));
         assertTrue(gate.standing().open(), "nobody told the gate, yet it denies");
+    }
+
+    @Test
+    void inTenureAnswersWhetherAnEarlierAllowedWriteMayStillBeSent() {
+        long deadline = holdLease(Duration.ofMillis(100));
+        assertFalse(gate.inTenure(now()), "never opened: no tenure");
+        gate.open(EPOCH, LEASE);
+        assertTrue(gate.inTenure(deadline - 1));
+        assertFalse(gate.inTenure(deadline), "a proxy paused past its deadline must not send what it decided before");
+        gate.pause("handoff");
+        assertTrue(gate.inTenure(deadline - 1), "a pause that began after the decision does not make sending unsafe");
+        gate.close(WriteGate.readOnly("read-only", null), true);
+        assertTrue(gate.inTenure(deadline - 1), "the operator's read-only keeps the key: the fencing sequence follows");
+        gate.close(WriteGate.readOnly("handed off", null));
+        assertFalse(gate.inTenure(deadline - 1), "the key is gone: not sending is the safe side");
+        gate.pause("operator");
+        assertFalse(gate.inTenure(deadline - 1), "a pause after losing the key gives no tenure back");
+        gate.open(EPOCH, LEASE);
+        lease.set(new LeaseState.Held(LEASE + 1, now() + Duration.ofSeconds(4).toNanos(), 5, now()));
+        assertFalse(gate.inTenure(now()), "another lease than the one the gate opened with");
     }
 
     @Test

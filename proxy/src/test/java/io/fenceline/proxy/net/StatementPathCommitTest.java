@@ -273,4 +273,15 @@ class StatementPathCommitTest {
         assertNull(path.followUp());
         assertEquals(0, rolledBack.get());
     }
+
+    @Test
+    void framesOfAWritingTransactionAreMarkedForTheCheckBeforeTheyAreFlushed() {
+        send(new Query("SELECT 1").encode(ByteBufAllocator.DEFAULT));
+        assertFalse(path.takeUnflushedWrite(), "a read outside a writing transaction needs no check at flush");
+        send(new Query("BEGIN; INSERT INTO t VALUES (1)").encode(ByteBufAllocator.DEFAULT));
+        assertTrue(path.takeUnflushedWrite(), "the write");
+        assertFalse(path.takeUnflushedWrite(), "taking clears the mark");
+        send(new Query("COMMIT").encode(ByteBufAllocator.DEFAULT));
+        assertTrue(path.takeUnflushedWrite(), "the commit of a transaction that wrote is checked too");
+    }
 }
