@@ -525,7 +525,36 @@ public final class Rollout {
                 problems.add("cannot read pg_stat_replication on " + cluster + ": [" + e.getSQLState() + "] "
                         + e.getMessage());
             }
+            logicalSlotsBehind(cluster, lsn, problems);
         });
+    }
+
+    /**
+     * Adds a problem for every logical replication slot of {@code cluster} whose subscriber has not confirmed
+     * {@code lsn}. A subscriber whose apply worker fails (a column it cannot apply, a conflict) drops out of
+     * {@code pg_stat_replication} while it restarts, so that view alone would let the gate pass; its slot stays,
+     * with {@code confirmed_flush_lsn} stuck. A slot nobody uses any more blocks the gate too, until it times
+     * out naming the slot: it also holds back WAL, and the operator should drop it.
+     */
+    private void logicalSlotsBehind(String cluster, String lsn, List<String> problems) {
+        try (Connection c = fleet.connect(cluster); java.sql.PreparedStatement st = c.prepareStatement(
+                "SELECT slot_name, active, coalesce(confirmed_flush_lsn::text, 'none'),"
+                        + " coalesce(confirmed_flush_lsn >= ?::pg_lsn, false) FROM pg_replication_slots"
+                        + " WHERE slot_type = 'logical' AND database = current_database()")) {
+            st.setString(1, lsn);
+            try (java.sql.ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    if (!rs.getBoolean(4)) {
+                        problems.add("logical slot " + rs.getString(1) + " of " + cluster + " ("
+                                + (rs.getBoolean(2) ? "active" : "inactive: its subscriber is not connected")
+                                + ") has confirmed up to " + rs.getString(3) + ", not yet " + lsn);
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            problems.add("cannot read pg_replication_slots on " + cluster + ": [" + e.getSQLState() + "] "
+                    + e.getMessage());
+        }
     }
 
     /** The proxies' counters a window before a wave's step and just before it (the error gate's baseline). */
