@@ -25,7 +25,10 @@ import java.util.OptionalLong;
  *       last applied commit record, and commits are sent in commit order, so everything before it is applied
  *       too. The greater of the two is used; each alone is a sound lower bound. ({@code received_lsn} is not
  *       used: it can run ahead of what was applied.) A disabled subscription keeps its origin's last applied
- *       position, which is still true, just old.</li>
+ *       position, which is still true, just old. Both positions are the apply worker's only: while any table of
+ *       the subscription is not yet {@code ready} in {@code pg_subscription_rel} (its initial copy and catch-up
+ *       run in a table-sync worker with its own origin), the position is unknown — a handoff found a target
+ *       "caught up" whose table still lacked acknowledged rows.</li>
  *   <li>For a physical standby (in recovery): {@code pg_last_wal_replay_lsn()}, in the same WAL stream.</li>
  * </ul>
  * The lag compared with a bound is therefore "bytes of the writer's WAL not yet applied here", measured
@@ -58,10 +61,13 @@ public final class PostgresReplicationLag implements ReplicationLag {
             return query("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn END",
                     null);
         }
-        return query("SELECT greatest("
+        // Unknown (null) while a table of the subscription is still being synchronised: its rows arrive through a
+        // table-sync worker with an origin of its own, which the apply worker's positions below do not cover.
+        return query("SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_subscription_rel r JOIN pg_subscription s"
+                + " ON s.oid = r.srsubid WHERE s.subname = ? AND r.srsubstate <> 'r') THEN NULL ELSE greatest("
                 + "(SELECT max(latest_end_lsn) FROM pg_stat_subscription WHERE subname = ? AND relid IS NULL),"
                 + " (SELECT o.remote_lsn FROM pg_replication_origin_status o JOIN pg_subscription s"
-                + " ON o.external_id = 'pg_' || s.oid WHERE s.subname = ?)) - '0/0'::pg_lsn", subscription);
+                + " ON o.external_id = 'pg_' || s.oid WHERE s.subname = ?)) - '0/0'::pg_lsn END", subscription);
     }
 
     private OptionalLong query(String sql, String parameter) {
