@@ -48,7 +48,7 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         this.etcd = etcd;
         DatabaseFence f = null;
         try {
-            f = new DatabaseFence(group.fenceDatabase(), sessions::backendPids, sessions::heldBackendPids,
+            f = new DatabaseFence(group.fenceDatabase(), sessions::backendPids, sessions::heldBackendPids, sessions::wroteInDatabase,
                     DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, group.fencePoolSize());
             PostgresReplicationLag lag = new PostgresReplicationLag(f.dataSource(),
                     group.fenceDatabase().subscription(), REPLICATION_QUERY_TIMEOUT_SECONDS);
@@ -145,6 +145,11 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         @Override
         public Set<Integer> heldBackendPids() {
             return target.heldBackendPids();
+        }
+
+        @Override
+        public void wroteInDatabase(Set<Integer> pids) {
+            target.wroteInDatabase(pids);
         }
     }
 

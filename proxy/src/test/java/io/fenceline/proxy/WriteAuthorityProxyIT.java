@@ -62,6 +62,8 @@ class WriteAuthorityProxyIT {
         link = FaultLink.start("127.0.0.1", etcd.member(0).clientPort());
         pg = PostgresServer.builder().start();
         pg.execute("CREATE TABLE t (id bigint PRIMARY KEY, note text)");
+        pg.execute("CREATE FUNCTION write_behind_select(n bigint) RETURNS bigint LANGUAGE plpgsql AS "
+                + "$$ BEGIN INSERT INTO t VALUES (n, 'function'); RETURN n; END $$");
         operator = Coordinator.connect(EtcdSettings.defaults(etcd.endpoints()));
     }
 
@@ -303,6 +305,39 @@ class WriteAuthorityProxyIT {
         assertFalse(rowExists(4_001), "the simple-protocol transaction was rolled back");
         assertFalse(rowExists(4_002), "the extended-protocol transaction was rolled back");
         assertTrue(counter(proxy.scrape(), "fenceline_proxy_commits_rolled_back_total") >= 2);
+        mode("writable");
+    }
+
+    /**
+     * A function that writes behind a SELECT is invisible to the inspector, so the proxy alone would let the
+     * transaction commit after the fence; the database fence finds its transaction id and the proxy rolls the
+     * COMMIT back.
+     */
+    @Test
+    void aTransactionThatWroteThroughAFunctionIsRolledBackAtCommitOnceTheDatabaseFenceFindsIt() throws Exception {
+        startProxy();
+        await("the proxy becomes writer", this::writable);
+        try (Connection simple = connect("&preferQueryMode=simple"); Connection extended = connect("")) {
+            simple.setAutoCommit(false);
+            extended.setAutoCommit(false);
+            for (Connection c : List.of(simple, extended)) {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SELECT write_behind_select(" + (c == simple ? 9_001 : 9_002) + ")");
+                }
+            }
+            double found = counter(proxy.scrape(), "fenceline_proxy_fence_transactions_wrote_total");
+            mode("read-only");
+            await("the database fence reports both transactions",
+                    () -> counter(proxy.scrape(), "fenceline_proxy_fence_transactions_wrote_total") >= found + 2);
+            for (Connection c : List.of(simple, extended)) {
+                SQLException e = assertThrows(SQLException.class, c::commit);
+                assertEquals("25006", e.getSQLState(), e.getMessage());
+                selectOne(c);
+                c.rollback();
+            }
+        }
+        assertFalse(rowExists(9_001), "the simple-protocol transaction was rolled back");
+        assertFalse(rowExists(9_002), "the extended-protocol transaction was rolled back");
         mode("writable");
     }
 

@@ -27,6 +27,15 @@ public interface SessionFence {
     /** Step 3: send a CancelRequest for every write statement still running on a backend. */
     void cancelRunningWrites(String reason);
 
+    /**
+     * The database fence found these of the proxy's backends in a transaction that holds a transaction id: it
+     * wrote or locked rows, whatever the proxy saw of it (a function can write behind a SELECT). Their sessions'
+     * open transactions now count as written before the fence, so their COMMIT rolls back as in step 2. Must
+     * not block.
+     */
+    default void wroteInDatabase(java.util.Set<Integer> pids) {
+    }
+
     /** Authority regained (after the database was made writable again): commits of new transactions pass. */
     default void resume() {
     }

@@ -14,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
 import java.util.Set;
@@ -23,6 +24,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -42,8 +44,10 @@ import java.util.function.Supplier;
  * every client backend whose transaction holds a transaction id ({@code backend_xid IS NOT NULL}: it wrote,
  * or locked rows) is dealt with: a running statement is cancelled ({@code pg_cancel_backend}: the statement
  * fails and an explicit transaction can only roll back), a backend idle in such a transaction is terminated
- * ({@code pg_terminate_backend}: the transaction aborts) unless it is one of the proxy's own backends (those
- * sessions stay up; the proxy turns their COMMIT into ROLLBACK). What this cannot catch: a bypassing
+ * ({@code pg_terminate_backend}: the transaction aborts) unless it is one of the proxy's own backends. Those
+ * sessions stay up: the proxy is told their pids and turns their COMMIT into ROLLBACK, also when what wrote
+ * was invisible to it (a function called by a SELECT). The proxy's own denial (a {@code DO} block raising the
+ * client's 25006) is not cancelled. What this cannot catch: a bypassing
  * transaction that began before the fence, had not written when swept, and writes later — the margin and the
  * proxy-side steps cover the proxy's clients; docs/write-authority.md names the residue.
  *
@@ -60,12 +64,18 @@ public final class DatabaseFence implements LocalFence {
     private static final Logger LOG = LoggerFactory.getLogger(DatabaseFence.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final String APPLICATION_NAME = "fenceline-fence";
+    /** Client transactions holding a transaction id: they wrote or locked rows and can still commit. */
     private static final String SWEEP = """
-            SELECT pid, state, pg_cancel_backend(pid) AS cancelled
-              FROM pg_stat_activity
+            SELECT pid, state = 'active', coalesce(query, '') FROM pg_stat_activity
              WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
-               AND backend_xid IS NOT NULL AND state = 'active'
+               AND backend_xid IS NOT NULL AND state IN ('active', 'idle in transaction')
             """;
+    /**
+     * What a denial that the proxy sends in place of a client's statement contains ({@code
+     * StatementPath.raiseBlock}: {@code DO $fl$BEGIN RAISE EXCEPTION USING ERRCODE = '…'}). It writes nothing
+     * and fails its transaction; cancelling it would only turn the client's 25006 into 57014.
+     */
+    private static final String PROXY_DENIAL = "BEGIN RAISE EXCEPTION USING ERRCODE = '";
     /** Transactions that may still write: they hold an xid, or began before the fence held (parameter). */
     private static final String WRITERS = """
             SELECT pid, state FROM pg_stat_activity
@@ -73,12 +83,6 @@ public final class DatabaseFence implements LocalFence {
                AND state IN ('active', 'idle in transaction')
                AND (backend_xid IS NOT NULL OR xact_start < ?::timestamptz)
             """;
-    private static final String IDLE_WRITERS = """
-            SELECT pid FROM pg_stat_activity
-             WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()
-               AND backend_xid IS NOT NULL AND state = 'idle in transaction'
-            """;
-
     /** What to do with transactions that hold a transaction id when the fence goes up. */
     public enum OpenWriters {
         /** Leave them (their commits succeed: only for tests of what PostgreSQL does by itself). */
@@ -93,6 +97,7 @@ public final class DatabaseFence implements LocalFence {
     private final HikariDataSource pool;
     private final Supplier<Set<Integer>> proxyBackends;
     private final Supplier<Set<Integer>> heldBackends;
+    private final Consumer<Set<Integer>> proxiedWriters;
     /** Default size of the pool. */
     public static final int DEFAULT_POOL_SIZE = 3;
 
@@ -117,7 +122,7 @@ public final class DatabaseFence implements LocalFence {
      */
     public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends, OpenWriters openWriters,
                          int poolSize) {
-        this(settings, proxyBackends, Set::of, openWriters, poolSize);
+        this(settings, proxyBackends, Set::of, pids -> { }, openWriters, poolSize);
     }
 
     /**
@@ -128,16 +133,21 @@ public final class DatabaseFence implements LocalFence {
      *                      wait for them, although PostgreSQL shows a backend in the middle of an
      *                      extended-protocol batch (Parse/Bind forwarded, Execute held) as {@code active} in a
      *                      transaction begun before the fence.
+     * @param proxiedWriters told, after the fence holds, which of the proxy's backends are in a transaction that
+     *                      holds a transaction id (it wrote or locked rows, whatever the proxy saw of it: a
+     *                      function can write behind a SELECT), so that the proxy rolls their commits back
      * @param poolSize      connections of the pool (fence, sweep and replication positions share it)
      */
     public DatabaseFence(ControlDatabase settings, Supplier<Set<Integer>> proxyBackends,
-                         Supplier<Set<Integer>> heldBackends, OpenWriters openWriters, int poolSize) {
+                         Supplier<Set<Integer>> heldBackends, Consumer<Set<Integer>> proxiedWriters,
+                         OpenWriters openWriters, int poolSize) {
         if (poolSize < 2) {
             throw new IllegalArgumentException("the fence pool needs at least 2 connections, got " + poolSize);
         }
         this.settings = settings;
         this.proxyBackends = proxyBackends;
         this.heldBackends = heldBackends;
+        this.proxiedWriters = proxiedWriters;
         this.openWriters = openWriters;
         HikariConfig config = new HikariConfig();
         config.setPoolName("fenceline-fence");
@@ -286,6 +296,9 @@ public final class DatabaseFence implements LocalFence {
     }
 
     private void signal(String function, List<Integer> pids, int timeoutSeconds) throws SQLException {
+        if (pids.isEmpty()) {
+            return;
+        }
         try (Connection c = pool.getConnection();
              PreparedStatement t = c.prepareStatement("SELECT " + function + "(?)")) {
             t.setQueryTimeout(timeoutSeconds);
@@ -433,41 +446,45 @@ public final class DatabaseFence implements LocalFence {
         }
     }
 
+    /**
+     * Deals with every client transaction that holds a transaction id once the fence holds (so no new one can
+     * start writing): the proxy's own backends are reported to the proxy, whose sessions then roll back their
+     * COMMIT; a running statement is cancelled (unless it is the proxy's own denial); a bypassing backend idle in
+     * such a transaction is terminated.
+     */
     private void sweepOpenWriters(int timeoutSeconds) throws SQLException {
         Set<Integer> proxied = proxyBackends.get();
+        Set<Integer> reported = new HashSet<>();
         List<Integer> cancelled = new ArrayList<>();
         List<Integer> terminated = new ArrayList<>();
-        try (Connection c = pool.getConnection()) {
-            try (Statement s = c.createStatement()) {
-                s.setQueryTimeout(timeoutSeconds);
-                try (ResultSet rs = s.executeQuery(SWEEP)) {
-                    while (rs.next()) {
-                        cancelled.add(rs.getInt(1));
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.setQueryTimeout(timeoutSeconds);
+            try (ResultSet rs = s.executeQuery(SWEEP)) {
+                while (rs.next()) {
+                    int pid = rs.getInt(1);
+                    boolean active = rs.getBoolean(2);
+                    boolean ours = proxied.contains(pid);
+                    if (ours) {
+                        reported.add(pid);
                     }
-                }
-                List<Integer> idle = new ArrayList<>();
-                try (ResultSet rs = s.executeQuery(IDLE_WRITERS)) {
-                    while (rs.next()) {
-                        idle.add(rs.getInt(1));
-                    }
-                }
-                idle.removeAll(proxied);
-                if (!idle.isEmpty()) {
-                    try (PreparedStatement t = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
-                        t.setQueryTimeout(timeoutSeconds);
-                        for (int pid : idle) {
-                            t.setInt(1, pid);
-                            t.execute();
-                            terminated.add(pid);
-                        }
+                    if (active && !(ours && rs.getString(3).contains(PROXY_DENIAL))) {
+                        cancelled.add(pid);
+                    } else if (!active && !ours) {
+                        terminated.add(pid);
                     }
                 }
             }
         }
-        if (!cancelled.isEmpty() || !terminated.isEmpty()) {
+        // Reported before anything is signalled: a cancelled statement leaves its transaction to its COMMIT.
+        if (!reported.isEmpty()) {
+            proxiedWriters.accept(Set.copyOf(reported));
+        }
+        signal("pg_cancel_backend", cancelled, timeoutSeconds);
+        signal("pg_terminate_backend", terminated, timeoutSeconds);
+        if (!cancelled.isEmpty() || !terminated.isEmpty() || !reported.isEmpty()) {
             LOG.warn("database fence on {}: cancelled running writes of backends {}, terminated idle writing "
-                    + "transactions of backends {} (left {} proxy backends to the proxy)", settings.jdbcUrl(),
-                    cancelled, terminated, proxied.size());
+                    + "transactions of backends {}, reported proxy backends {} to the proxy (their commits roll back)",
+                    settings.jdbcUrl(), cancelled, terminated, reported);
         }
     }
 

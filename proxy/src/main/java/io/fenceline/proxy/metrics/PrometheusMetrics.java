@@ -34,6 +34,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public static final String WRITES_HELD = "fenceline.proxy.writes.held";
     public static final String COMMITS_ROLLED_BACK = "fenceline.proxy.commits.rolled.back";
     public static final String CANCELS_SENT = "fenceline.proxy.write.cancels";
+    public static final String WROTE_IN_DATABASE = "fenceline.proxy.fence.transactions.wrote";
     public static final String STALE_WRITES = "fenceline.proxy.writes.stale";
     public static final String LEASE_HELD = "fenceline.proxy.lease.held";
     public static final String DEADLINE_SLACK = "fenceline.proxy.lease.deadline.slack";
@@ -68,6 +69,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final Counter held;
     private final Counter rolledBack;
     private final Counter cancels;
+    private final Counter wroteInDatabase;
     private final Counter staleWrites;
     private final ConcurrentMap<String, Counter> schemaRefused = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, Counter> schemaUnchecked = new ConcurrentHashMap<>();
@@ -116,6 +118,10 @@ public final class PrometheusMetrics implements ProxyMetrics {
                 .register(registry);
         cancels = Counter.builder(CANCELS_SENT)
                 .description("CancelRequests sent for writes still running when the cluster was fenced").register(registry);
+        wroteInDatabase = Counter.builder(WROTE_IN_DATABASE)
+                .description("Open transactions the database fence found holding a transaction id (whatever the proxy "
+                        + "saw them do, a function can write behind a SELECT); their commits roll back")
+                .register(registry);
         SCHEMA_REFUSALS.forEach(r -> schemaCounter(schemaRefused, SCHEMA_REFUSED, r,
                 "Connections and statements refused by the schema-version policy, by reason"));
         SCHEMA_UNCHECKED_REASONS.forEach(r -> schemaCounter(schemaUnchecked, SCHEMA_UNCHECKED, r,
@@ -161,6 +167,11 @@ public final class PrometheusMetrics implements ProxyMetrics {
     @Override
     public void cancelSent() {
         cancels.increment();
+    }
+
+    @Override
+    public void wroteInDatabase() {
+        wroteInDatabase.increment();
     }
 
     @Override

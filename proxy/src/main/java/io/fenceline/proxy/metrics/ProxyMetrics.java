@@ -71,6 +71,13 @@ public interface ProxyMetrics extends InspectionListener {
     default void cancelSent() {
     }
 
+    /**
+     * The database fence found a session's open transaction holding a transaction id (a write the proxy may not
+     * have seen, such as a function's): its COMMIT will roll back.
+     */
+    default void wroteInDatabase() {
+    }
+
     /** A write decided earlier was not sent because the lease lapsed before the bytes were flushed. */
     default void staleWriteDropped() {
     }

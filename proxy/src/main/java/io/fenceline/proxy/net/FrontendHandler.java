@@ -247,6 +247,20 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
                 });
     }
 
+    /**
+     * The database fence found this session's backend (if its pid is in {@code pids}) in a transaction holding a
+     * transaction id: whatever the proxy saw, the transaction wrote, and its COMMIT must roll back.
+     */
+    void wroteInDatabase(java.util.Set<Integer> pids) {
+        CancelKey key = session.cancelKey();
+        if (!closing && statements != null && key != null && pids.contains(key.processId())
+                && statements.wroteBeforeFence()) {
+            shared.metrics().wroteInDatabase();
+            log.info("the database fence found a transaction id on the backend {} of client {}: its COMMIT will roll back",
+                    key.processId(), client.remoteAddress());
+        }
+    }
+
     private void releaseHeldPid() {
         if (session.cancelKey() != null) {
             shared.control().released(session.cancelKey().processId());

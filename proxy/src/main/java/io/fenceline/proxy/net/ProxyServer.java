@@ -256,6 +256,18 @@ public final class ProxyServer implements AutoCloseable {
             }
 
             @Override
+            public void wroteInDatabase(java.util.Set<Integer> pids) {
+                for (Channel ch : clients) {
+                    ch.eventLoop().execute(() -> {
+                        FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+                        if (h != null) {
+                            h.wroteInDatabase(pids);
+                        }
+                    });
+                }
+            }
+
+            @Override
             public java.util.Set<Integer> backendPids() {
                 return shared.cancelKeys().processIds();
             }

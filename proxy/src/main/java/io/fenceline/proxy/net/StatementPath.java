@@ -323,6 +323,20 @@ final class StatementPath implements SessionFacts {
         return session.outstanding() == 0 && !batchExecuted;
     }
 
+    /**
+     * The database says the open transaction holds a transaction id at a fence (a function wrote behind a read,
+     * say): it counts as a transaction that wrote before the fence, so its COMMIT rolls back. Ignored outside a
+     * transaction block (the transaction the fence saw has ended since). Returns whether it was marked.
+     */
+    boolean wroteBeforeFence() {
+        if (session.transactionStatus() == 'I') {
+            return false;
+        }
+        transactionWrote = true;
+        writeGeneration = control.generation() - 1;
+        return true;
+    }
+
     /** Whether a possible write was forwarded and its request's ReadyForQuery has not arrived yet. */
     boolean writeInFlight() {
         return transactionWrote && lastWriteRequest > session.requestsAnswered();

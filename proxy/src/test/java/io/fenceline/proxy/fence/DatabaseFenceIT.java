@@ -152,6 +152,59 @@ class DatabaseFenceIT {
                 + runningRow + ")"));
     }
 
+    /**
+     * The proxy's own backends are left up, and reported: one idle in a transaction that wrote only through a
+     * function (invisible to the proxy's inspector), and one running the proxy's own denial, which is not
+     * cancelled (its client gets the denial's 25006, not 57014).
+     */
+    @Test
+    void theProxysBackendsHoldingATransactionIdAreReportedAndItsDenialIsNotCancelled() throws Exception {
+        long functionRow = id();
+        long deniedRow = functionRow + 1;
+        try (Connection viaFunction = pg.connect(); Connection denied = pg.connect()) {
+            viaFunction.setAutoCommit(false);
+            try (Statement s = viaFunction.createStatement()) {
+                s.execute("SELECT write_behind_select(" + functionRow + ")");
+            }
+            denied.setAutoCommit(false);
+            try (Statement s = denied.createStatement()) {
+                s.executeUpdate("INSERT INTO t VALUES (" + deniedRow + ", 'then denied')");
+            }
+            int functionPid = pid(viaFunction);
+            int deniedPid = pid(denied);
+            CompletableFuture<String> denial = CompletableFuture.supplyAsync(() -> {
+                try (Statement s = denied.createStatement()) {
+                    // StatementPath.raiseBlock's shape, made slow so that the sweep finds it running.
+                    s.execute("DO $fl$BEGIN RAISE EXCEPTION USING ERRCODE = '25006', "
+                            + "MESSAGE = (SELECT 'denied by the proxy' FROM pg_sleep(2)); END $fl$");
+                    return "finished";
+                } catch (SQLException e) {
+                    return e.getSQLState();
+                }
+            });
+            awaitActive("DO $fl$%");
+            Set<Integer> proxied = Set.of(functionPid, deniedPid);
+            List<Set<Integer>> reported = new java.util.concurrent.CopyOnWriteArrayList<>();
+            fence = new DatabaseFence(new ControlDatabase(pg.jdbcUrl("postgres"), pg.superuser(), null, null,
+                    Duration.ofSeconds(2)), () -> proxied, Set::of, reported::add,
+                    DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, 3);
+            fence.readOnly("test").get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(proxied), reported, "both transactions hold a transaction id");
+            assertEquals("25006", denial.get(10, TimeUnit.SECONDS), "the proxy's denial ran to its end");
+            assertEquals("idle in transaction", pg.queryValue("postgres",
+                    "SELECT state FROM pg_stat_activity WHERE pid = " + functionPid), "left to the proxy");
+            viaFunction.rollback();
+            denied.rollback();
+        }
+    }
+
+    private static int pid(Connection c) throws SQLException {
+        try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery("SELECT pg_backend_pid()")) {
+            rs.next();
+            return rs.getInt(1);
+        }
+    }
+
     @Test
     void drainLetsARunningWriteCommitThenFences() throws Exception {
         long row = id();
@@ -204,7 +257,7 @@ class DatabaseFenceIT {
 
             Set<Integer> held = Set.of(pid);
             fence = new DatabaseFence(new ControlDatabase(pg.jdbcUrl("postgres"), pg.superuser(), null, null,
-                    Duration.ofSeconds(2)), () -> held, () -> held, DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, 3);
+                    Duration.ofSeconds(2)), () -> held, () -> held, pids -> { }, DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, 3);
             long start = System.nanoTime();
             fence.drain("held", Duration.ofSeconds(3)).get(10, TimeUnit.SECONDS);
             long heldMs = (System.nanoTime() - start) / 1_000_000;
@@ -214,7 +267,7 @@ class DatabaseFenceIT {
 
             // The same backend, not reported as held, is waited for until the drain's bound.
             fence = new DatabaseFence(new ControlDatabase(pg.jdbcUrl("postgres"), pg.superuser(), null, null,
-                    Duration.ofSeconds(2)), () -> held, Set::of, DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, 3);
+                    Duration.ofSeconds(2)), () -> held, Set::of, pids -> { }, DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, 3);
             start = System.nanoTime();
             fence.drain("not held", Duration.ofMillis(1_500)).get(10, TimeUnit.SECONDS);
             long notHeldMs = (System.nanoTime() - start) / 1_000_000;
@@ -247,9 +300,13 @@ class DatabaseFenceIT {
     }
 
     private static void awaitActive() throws InterruptedException {
+        awaitActive("SELECT pg_sleep(30)%");
+    }
+
+    private static void awaitActive(String queryLike) throws InterruptedException {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!"1".equals(pg.queryValue("postgres", "SELECT count(*) FROM pg_stat_activity WHERE state = 'active'"
-                + " AND query LIKE 'SELECT pg_sleep(30)%' AND backend_xid IS NOT NULL"))) {
+                + " AND query LIKE '" + queryLike + "' AND backend_xid IS NOT NULL"))) {
             if (System.nanoTime() > end) {
                 throw new AssertionError("the running write never showed up in pg_stat_activity");
             }

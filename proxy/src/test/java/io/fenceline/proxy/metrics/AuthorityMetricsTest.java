@@ -17,6 +17,7 @@ class AuthorityMetricsTest {
                 "fenceline_proxy_writes_held_total 0.0",
                 "fenceline_proxy_commits_rolled_back_total 0.0",
                 "fenceline_proxy_write_cancels_total 0.0",
+                "fenceline_proxy_fence_transactions_wrote_total 0.0",
                 "fenceline_proxy_statements_total 0.0"}) {
             assertTrue(before.contains(series), series + " missing from:\n" + before);
         }
@@ -25,6 +26,7 @@ class AuthorityMetricsTest {
         m.writeHeld();
         m.commitRolledBack();
         m.cancelSent();
+        m.wroteInDatabase();
         m.statement();
         m.error("25006");
         String after = m.scrape();
@@ -32,6 +34,7 @@ class AuthorityMetricsTest {
                 "fenceline_proxy_writes_held_total 1.0",
                 "fenceline_proxy_commits_rolled_back_total 1.0",
                 "fenceline_proxy_write_cancels_total 1.0",
+                "fenceline_proxy_fence_transactions_wrote_total 1.0",
                 "fenceline_proxy_statements_total 1.0"}) {
             assertTrue(after.contains(series), series + " missing from:\n" + after);
         }
