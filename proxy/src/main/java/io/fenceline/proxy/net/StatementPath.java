@@ -8,6 +8,7 @@ import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.proxy.schema.VersionTracker;
 import io.fenceline.proxy.session.Session;
 import io.fenceline.proxy.sql.Inspector;
+import io.fenceline.proxy.sql.LastText;
 import io.fenceline.proxy.sql.PreparedStatementVerdicts;
 import io.fenceline.proxy.sql.SessionStatement;
 import io.fenceline.proxy.sql.StatementKind;
@@ -114,6 +115,8 @@ final class StatementPath implements SessionFacts {
     // Write tracking (see transactionWrote()).
     private boolean transactionWrote;
     private long lastWriteRequest;
+    /** The last simple-protocol text inspected, so that the same statement with new constants skips lexing. */
+    private final LastText lastText = new LastText();
     private long writeGeneration;
     /** The current extended-protocol batch (since the last Sync) forwarded a possible write. */
     private boolean batchWrote;
@@ -382,7 +385,7 @@ final class StatementPath implements SessionFacts {
             }
             verdicts = f.join();
         } else {
-            verdicts = inspector.inspect(sql);
+            verdicts = inspector.inspect(sql, lastText);
         }
         boolean writes = false;
         boolean commits = false;

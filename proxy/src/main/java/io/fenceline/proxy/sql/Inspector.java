@@ -96,6 +96,36 @@ public final class Inspector {
     }
 
     /**
+     * {@link #inspect(String)} for one connection's simple-protocol texts: when {@code sql} differs from the
+     * connection's previous text only in its integer and plain string constants, that text's verdicts are
+     * returned without lexing (see {@link LastText}); otherwise {@code sql} is inspected and remembered (when
+     * every statement of it was understood).
+     */
+    public List<Verdict> inspect(String sql, LastText last) {
+        List<Verdict> remembered = last.verdicts(sql);
+        if (remembered != null) {
+            for (int k = 0; k < remembered.size(); k++) {
+                listener.cacheHit();
+            }
+            return remembered;
+        }
+        List<StatementSplitter.Piece> pieces = StatementSplitter.pieces(sql);
+        List<Verdict> out = new ArrayList<>(pieces.size());
+        boolean understood = true;
+        for (StatementSplitter.Piece p : pieces) {
+            Verdict v = verdict(Normaliser.normalise(p.tokens()));
+            understood &= v.understood();
+            out.add(v);
+        }
+        if (understood) {
+            last.remember(sql, pieces, out);
+        } else {
+            last.forget();
+        }
+        return out;
+    }
+
+    /**
      * Verdict for the text of an extended-protocol {@code Parse}, which PostgreSQL allows to hold at
      * most one statement: several statements give a not-understood verdict (PostgreSQL will reject
      * the message anyway), none gives an empty-statement SESSION verdict.
