@@ -127,6 +127,8 @@ public final class WriterAuthority implements AutoCloseable {
     private boolean closed;
 
     private volatile boolean eligible;
+    /** The reason of the last eligibility answer, so that a change of reason is logged once. */
+    private String eligibilityWhy = "";
     private volatile Mode currentMode;
     private volatile OptionalLong applied = OptionalLong.empty();
     private volatile OptionalLong lagBytes = OptionalLong.empty();
@@ -548,11 +550,18 @@ public final class WriterAuthority implements AutoCloseable {
 
     /** Recomputes whether this proxy should campaign and nudges the campaign when it becomes eligible. */
     void refreshEligibility() {
-        boolean now = computeEligible();
-        if (now != eligible) {
+        Eligibility e = computeEligible();
+        boolean now = e.eligible();
+        boolean changed = now != eligible;
+        if (changed || !e.why().equals(eligibilityWhy)) {
+            // Logged when the answer or its reason changes (not on every tick), so that an operator sees why a
+            // candidate does not take over: its mode, a handoff, failover manual, or its replication lag.
+            eligibilityWhy = e.why();
+            LOG.info("group {} cluster {}: {} to campaign for the writer key: {}", settings.group(), settings.cluster(),
+                    now ? "eligible" : "not eligible", e.detail());
+        }
+        if (changed) {
             eligible = now;
-            LOG.info("group {} cluster {}: {} to campaign for the writer key", settings.group(), settings.cluster(),
-                    now ? "eligible" : "not eligible");
             if (now && confirmed == null) {
                 // The campaign attempts by itself when the key disappears or a new lease is held; a change of
                 // eligibility alone is not an event it sees.
@@ -561,22 +570,50 @@ public final class WriterAuthority implements AutoCloseable {
         }
     }
 
-    private boolean computeEligible() {
-        if (!settings.isCandidate() || mode == null || mode == Mode.READ_ONLY) {
-            return false;
+    /** Whether to campaign, why (a fixed phrase, compared between ticks), and the why with its figures. */
+    private record Eligibility(boolean eligible, String why, String detail) {
+        static Eligibility of(boolean eligible, String why) {
+            return new Eligibility(eligible, why, why);
+        }
+    }
+
+    private Eligibility computeEligible() {
+        if (!settings.isCandidate()) {
+            return Eligibility.of(false, "cluster " + settings.cluster() + " is not a candidate");
+        }
+        if (mode == null) {
+            return Eligibility.of(false, "its mode has not been read yet");
+        }
+        if (mode == Mode.READ_ONLY) {
+            return Eligibility.of(false, "its mode is read-only");
         }
         Optional<Boolean> duringHandoff = handoff.eligibility();
         if (duringHandoff.isPresent()) {
-            return duringHandoff.get();
+            return Eligibility.of(duringHandoff.get(), duringHandoff.get() ? "it is the target of a handoff"
+                    : "a handoff is in progress to another cluster");
         }
         WalPosition last = wal;
         if (last == null) {
-            return settings.cluster().equals(settings.preferred());
+            boolean preferred = settings.cluster().equals(settings.preferred());
+            return Eligibility.of(preferred, "no writer has published a WAL position yet, so only the preferred cluster "
+                    + settings.preferred() + " campaigns");
         }
         if (last.cluster().equals(settings.cluster())) {
-            return true;
+            return Eligibility.of(true, "it published the last WAL position");
         }
-        return settings.failover() == Failover.AUTOMATIC && lagWithinBound(last.lsn(), settings.maxLagBytes());
+        if (settings.failover() != Failover.AUTOMATIC) {
+            return Eligibility.of(false, "failover is manual and cluster " + last.cluster() + " was the last writer");
+        }
+        OptionalLong a = applied;
+        if (a.isEmpty()) {
+            return Eligibility.of(false, "its applied position of cluster " + last.cluster() + "'s WAL is unknown"
+                    + " (no subscription position yet, a table still synchronising, or the query failed)");
+        }
+        long lag = last.lsn() - a.getAsLong();
+        boolean within = lag <= settings.maxLagBytes();
+        String why = within ? "its replication lag is within the bound" : "its replication lag is above the bound";
+        return new Eligibility(within, why, why + " (" + Math.max(0, lag) + " bytes behind " + last.cluster()
+                + "'s last published position, bound " + settings.maxLagBytes() + ")");
     }
 
     /** Whether the applied position of the last writer's WAL is within {@code bound} bytes of {@code lsn}. */

@@ -115,7 +115,7 @@ final class StatementPath implements SessionFacts {
     // Write tracking (see transactionWrote()).
     private boolean transactionWrote;
     private long lastWriteRequest;
-    /** The last simple-protocol text inspected, so that the same statement with new constants skips lexing. */
+    /** The recent simple-protocol texts inspected, so that the same statement with new constants skips lexing. */
     private final LastText lastText = new LastText();
     private long writeGeneration;
     /** The current extended-protocol batch (since the last Sync) forwarded a possible write. */

@@ -96,8 +96,8 @@ public final class Inspector {
     }
 
     /**
-     * {@link #inspect(String)} for one connection's simple-protocol texts: when {@code sql} differs from the
-     * connection's previous text only in its integer and plain string constants, that text's verdicts are
+     * {@link #inspect(String)} for one connection's simple-protocol texts: when {@code sql} differs from one of
+     * the connection's recent texts only in its integer and plain string constants, that text's verdicts are
      * returned without lexing (see {@link LastText}); otherwise {@code sql} is inspected and remembered (when
      * every statement of it was understood).
      */
@@ -119,8 +119,6 @@ public final class Inspector {
         }
         if (understood) {
             last.remember(sql, pieces, out);
-        } else {
-            last.forget();
         }
         return out;
     }

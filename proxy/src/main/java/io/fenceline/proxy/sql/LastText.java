@@ -4,35 +4,48 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One connection's memory of the last simple-protocol text it inspected, for clients that send the same
- * statements again and again with new values written into the text ({@code pgbench -M simple}, drivers and ORMs
- * that inline parameters). A text that differs from the remembered one only inside its integer constants and
- * plain {@code '…'} strings gets the remembered verdicts in one comparison pass, without lexing, normalising or
- * a cache lookup.
+ * One connection's memory of the last few simple-protocol texts it inspected, for clients that send the same
+ * statements again and again with new values written into the text ({@code pgbench -M simple} and its TPC-B
+ * script, drivers and ORMs that inline parameters). A text that differs from a remembered one only inside its
+ * integer constants and plain {@code '…'} strings gets the remembered verdicts in one comparison pass, without
+ * lexing, normalising or a cache lookup.
  *
  * <p>That answer is the one the verdict cache would give: the cache key already replaces every number by
  * {@code 0} and every string by {@code '?'}, so two such texts share their key. The match is stricter than
  * the key: everything outside the literals must be the same characters (comments and spacing included), each
  * number must be a run of digits where the remembered one was, and each string a plain string where the
  * remembered one was. A text with any other kind of literal (decimal, {@code E'…'}, {@code $$…$$}, bit and
- * hex strings) is not remembered. Not thread-safe: one per connection, used on its event loop.
+ * hex strings), or longer than {@link #MAX_LENGTH}, is not remembered. Up to {@link #CAPACITY} texts, the
+ * oldest replaced first. Not thread-safe: one per connection, used on its event loop.
  */
 public final class LastText {
 
-    private String text;
-    /** Start and end offsets in {@link #text} of each remembered literal, in order. */
-    private int[] spans = new int[0];
-    /** Whether each literal is a string (else a number). */
-    private boolean[] strings = new boolean[0];
-    private List<Verdict> verdicts;
+    /** Texts remembered per connection: a transaction script of a few statements cycles through them. */
+    public static final int CAPACITY = 8;
+    /** Longer texts are left to the shared cache, so a connection's memory stays small. */
+    public static final int MAX_LENGTH = 1024;
 
-    /** The remembered verdicts when {@code sql} has the remembered text's shape, else null. */
+    private final Shape[] shapes = new Shape[CAPACITY];
+    private int next;
+
+    /** One remembered text: its literals' spans and kinds, and its verdicts. */
+    private record Shape(String text, int[] spans, boolean[] strings, List<Verdict> verdicts) { }
+
+    /** The remembered verdicts when {@code sql} has a remembered text's shape, else null. */
     public List<Verdict> verdicts(String sql) {
-        return text != null && matches(sql) ? verdicts : null;
+        for (Shape shape : shapes) {
+            if (shape != null && matches(shape, sql)) {
+                return shape.verdicts();
+            }
+        }
+        return null;
     }
 
-    /** Remembers {@code sql} and its verdicts, or forgets everything when its shape cannot be matched. */
+    /** Remembers {@code sql} and its verdicts, unless its shape cannot be matched or it is too long. */
     void remember(String sql, List<StatementSplitter.Piece> pieces, List<Verdict> verdicts) {
+        if (sql.length() > MAX_LENGTH) {
+            return;
+        }
         List<Integer> found = new ArrayList<>();
         List<Boolean> kinds = new ArrayList<>();
         for (StatementSplitter.Piece p : pieces) {
@@ -40,7 +53,6 @@ public final class LastText {
                 if (t.type() == Token.Type.NUMBER || t.type() == Token.Type.STRING) {
                     boolean string = t.type() == Token.Type.STRING;
                     if (!(string ? plainString(sql, t) : digitsOnly(sql, t))) {
-                        forget();
                         return;
                     }
                     found.add(t.start());
@@ -49,35 +61,32 @@ public final class LastText {
                 }
             }
         }
-        int[] s = new int[found.size()];
-        for (int k = 0; k < s.length; k++) {
-            s[k] = found.get(k);
+        int[] spans = new int[found.size()];
+        for (int k = 0; k < spans.length; k++) {
+            spans[k] = found.get(k);
         }
-        boolean[] b = new boolean[kinds.size()];
-        for (int k = 0; k < b.length; k++) {
-            b[k] = kinds.get(k);
+        boolean[] strings = new boolean[kinds.size()];
+        for (int k = 0; k < strings.length; k++) {
+            strings[k] = kinds.get(k);
         }
-        this.text = sql;
-        this.spans = s;
-        this.strings = b;
-        this.verdicts = List.copyOf(verdicts);
+        shapes[next] = new Shape(sql, spans, strings, List.copyOf(verdicts));
+        next = (next + 1) % CAPACITY;
     }
 
-    /** Forgets the remembered text (after a statement that changes how texts are read, say). */
+    /** Forgets every remembered text. */
     public void forget() {
-        text = null;
-        verdicts = null;
-        spans = new int[0];
-        strings = new boolean[0];
+        java.util.Arrays.fill(shapes, null);
+        next = 0;
     }
 
-    private boolean matches(String sql) {
-        String t = text;
+    private static boolean matches(Shape shape, String sql) {
+        String t = shape.text();
+        int[] spans = shape.spans();
+        boolean[] strings = shape.strings();
         int i = 0; // in t
         int j = 0; // in sql
         for (int k = 0; k < strings.length; k++) {
-            int start = spans[2 * k];
-            int fixed = start - i;
+            int fixed = spans[2 * k] - i;
             if (!sql.regionMatches(j, t, i, fixed)) {
                 return false;
             }

@@ -167,6 +167,23 @@ final class ProxyChild implements AutoCloseable, LogSource {
         return process.pid();
     }
 
+    /** The sum of the samples of one series on the child's {@code /metrics} (0 when it has none). */
+    double metric(String name) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + adminPort + "/metrics"))
+                            .timeout(Duration.ofSeconds(5)).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            return r.body().lines().filter(l -> l.startsWith(name) && !l.startsWith("#"))
+                    .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the metrics of " + this, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted reading the metrics of " + this, e);
+        }
+    }
+
     /** pgJDBC URL through this proxy. */
     String jdbcUrl() {
         return "jdbc:postgresql://127.0.0.1:" + port + "/postgres?sslmode=disable&connectTimeout=5"

@@ -204,7 +204,17 @@ class TwoProxyGroupIT {
                 "a's last write committed and was acknowledged before etcd expired its lease");
         assertTrue(history.writes().stream().noneMatch(w -> w.cluster().equals("a") && w.acked()
                 && w.sentNanos() > firstRefusal.endNanos()), "a acknowledged no write after its first refusal");
-        assertEquals(Map.of(), failuresOtherThan25006("a"), "a's writing sessions saw only refusals");
+        // A write allowed just before the deadline and found stale when its bytes were flushed is never sent: its
+        // session is closed with FATAL 25006, or, when the close overtakes the client's own send, the client sees a
+        // broken connection (08006). Such closes are counted as stale writes; anything else is a failure.
+        Map<String, Long> others = failuresOtherThan25006("a");
+        double stale = p[0].metric("fenceline_proxy_writes_stale_total");
+        if (!others.isEmpty()) {
+            System.out.printf("[group] partition: a closed %.0f sessions whose allowed write went stale before its flush;"
+                    + " their clients saw %s%n", stale, others);
+        }
+        assertTrue(others.isEmpty() || (others.keySet().equals(java.util.Set.of("08006")) && others.get("08006") <= stale),
+                "a's writing sessions saw only refusals, or closes of stale writes (" + stale + "): " + others);
         assertEquals(List.of(), readFailures("a"), "a's readers kept reading through the partition");
         assertTrue(readSucceededAfter("a", deleted.seenNanos()), "a's sessions stayed up after it lost the lease");
     }

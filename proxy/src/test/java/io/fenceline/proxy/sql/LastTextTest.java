@@ -82,6 +82,46 @@ class LastTextTest {
         assertNull(last.verdicts("SELEC 1 FRM"));
     }
 
+    /** pgbench's TPC-B script cycles through seven texts: after the first transaction each is remembered. */
+    @Test
+    void aScriptOfSeveralStatementsIsRememberedStatementByStatement() {
+        String[] script = {"BEGIN;", "UPDATE pgbench_accounts SET abalance = abalance + %d WHERE aid = %d;",
+                "SELECT abalance FROM pgbench_accounts WHERE aid = %d;",
+                "UPDATE pgbench_tellers SET tbalance = tbalance + %d WHERE tid = %d;",
+                "UPDATE pgbench_branches SET bbalance = bbalance + %d WHERE bid = %d;",
+                "INSERT INTO pgbench_history (tid, bid, aid, delta, mtime) VALUES (%d, %d, %d, %d, CURRENT_TIMESTAMP);",
+                "END;"};
+        Random random = new Random(7);
+        Inspector inspector = Inspector.create();
+        LastText last = new LastText();
+        List<List<Verdict>> first = new ArrayList<>();
+        for (String statement : script) {
+            first.add(inspector.inspect(fill(statement, random), last));
+        }
+        for (int round = 0; round < 20; round++) {
+            for (int k = 0; k < script.length; k++) {
+                assertEquals(first.get(k), last.verdicts(fill(script[k], random)), script[k]);
+            }
+        }
+    }
+
+    @Test
+    void theOldestTextIsForgottenFirstAndLongTextsAreNotRemembered() {
+        Inspector inspector = Inspector.create();
+        LastText last = new LastText();
+        for (int k = 0; k <= LastText.CAPACITY; k++) {
+            inspector.inspect("SELECT c" + k + " FROM t WHERE id = 1", last);
+        }
+        assertNull(last.verdicts("SELECT c0 FROM t WHERE id = 2"), "the oldest was replaced");
+        assertNotNull(last.verdicts("SELECT c1 FROM t WHERE id = 2"));
+        assertNotNull(last.verdicts("SELECT c" + LastText.CAPACITY + " FROM t WHERE id = 2"));
+        String longText = "SELECT 1 FROM t WHERE " + "id = 1 OR ".repeat(LastText.MAX_LENGTH / 10) + "id = 2";
+        inspector.inspect(longText, last);
+        assertNull(last.verdicts(longText));
+        last.forget();
+        assertNull(last.verdicts("SELECT c1 FROM t WHERE id = 2"));
+    }
+
     /**
      * Random constants written into pgbench's and other statements: every text the memory matches has the
      * cache keys of the remembered one, and every such text with only digits and plain strings changed matches.
