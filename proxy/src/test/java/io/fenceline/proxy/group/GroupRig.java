@@ -173,6 +173,13 @@ final class GroupRig implements AutoCloseable {
                 .map(e -> Records.fromJson(e.key(), e.value(), WriterRecord.class).cluster()).orElse(null);
     }
 
+    /** The cluster that published the group's last WAL position, or null when none did yet. */
+    String walPublisher(String group) throws Exception {
+        return observer.store().getEntry(observer.keys().walPosition(group)).get(5, java.util.concurrent.TimeUnit.SECONDS)
+                .map(e -> Records.fromJson(e.key(), e.value(), io.fenceline.config.records.WalPosition.class).cluster())
+                .orElse(null);
+    }
+
     /** Polls {@code condition} every 5 ms until it holds; fails naming {@code what} after {@code timeout}. */
     static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
         long end = System.nanoTime() + timeout.toNanos();
