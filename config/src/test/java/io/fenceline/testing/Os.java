@@ -26,32 +26,9 @@ final class Os {
         return "root".equals(System.getProperty("user.name"));
     }
 
-    /**
-     * Picks {@code count} distinct free loopback ports: all sockets are held open together so the same port
-     * cannot be returned twice, then released for the fixture to bind.
-     */
+    /** Picks {@code count} distinct free loopback ports below the ephemeral range ({@link FreePorts}). */
     static int[] freePorts(int count) {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                socket.setReuseAddress(true);
-                held.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-            return ports;
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not find " + count + " free loopback ports", e);
-        } finally {
-            for (ServerSocket socket : held) {
-                try {
-                    socket.close();
-                } catch (IOException e) {
-                    throw new UncheckedIOException("could not release probe port " + socket.getLocalPort(), e);
-                }
-            }
-        }
+        return FreePorts.take(count);
     }
 
     /** Result of a finished command: exit code and combined stdout/stderr. */

@@ -177,10 +177,8 @@ class RealProxiesIT {
         }
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+    private static int freePort() {
+        return io.fenceline.testing.FreePorts.take();
     }
 
     /** Polls {@code condition}; a condition read from etcd that times out once (a loaded machine) is polled again. */

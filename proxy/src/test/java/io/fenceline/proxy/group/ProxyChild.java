@@ -347,20 +347,7 @@ final class ProxyChild implements AutoCloseable, LogSource {
         return describe();
     }
 
-    private static int[] freePorts(int count) throws IOException {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
-        }
+    private static int[] freePorts(int count) {
+        return io.fenceline.testing.FreePorts.take(count);
     }
 }
