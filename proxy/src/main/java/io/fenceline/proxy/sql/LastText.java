@@ -20,8 +20,11 @@ import java.util.List;
  */
 public final class LastText {
 
-    /** Texts remembered per connection: a transaction script of a few statements cycles through them. */
-    public static final int CAPACITY = 8;
+    /**
+     * Texts remembered per connection: a transaction script cycles through a few statements, and a constant
+     * whose sign changes ({@code + 5}, {@code + -5}: pgbench's deltas) makes two shapes of one statement.
+     */
+    public static final int CAPACITY = 16;
     /** Longer texts are left to the shared cache, so a connection's memory stays small. */
     public static final int MAX_LENGTH = 1024;
 

@@ -105,6 +105,21 @@ class LastTextTest {
         }
     }
 
+    /** A constant whose sign changes makes a second shape of the statement; once both were seen, both match. */
+    @Test
+    void bothSignsOfAConstantAreRememberedAsTwoShapes() {
+        Inspector inspector = Inspector.create();
+        LastText last = new LastText();
+        String plus = "UPDATE pgbench_tellers SET tbalance = tbalance + 5 WHERE tid = 1;";
+        String minus = "UPDATE pgbench_tellers SET tbalance = tbalance + -5 WHERE tid = 1;";
+        List<Verdict> v = inspector.inspect(plus, last);
+        assertNull(last.verdicts(minus), "the sign is fixed text");
+        inspector.inspect(minus, last);
+        assertEquals(v, last.verdicts("UPDATE pgbench_tellers SET tbalance = tbalance + 4711 WHERE tid = 9;"));
+        assertEquals(v, last.verdicts("UPDATE pgbench_tellers SET tbalance = tbalance + -4711 WHERE tid = 9;"));
+        assertEquals(keys(plus), keys(minus), "the cache key folds the sign too");
+    }
+
     @Test
     void theOldestTextIsForgottenFirstAndLongTextsAreNotRemembered() {
         Inspector inspector = Inspector.create();
