@@ -2,6 +2,7 @@ package io.fenceline.demo.fleet;
 
 import io.fenceline.testing.EtcdCluster;
 import io.fenceline.testing.FaultLink;
+import io.fenceline.testing.FreePorts;
 import io.fenceline.testing.PostgresServer;
 
 import java.net.URI;
@@ -93,8 +94,8 @@ public final class LocalFleet implements AutoCloseable {
             synchronized (this) {
                 etcdLinks.put(cluster, link);
             }
-            int port = Ports.free();
-            int admin = Ports.free();
+            int port = FreePorts.take();
+            int admin = FreePorts.take();
             String subscription = cluster.equals(plan.writer()) ? Schema.subscriptionName(cluster, otherCandidate(plan,
                     cluster)) : Schema.subscriptionName(cluster, plan.writer());
             ProxyConfig config = new ProxyConfig(cluster, port, admin, servers.get(cluster).port(), DATABASE,
