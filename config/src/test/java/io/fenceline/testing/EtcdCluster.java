@@ -127,7 +127,7 @@ public final class EtcdCluster implements AutoCloseable, LogSource {
             EtcdCluster cluster = new EtcdCluster(dir);
             OpenFixtures.add(cluster);
             try {
-                int[] ports = Os.freePorts(2 * size);
+                int[] ports = FreePorts.take(2 * size);
                 StringBuilder initial = new StringBuilder();
                 for (int i = 0; i < size; i++) {
                     int client = clientPorts != null ? clientPorts[i] : ports[2 * i];

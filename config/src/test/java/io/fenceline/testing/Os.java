@@ -2,8 +2,6 @@ package io.fenceline.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,11 +22,6 @@ final class Os {
     /** Whether this JVM runs as root (PostgreSQL then has to run as another user). */
     static boolean isRoot() {
         return "root".equals(System.getProperty("user.name"));
-    }
-
-    /** Picks {@code count} distinct free loopback ports below the ephemeral range ({@link FreePorts}). */
-    static int[] freePorts(int count) {
-        return FreePorts.take(count);
     }
 
     /** Result of a finished command: exit code and combined stdout/stderr. */

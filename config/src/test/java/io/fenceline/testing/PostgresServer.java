@@ -132,7 +132,7 @@ public final class PostgresServer implements AutoCloseable, LogSource {
             RuntimeException lastFailure = null;
             int attempts = port != 0 ? 1 : START_ATTEMPTS;
             for (int attempt = 1; attempt <= attempts; attempt++) {
-                int chosen = port != 0 ? port : Os.freePorts(1)[0];
+                int chosen = port != 0 ? port : FreePorts.take(1)[0];
                 PostgresServer server = new PostgresServer(this, bin, createBaseDir(), chosen);
                 OpenFixtures.add(server);
                 try {

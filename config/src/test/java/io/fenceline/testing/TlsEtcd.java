@@ -31,7 +31,7 @@ public final class TlsEtcd implements AutoCloseable, LogSource {
 
     /** Starts etcd with its data and log in {@code dir}; fails with the log's tail when it does not come up. */
     public static TlsEtcd start(Path dir, TestCertificates certificates) {
-        int[] ports = Os.freePorts(2);
+        int[] ports = FreePorts.take(2);
         String endpoint = "https://127.0.0.1:" + ports[0];
         String peer = "http://127.0.0.1:" + ports[1];
         Path log = dir.resolve("etcd-tls.log");

@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -109,12 +108,12 @@ class RealProxiesIT {
                 + " user=postgres dbname=postgres' PUBLICATION pub_c1");
 
         for (int i = 0; i < 2; i++) {
-            int port = freePort();
+            int port = io.fenceline.testing.FreePorts.take();
             PROXY_PORTS.add(port);
             Path yaml = dir.resolve("proxy-" + CLUSTERS.get(i) + ".yaml");
             Files.writeString(yaml, "listen: {host: 127.0.0.1, port: " + port + "}\n"
                     + "upstream: {host: 127.0.0.1, port: " + PG.get(i).port() + "}\n"
-                    + "admin: {host: 127.0.0.1, port: " + freePort() + "}\n"
+                    + "admin: {host: 127.0.0.1, port: " + io.fenceline.testing.FreePorts.take() + "}\n"
                     + "shutdownGrace: 2s\n"
                     + "etcd:\n  endpoints: [" + String.join(", ", etcd.endpoints()) + "]\n  prefix: /real\n"
                     + "  leaseTtl: 3s\n  margin: 500ms\n  requestTimeout: 1s\n"
@@ -177,9 +176,6 @@ class RealProxiesIT {
         }
     }
 
-    private static int freePort() {
-        return io.fenceline.testing.FreePorts.take();
-    }
 
     /** Polls {@code condition}; a condition read from etcd that times out once (a loaded machine) is polled again. */
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

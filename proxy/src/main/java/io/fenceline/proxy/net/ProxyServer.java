@@ -203,20 +203,25 @@ public final class ProxyServer implements AutoCloseable {
         });
     }
 
+    /** Runs {@code action} on each client session, on that session's event loop (from any thread). */
+    private void eachSession(java.util.function.Consumer<FrontendHandler> action) {
+        for (Channel ch : clients) {
+            ch.eventLoop().execute(() -> {
+                FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
+                if (h != null) {
+                    action.accept(h);
+                }
+            });
+        }
+    }
+
     /**
      * Asks the policy again, now, about every statement it is holding ({@link io.fenceline.proxy.policy.Decision.Hold}),
      * instead of at the end of each hold. For policies whose standing changes (a paused mode lifted): call from
      * their change listener; any thread.
      */
     public void recheckHeld() {
-        for (Channel ch : clients) {
-            ch.eventLoop().execute(() -> {
-                FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
-                if (h != null) {
-                    h.recheckHold();
-                }
-            });
-        }
+        eachSession(FrontendHandler::recheckHold);
     }
 
     /**
@@ -245,26 +250,12 @@ public final class ProxyServer implements AutoCloseable {
 
             @Override
             public void cancelRunningWrites(String reason) {
-                for (Channel ch : clients) {
-                    ch.eventLoop().execute(() -> {
-                        FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
-                        if (h != null) {
-                            h.cancelRunningWrite(reason);
-                        }
-                    });
-                }
+                eachSession(h -> h.cancelRunningWrite(reason));
             }
 
             @Override
             public void wroteInDatabase(java.util.Set<Integer> pids) {
-                for (Channel ch : clients) {
-                    ch.eventLoop().execute(() -> {
-                        FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
-                        if (h != null) {
-                            h.wroteInDatabase(pids);
-                        }
-                    });
-                }
+                eachSession(h -> h.wroteInDatabase(pids));
             }
 
             @Override
@@ -328,14 +319,7 @@ public final class ProxyServer implements AutoCloseable {
         accepting = false;
         serverChannel.close().syncUninterruptibly();
         int atStart = clients.size();
-        for (Channel ch : clients) {
-            ch.eventLoop().execute(() -> {
-                FrontendHandler h = ch.pipeline().get(FrontendHandler.class);
-                if (h != null) {
-                    h.drain();
-                }
-            });
-        }
+        eachSession(FrontendHandler::drain);
         long deadline = start + grace.toNanos();
         while (!clients.isEmpty() && shared.clock().nanoTime() - deadline < 0) {
             long leftMillis = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - shared.clock().nanoTime()));

@@ -87,7 +87,10 @@ public final class Inspector {
     /** Verdicts for the statements of a simple-protocol {@code Query} text, in order. An empty or
      * comment-only text has no statements. */
     public List<Verdict> inspect(String sql) {
-        List<StatementSplitter.Piece> pieces = StatementSplitter.pieces(sql);
+        return verdicts(StatementSplitter.pieces(sql));
+    }
+
+    private List<Verdict> verdicts(List<StatementSplitter.Piece> pieces) {
         List<Verdict> out = new ArrayList<>(pieces.size());
         for (StatementSplitter.Piece p : pieces) {
             out.add(verdict(Normaliser.normalise(p.tokens())));
@@ -110,14 +113,8 @@ public final class Inspector {
             return remembered;
         }
         List<StatementSplitter.Piece> pieces = StatementSplitter.pieces(sql);
-        List<Verdict> out = new ArrayList<>(pieces.size());
-        boolean understood = true;
-        for (StatementSplitter.Piece p : pieces) {
-            Verdict v = verdict(Normaliser.normalise(p.tokens()));
-            understood &= v.understood();
-            out.add(v);
-        }
-        if (understood) {
+        List<Verdict> out = verdicts(pieces);
+        if (out.stream().allMatch(Verdict::understood)) {
             last.remember(sql, pieces, out);
         }
         return out;

@@ -76,12 +76,6 @@ public final class LastText {
         next = (next + 1) % CAPACITY;
     }
 
-    /** Forgets every remembered text. */
-    public void forget() {
-        java.util.Arrays.fill(shapes, null);
-        next = 0;
-    }
-
     private static boolean matches(Shape shape, String sql) {
         String t = shape.text();
         int[] spans = shape.spans();

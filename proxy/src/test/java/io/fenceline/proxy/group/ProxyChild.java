@@ -8,8 +8,6 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -96,7 +94,7 @@ final class ProxyChild implements AutoCloseable, LogSource {
             for (int p : etcdClientPorts) {
                 links.add(FaultLink.start("127.0.0.1", p));
             }
-            int[] ports = freePorts(2);
+            int[] ports = io.fenceline.testing.FreePorts.take(2);
             Path config = dir.resolve("proxy.yaml");
             Files.writeString(config, yaml(spec, pg.port(), pg.superuser(),
                     links.stream().map(FaultLink::port).toList(), ports[0], ports[1]));
@@ -345,9 +343,5 @@ final class ProxyChild implements AutoCloseable, LogSource {
     @Override
     public String toString() {
         return describe();
-    }
-
-    private static int[] freePorts(int count) {
-        return io.fenceline.testing.FreePorts.take(count);
     }
 }
