@@ -48,7 +48,8 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         this.etcd = etcd;
         DatabaseFence f = null;
         try {
-            f = new DatabaseFence(group.fenceDatabase(), sessions::backendPids, sessions::heldBackendPids, sessions::wroteInDatabase,
+            f = new DatabaseFence(group.fenceDatabase(), guard(etcd, group), sessions::backendPids,
+                    sessions::heldBackendPids, sessions::wroteInDatabase,
                     DatabaseFence.OpenWriters.CANCEL_AND_TERMINATE, group.fencePoolSize());
             PostgresReplicationLag lag = new PostgresReplicationLag(f.dataSource(),
                     group.fenceDatabase().subscription(), REPLICATION_QUERY_TIMEOUT_SECONDS);
@@ -83,6 +84,19 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         }
         this.policy = new WritePolicy(authority.gate(), metrics);
         metrics.authority(new View());
+    }
+
+    /**
+     * The fence's table triggers follow this process's lease (its keeper and clock, etcd's rho); a backend whose
+     * client vanished is checked every half margin (100 ms to 1 s), so its statement is aborted within the margin.
+     */
+    private static DatabaseFence.Guard guard(Coordinator etcd, ProxySettings.Group group) {
+        String g = group.settings().group();
+        String c = group.settings().cluster();
+        long check = Math.max(100, Math.min(1000, etcd.settings().margin().toMillis() / 2));
+        return new DatabaseFence.Guard(group.fenceTriggers(), "the writer fence of group " + g + " holds cluster " + c
+                + "'s database read-only (it is not the writer, or its lease ran out): write through the group's writer",
+                etcd.leaseKeeper()::state, etcd.clock(), etcd.settings().rho(), java.time.Duration.ofMillis(check));
     }
 
     /** The policy the data path asks about every possible write. */

@@ -5,6 +5,7 @@ import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.config.coordination.EtcdSettings;
 import io.fenceline.config.group.ControlDatabase;
 import io.fenceline.config.group.Failover;
+import io.fenceline.config.group.FenceTriggers;
 import io.fenceline.config.group.GroupSettings;
 import io.fenceline.config.keys.EtcdKeys;
 
@@ -50,6 +51,8 @@ import java.util.Set;
  *     subscription: from_us     # optional: logical-replication subscription bringing the writer's changes
  *     fenceTimeout: 2s          # optional
  *     poolSize: 3               # optional
+ *     triggers: true            # optional: the table triggers a session cannot lift
+ *     exemptRoles: [postgres]   # optional: roles that may write on a fenced database (default: user)
  * </pre>
  */
 final class AuthoritySections {
@@ -62,7 +65,7 @@ final class AuthoritySections {
     private static final Set<String> GROUP_KEYS = Set.of("name", "cluster", "proxyId", "preferred", "candidates",
             "failover", "maxLagBytes", "pauseBound", "handoffTimeout", "statusInterval", "fence");
     private static final Set<String> FENCE_KEYS = Set.of("user", "password", "passwordFile", "database", "jdbcUrl",
-            "subscription", "fenceTimeout", "poolSize");
+            "subscription", "fenceTimeout", "poolSize", "triggers", "exemptRoles");
 
     private AuthoritySections() {
     }
@@ -149,6 +152,7 @@ final class AuthoritySections {
         }
 
         ControlDatabase fence = null;
+        FenceTriggers triggers = null;
         int poolSize = ProxySettings.Group.DEFAULT_FENCE_POOL_SIZE;
         Optional<JsonNode> fenceNode = r.section(n, "group", "fence", true);
         if (fenceNode.isPresent()) {
@@ -172,8 +176,12 @@ final class AuthoritySections {
             poolSize = r.integer(f, "group.fence", "poolSize", false, 2, 20).orElse(poolSize);
             if (url != null && user.isPresent()) {
                 report(r, ControlDatabase.problems(url, user.get(), subscription, fenceTimeout), "database.", "group.fence.");
+                boolean on = r.bool(f, "group.fence", "triggers").orElse(true);
+                List<String> exempt = r.strings(f, "group.fence", "exemptRoles", false).orElse(List.of(user.get()));
+                report(r, FenceTriggers.problems(exempt), "fence.", "group.fence.");
                 if (r.problems().size() == before) {
                     fence = new ControlDatabase(url, user.get(), password.orElse(null), subscription, fenceTimeout);
+                    triggers = new FenceTriggers(on, exempt);
                 }
             }
         }
@@ -181,7 +189,7 @@ final class AuthoritySections {
             return Optional.empty();
         }
         return Optional.of(new ProxySettings.Group(new GroupSettings(name, cluster, proxyId, preferred, candidates,
-                failover, maxLag, pauseBound, handoffTimeout, statusInterval), fence, poolSize));
+                failover, maxLag, pauseBound, handoffTimeout, statusInterval), fence, poolSize, triggers));
     }
 
     private static String jdbcUrl(ProxySettings.Upstream.Tcp tcp, String database) {

@@ -89,17 +89,26 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
      * @param settings      group, cluster, proxy id, candidates, failover and bounds
      * @param fenceDatabase the local database reached with control rights (read-only fence, WAL positions)
      * @param fencePoolSize connections of the fence's pool
+     * @param fenceTriggers the fence's table triggers ({@code group.fence.triggers}, {@code exemptRoles})
      */
-    public record Group(GroupSettings settings, ControlDatabase fenceDatabase, int fencePoolSize) {
+    public record Group(GroupSettings settings, ControlDatabase fenceDatabase, int fencePoolSize,
+                        io.fenceline.config.group.FenceTriggers fenceTriggers) {
         /** Default size of the fence's pool. */
         public static final int DEFAULT_FENCE_POOL_SIZE = 3;
 
         public Group {
             Objects.requireNonNull(settings, "settings");
             Objects.requireNonNull(fenceDatabase, "fenceDatabase");
+            Objects.requireNonNull(fenceTriggers, "fenceTriggers");
             if (fencePoolSize < 2 || fencePoolSize > 20) {
                 throw new IllegalArgumentException("group.fence.poolSize: " + fencePoolSize + " must be between 2 and 20");
             }
+        }
+
+        /** With the default fence triggers (on, the fence's role exempt). */
+        public Group(GroupSettings settings, ControlDatabase fenceDatabase, int fencePoolSize) {
+            this(settings, fenceDatabase, fencePoolSize,
+                    io.fenceline.config.group.FenceTriggers.defaults(fenceDatabase.user()));
         }
     }
 
