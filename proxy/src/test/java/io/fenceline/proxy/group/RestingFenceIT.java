@@ -1,0 +1,146 @@
+package io.fenceline.proxy.group;
+
+import io.fenceline.testing.EtcdCluster;
+import io.fenceline.testing.PostgresServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Fenced is the database's resting state: a real proxy process, the writer of its group, is killed with
+ * SIGKILL (or frozen with SIGSTOP past its lease), and nobody acts afterwards; its database must refuse a
+ * direct write of a non-owner role by itself (25006 from the fence's trigger, {@code default_transaction_read_only}
+ * still off since nobody ran {@code ALTER SYSTEM}), and a {@code test_decoding} slot must decode nothing.
+ */
+class RestingFenceIT {
+
+    private static EtcdCluster etcd;
+    private static PostgresServer pg;
+    private ProxyChild proxy;
+
+    @BeforeAll
+    static void start() {
+        etcd = EtcdCluster.start(1);
+        pg = PostgresServer.builder().start();
+        pg.execute("CREATE TABLE writes (id bigint PRIMARY KEY, cluster text NOT NULL, client text NOT NULL)");
+        pg.execute("CREATE ROLE app LOGIN");
+        pg.execute("GRANT SELECT, INSERT, UPDATE, DELETE ON writes TO app");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (pg != null) {
+            pg.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    @AfterEach
+    void closeProxy() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        pg.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = 'oracle'");
+    }
+
+    private ProxyChild writer() throws Exception {
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < etcd.size(); i++) {
+            ports.add(etcd.member(i).clientPort());
+        }
+        proxy = ProxyChild.start(ProxyChild.Spec.of(GroupRig.newGroup(), "a", null), pg, ports);
+        proxy.awaitServing(Duration.ofSeconds(60));
+        long id = System.nanoTime();
+        await("the proxy is the writer and has opened its database", Duration.ofSeconds(60),
+                () -> "committed".equals(direct("INSERT INTO writes VALUES (" + id + ", 'a', 'direct')")));
+        return proxy;
+    }
+
+    /** A direct write of the application's role, bypassing the proxy: "committed" or the SQLSTATE. */
+    private static String direct(String... statements) {
+        Properties p = new Properties();
+        p.setProperty("user", "app");
+        p.setProperty("options", "-c default_transaction_read_only=off");
+        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), p); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
+            return "committed";
+        } catch (SQLException e) {
+            return e.getSQLState();
+        }
+    }
+
+    private static String rows() {
+        return pg.queryValue("postgres", "SELECT count(*) || ':' || md5(string_agg(id || client, ',' ORDER BY id))"
+                + " FROM writes");
+    }
+
+    private void awaitClosedByItself(String fault, long faultAt) throws Exception {
+        // A probe that changes no row still fires the statement trigger: it writes nothing either way.
+        await("the database of a " + fault + " proxy refusing writes by itself", Duration.ofSeconds(60),
+                () -> "25006".equals(direct("UPDATE writes SET client = client WHERE false")));
+        System.out.printf("[fence] %s proxy (lease TTL 3 s): its database refused direct writes %d ms after the"
+                + " fault%n", fault, (System.nanoTime() - faultAt) / 1_000_000);
+        assertEquals("off", pg.queryValue("postgres", "SHOW default_transaction_read_only"),
+                "nobody ran ALTER SYSTEM: the triggers closed by themselves");
+        pg.execute("SELECT pg_create_logical_replication_slot('oracle', 'test_decoding')");
+        String before = rows();
+        long id = System.nanoTime();
+        assertEquals("25006", direct("INSERT INTO writes VALUES (" + id + ", 'a', 'late')"));
+        assertEquals("25006", direct("BEGIN READ WRITE", "UPDATE writes SET client = 'late'", "COMMIT"));
+        assertEquals("25006", direct("DELETE FROM writes"));
+        assertEquals(before, rows());
+        assertEquals("0", pg.queryValue("postgres", "SELECT count(*) FROM pg_logical_slot_get_changes('oracle', NULL,"
+                + " NULL) WHERE data LIKE 'table public.writes%'"), "changes decoded after the fence closed");
+    }
+
+    @Test
+    void aWriterKilledWithSigkillLeavesItsDatabaseFencedAfterItsDeadline() throws Exception {
+        ProxyChild p = writer();
+        long killedAt = System.nanoTime();
+        p.kill();
+        awaitClosedByItself("SIGKILLed", killedAt);
+    }
+
+    @Test
+    void aWriterFrozenWithSigstopLeavesItsDatabaseFencedAndOpensItAgainWhenItResumes() throws Exception {
+        ProxyChild p = writer();
+        long stoppedAt = System.nanoTime();
+        p.pause();
+        try {
+            awaitClosedByItself("SIGSTOPped", stoppedAt);
+        } finally {
+            p.resume();
+        }
+        long id = System.nanoTime();
+        await("the resumed proxy is the writer again and has reopened its database", Duration.ofSeconds(60),
+                () -> "committed".equals(direct("INSERT INTO writes VALUES (" + id + ", 'a', 'resumed')")));
+    }
+
+    private static void await(String what, Duration timeout, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long end = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                fail(what + ": not within " + timeout.toSeconds() + " s");
+            }
+            Thread.sleep(50);
+        }
+    }
+}
