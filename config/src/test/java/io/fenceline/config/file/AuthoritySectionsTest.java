@@ -4,6 +4,7 @@ import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.config.coordination.EtcdSettings;
 import io.fenceline.config.group.ControlDatabase;
 import io.fenceline.config.group.Failover;
+import io.fenceline.config.group.FenceTriggers;
 import io.fenceline.config.group.GroupSettings;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,6 +57,33 @@ class AuthoritySectionsTest {
         assertEquals(new ControlDatabase("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", null, null,
                 ControlDatabase.DEFAULT_FENCE_TIMEOUT), g.fenceDatabase());
         assertEquals(ProxySettings.Group.DEFAULT_FENCE_POOL_SIZE, g.fencePoolSize());
+        assertEquals(new FenceTriggers(true, List.of("postgres")), g.fenceTriggers(),
+                "triggers on by default, the fence's own role exempt");
+    }
+
+    @Test
+    void fenceTriggersCanBeTurnedOffAndTheirExemptRolesListed() {
+        String group = BASE + """
+                etcd: { endpoints: [http://127.0.0.1:2379] }
+                group:
+                  name: main
+                  cluster: eu
+                  proxyId: eu-1
+                  preferred: eu
+                  candidates: [eu, us]
+                """;
+        assertEquals(new FenceTriggers(false, List.of("postgres")), valid(group
+                + "  fence: { user: postgres, triggers: false }\n").group().orElseThrow().fenceTriggers());
+        assertEquals(new FenceTriggers(true, List.of("migrator", "fence-admin")), valid(group
+                + "  fence: { user: postgres, exemptRoles: [migrator, fence-admin] }\n").group().orElseThrow()
+                .fenceTriggers());
+        assertEquals(new FenceTriggers(true, List.of()), valid(group
+                + "  fence: { user: postgres, exemptRoles: [] }\n").group().orElseThrow().fenceTriggers());
+        ConfigResult<ProxySettings> bad = ProxySettingsLoader.parse(group
+                + "  fence: { user: postgres, triggers: maybe, exemptRoles: [\"a'b\", ok] }\n", "p.yaml", dir);
+        List<String> keys = ((ConfigResult.Invalid<ProxySettings>) bad).problems().stream().map(ConfigProblem::key)
+                .toList();
+        assertEquals(List.of("group.fence.triggers", "group.fence.exemptRoles[0]"), keys, bad.toString());
     }
 
     @Test

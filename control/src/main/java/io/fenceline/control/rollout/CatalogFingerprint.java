@@ -19,7 +19,7 @@ import java.util.TreeMap;
 /**
  * A cluster's live catalog reduced to what must be equal across clusters at the same version: every user
  * object by qualified name with its definition (positions, oids and storage left out), without control's own
- * {@code fenceline} schema. Its SHA-256 is the checksum acks carry and the published catalog records.
+ * {@code fenceline} schema and the proxies' fence triggers. Its SHA-256 is the checksum acks carry and the published catalog records.
  *
  * @param snapshot the catalog without the {@code fenceline} schema
  * @param checksum hex SHA-256 over the sorted object lines
@@ -39,9 +39,18 @@ public record CatalogFingerprint(CatalogSnapshot snapshot, String checksum) {
         return new CatalogFingerprint(snapshot, checksum(snapshot));
     }
 
+    /**
+     * Control's schema, and the proxies' database-fence triggers ({@code fenceline_fence} on every table, put
+     * there by each proxy on its own schedule: a new table gets its trigger up to a second after it was created,
+     * so counting them would make clusters differ at random).
+     */
     private static boolean ours(CatalogObject o) {
-        return o.display().equals("fenceline") || o.display().startsWith("fenceline.");
+        return o.display().equals("fenceline") || o.display().startsWith("fenceline.")
+                || (o.kind() == ObjectKind.TRIGGER && o.display().endsWith("." + FENCE_TRIGGER));
     }
+
+    /** The trigger name {@code io.fenceline.proxy.fence.TableTriggers} uses (control does not import the proxy). */
+    static final String FENCE_TRIGGER = "fenceline_fence";
 
     private static String checksum(CatalogSnapshot snapshot) {
         TreeMap<String, String> lines = new TreeMap<>();
