@@ -65,6 +65,12 @@ public final class WritePolicy implements StatementPolicy {
         return gate.inTenure(gate.clock().nanoTime());
     }
 
+    /** The gate would allow a write now (two volatile reads and a clock reading; no metrics). */
+    @Override
+    public boolean writable() {
+        return gate.allows(gate.clock().nanoTime());
+    }
+
     private io.fenceline.proxy.policy.Decision ask(SessionFacts session) {
         long now = gate.clock().nanoTime();
         Decision d = gate.decide(now);

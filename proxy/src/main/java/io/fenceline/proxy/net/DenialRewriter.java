@@ -118,7 +118,7 @@ final class DenialRewriter {
                     break;
                 }
                 ByteBuf error = in.readRetainedSlice(1 + length);
-                StatementPath.PendingDenial denial = statements.claim(error);
+                Denials.PendingDenial denial = statements.claim(error);
                 if (denial != null) {
                     error.release();
                     error = new ErrorResponse(ErrorResponse.ERROR, denial.deny().sqlState(), denial.deny().message())

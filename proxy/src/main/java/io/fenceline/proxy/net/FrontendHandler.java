@@ -84,7 +84,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
 
     FrontendHandler(Shared shared) {
         this.shared = shared;
-        this.session = new Session(shared.metrics(), shared.clock(), this);
+        this.session = new Session(shared.metrics(), shared.clock(), this, Shared.MAX_PREPARED_PER_CONNECTION);
         this.decoder = new FrontendDecoder(session, shared.settings().limits().maxMessageLength());
         if (shared.inspector() != null) {
             this.statements = new StatementPath(shared.inspector(), shared.inspectionExecutor(), shared.policy(), session,
@@ -166,6 +166,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
                 return true;
             }
             case WAIT -> {
+                // A hidden request of the proxy's own (making the session read-only) goes first.
+                for (ByteBuf next = statements.followUp(); next != null; next = statements.followUp()) {
+                    forward(next);
+                }
                 waitFor(frame);
                 return false;
             }
@@ -185,7 +189,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         client.config().setAutoRead(false);
         var inspection = statements.waitFor();
         if (inspection != null) {
-            shared.metrics().inspectionOffloaded();
+            if (!statements.waitingForAnswers()) {
+                shared.metrics().inspectionOffloaded();
+            }
             inspection.whenComplete((v, e) -> client.eventLoop().execute(this::resume));
         } else {
             long delay = Math.max(0, statements.holdUntil() - shared.clock().nanoTime());
@@ -415,6 +421,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
                     client.voidPromise());
             wroteToClient = true;
             upstream = startup.asVersion30();
+        }
+        String lifts = statements == null ? null : io.fenceline.proxy.session.StartupOptions.liftsReadOnly(startup.parameters());
+        if (lifts != null && !shared.policy().writable()) {
+            refuseStartup(ReadOnlyFence.denial("start a session with " + lifts));
+            return;
         }
         if (statements != null && shared.schema() != null) {
             VersionTracker tracker = shared.schema().tracker(startup.parameters());

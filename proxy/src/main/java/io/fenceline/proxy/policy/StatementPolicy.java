@@ -66,6 +66,16 @@ public interface StatementPolicy {
     }
 
     /**
+     * Whether the cluster may write now, asked before each client request: false while a policy would refuse or
+     * hold every write (not the writer, lease lost or past its deadline, read-only or paused). The data path then
+     * makes the session read-only at the server (docs/safety-session.md). Called on event loops for every
+     * request: must be fast, non-blocking and free of side effects.
+     */
+    default boolean writable() {
+        return true;
+    }
+
+    /**
      * Asks {@code policies} in order and returns the first decision that is not {@link Decision.Allow}
      * (so a schema check placed before the write gate refuses a statement the gate would have held).
      */
@@ -90,6 +100,16 @@ public interface StatementPolicy {
             public boolean stillAllowsWrites() {
                 for (StatementPolicy p : chain) {
                     if (!p.stillAllowsWrites()) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+
+            @Override
+            public boolean writable() {
+                for (StatementPolicy p : chain) {
+                    if (!p.writable()) {
                         return false;
                     }
                 }

@@ -9,7 +9,8 @@ import io.netty.buffer.ByteBuf;
 /**
  * Follows message boundaries in the byte stream from the server while the bytes themselves are
  * forwarded untouched. Only the 5-byte headers are read, plus the small bodies of ReadyForQuery,
- * BackendKeyData and the start of ErrorResponse (for its SQLSTATE). Headers and bodies may be split
+ * BackendKeyData, ParameterStatus, the start of ErrorResponse (for its SQLSTATE) and of CommandComplete
+ * (its tag), and the empty ParseComplete, BindComplete and CloseComplete. Headers and bodies may be split
  * across buffers at any byte. No allocation per message.
  */
 public final class BackendStream {
@@ -28,7 +29,27 @@ public final class BackendStream {
         /** A CommandComplete, EmptyQueryResponse or PortalSuspended: one statement or Execute finished. */
         default void statementDone() {
         }
+
+        /**
+         * A CommandComplete (before {@link #statementDone}): the first {@code length} bytes of its tag are in
+         * {@code tag} ({@code whole} when that is all of it, terminator excluded).
+         */
+        default void commandComplete(byte[] tag, int length, boolean whole) {
+        }
+
+        /** A ParameterStatus; {@code body} holds its first {@code length} bytes, all of it when {@code whole}. */
+        default void parameterStatus(byte[] body, int length, boolean whole) {
+        }
+
+        /** A ParseComplete, BindComplete or CloseComplete (its type byte). */
+        default void extendedComplete(byte type) {
+        }
     }
+
+    /** How much of a ParameterStatus body is kept (the settings the proxy follows are short). */
+    static final int PARAMETER_PREFIX = 160;
+    /** How much of a CommandComplete tag is kept ({@code DEALLOCATE ALL} is the longest the proxy reads). */
+    static final int TAG_PREFIX = 24;
 
     /** How much of an ErrorResponse body is kept to find its SQLSTATE. */
     private static final int ERROR_PREFIX = 96;
@@ -37,10 +58,11 @@ public final class BackendStream {
     private int headerFill;
     private byte type;
     private int remaining;
-    private final byte[] body = new byte[ERROR_PREFIX];
+    private final byte[] body = new byte[PARAMETER_PREFIX];
     private int bodyWanted;
     private int bodyFill;
     private long messages;
+    private int bodyLength;
 
     /**
      * Scans the readable bytes of {@code buf} without moving its indexes.
@@ -105,10 +127,13 @@ public final class BackendStream {
                 return -1;
             }
             remaining = length - 4;
+            bodyLength = remaining;
             bodyFill = 0;
             bodyWanted = switch (type) {
                 case BackendType.READY_FOR_QUERY, BackendType.BACKEND_KEY_DATA -> Math.min(remaining, 8);
                 case BackendType.ERROR_RESPONSE -> Math.min(remaining, ERROR_PREFIX);
+                case BackendType.PARAMETER_STATUS -> Math.min(remaining, PARAMETER_PREFIX);
+                case BackendType.COMMAND_COMPLETE -> Math.min(remaining, TAG_PREFIX);
                 default -> 0;
             };
             if (remaining == 0) {
@@ -145,8 +170,16 @@ public final class BackendStream {
                 }
             }
             case BackendType.ERROR_RESPONSE -> listener.errorResponse(ErrorResponse.sqlStateOf(body, bodyFill));
-            case BackendType.COMMAND_COMPLETE, BackendType.EMPTY_QUERY_RESPONSE, BackendType.PORTAL_SUSPENDED ->
-                    listener.statementDone();
+            case BackendType.COMMAND_COMPLETE -> {
+                // The tag ends with its zero byte: a whole tag is one byte shorter than the body.
+                boolean whole = bodyFill == bodyLength;
+                listener.commandComplete(body, whole ? Math.max(0, bodyFill - 1) : bodyFill, whole);
+                listener.statementDone();
+            }
+            case BackendType.EMPTY_QUERY_RESPONSE, BackendType.PORTAL_SUSPENDED -> listener.statementDone();
+            case BackendType.PARAMETER_STATUS -> listener.parameterStatus(body, bodyFill, bodyFill == bodyLength);
+            case BackendType.PARSE_COMPLETE, BackendType.BIND_COMPLETE, BackendType.CLOSE_COMPLETE ->
+                    listener.extendedComplete(type);
             default -> {
             }
         }

@@ -53,15 +53,28 @@ public final class Session implements BackendStream.Listener {
     private Phase phase = Phase.STARTUP;
     private StartupMessage startup;
     private CancelKey cancelKey;
-    private byte transactionStatus = ReadyForQuery.IDLE;
+    private final SessionModel model;
     private int outstanding;
     private long requestsForwarded;
     private long requestsAnswered;
 
+    /** Default bound on the prepared statements a session's model remembers. */
+    public static final int MAX_PREPARED = 10_000;
+
     public Session(ProxyMetrics metrics, MonotonicClock clock, Events events) {
+        this(metrics, clock, events, MAX_PREPARED);
+    }
+
+    public Session(ProxyMetrics metrics, MonotonicClock clock, Events events, int maxPrepared) {
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.events = Objects.requireNonNull(events, "events");
+        this.model = new SessionModel(maxPrepared);
+    }
+
+    /** What the proxy believes about this session from the server's answers. */
+    public SessionModel model() {
+        return model;
     }
 
     public Phase phase() {
@@ -80,7 +93,7 @@ public final class Session implements BackendStream.Listener {
 
     /** Transaction status of the latest ReadyForQuery: 'I', 'T' or 'E'. */
     public byte transactionStatus() {
-        return transactionStatus;
+        return model.transactionStatus();
     }
 
     /** Query, FunctionCall and Sync messages forwarded whose ReadyForQuery has not been relayed yet. */
@@ -103,7 +116,7 @@ public final class Session implements BackendStream.Listener {
      * and the server's stream between messages.
      */
     public boolean isIdle() {
-        return phase == Phase.READY && transactionStatus == ReadyForQuery.IDLE && outstanding == 0
+        return phase == Phase.READY && model.transactionStatus() == ReadyForQuery.IDLE && outstanding == 0
                 && backend.atBoundary();
     }
 
@@ -175,13 +188,14 @@ public final class Session implements BackendStream.Listener {
 
     @Override
     public void readyForQuery(byte status) {
-        transactionStatus = status;
         if (phase == Phase.AUTHENTICATING) {
+            model.readyForQuery(status, 0);
             phase = Phase.READY;
             events.ready();
             return;
         }
         requestsAnswered++;
+        model.readyForQuery(status, requestsAnswered);
         if (outstanding > 0) {
             long now = clock.nanoTime();
             if (outstanding <= LATENCY_RING) {
@@ -209,7 +223,27 @@ public final class Session implements BackendStream.Listener {
     public void errorResponse(String sqlState) {
         metrics.error(sqlState);
         if (phase == Phase.READY) {
+            model.errorResponse(requestsAnswered + 1);
             events.errorResponse();
+        }
+    }
+
+    @Override
+    public void parameterStatus(byte[] body, int length, boolean whole) {
+        model.parameterStatus(body, length, whole);
+    }
+
+    @Override
+    public void extendedComplete(byte type) {
+        if (phase == Phase.READY) {
+            model.extendedComplete(type);
+        }
+    }
+
+    @Override
+    public void commandComplete(byte[] tag, int length, boolean whole) {
+        if (phase == Phase.READY) {
+            model.commandComplete(tag, length, whole, requestsAnswered + 1);
         }
     }
 

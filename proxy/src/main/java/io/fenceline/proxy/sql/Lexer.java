@@ -20,11 +20,29 @@ final class Lexer {
     private final String s;
     private final int end;
     private int i;
+    /** {@code standard_conforming_strings = off}: backslashes escape in plain {@code '…'} strings too. */
+    private final boolean backslashInPlainStrings;
 
     private Lexer(String s, int start, int end) {
+        this(s, start, end, false);
+    }
+
+    private Lexer(String s, int start, int end, boolean backslashInPlainStrings) {
         this.s = s;
         this.i = start;
         this.end = end;
+        this.backslashInPlainStrings = backslashInPlainStrings;
+    }
+
+    /** All tokens of {@code text} lexed as the server does with {@code standard_conforming_strings = off}. */
+    static List<Token> nonStandardTokens(String text) {
+        Lexer lexer = new Lexer(text, 0, text.length(), true);
+        List<Token> out = new ArrayList<>();
+        Token t;
+        while ((t = lexer.next()) != null) {
+            out.add(t);
+        }
+        return out;
     }
 
     /** All tokens of {@code text}, comments and white space dropped. */
@@ -55,18 +73,21 @@ final class Lexer {
         char c = s.charAt(i);
         char n = i + 1 < end ? s.charAt(i + 1) : '\0';
         if (c == '\'') {
-            return string(start, i, false);
+            return string(start, i, backslashInPlainStrings);
         }
         if ((c == 'e' || c == 'E') && n == '\'') {
             return string(start, i + 1, true);
         }
-        if ((c == 'b' || c == 'B' || c == 'x' || c == 'X' || c == 'n' || c == 'N') && n == '\'') {
+        if ((c == 'b' || c == 'B' || c == 'x' || c == 'X') && n == '\'') {
             return string(start, i + 1, false);
+        }
+        if ((c == 'n' || c == 'N') && n == '\'') {
+            return string(start, i + 1, backslashInPlainStrings);
         }
         if ((c == 'u' || c == 'U') && n == '&' && i + 2 < end) {
             char q = s.charAt(i + 2);
             if (q == '\'') {
-                return string(start, i + 2, false);
+                return string(start, i + 2, backslashInPlainStrings);
             }
             if (q == '"') {
                 return quotedIdentifier(start, i + 2);

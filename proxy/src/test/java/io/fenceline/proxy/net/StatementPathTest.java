@@ -146,24 +146,82 @@ class StatementPathTest {
         assertTrue(calls.stream().allMatch(c -> c.point() == StatementPolicy.Point.EXECUTE));
     }
 
+    /** The server's answers as bytes, followed by the session (and so by its model). */
+    private void server(byte[]... messages) {
+        ByteBuf b = Unpooled.wrappedBuffer(concat(messages));
+        assertNull(session.backendReceived(b));
+        b.release();
+    }
+
+    private void ready() {
+        session.startupForwarded(new io.fenceline.proxy.wire.frontend.StartupMessage(196608, java.util.Map.of("user", "u")));
+        server(message('Z', new byte[]{'I'}));
+    }
+
+    private Verdict executed(String portal) {
+        calls.clear();
+        forwarded(frame(execute(portal)));
+        return calls.get(0).verdict();
+    }
+
     @Test
-    void statementsEndWithCloseDeallocateAndDiscardAndPortalsWithTheTransaction() {
+    void statementsEnterAtParseCompleteAndLeaveAtCloseCompleteOrAConfirmedDeallocate() {
+        ready();
         forwarded(frame(parse("a", "DELETE FROM t")));
         forwarded(frame(parse("b", "DELETE FROM u")));
         forwarded(frame(parse("c", "DELETE FROM v")));
         forwarded(frame(close('S', "a")));
-        assertNull(path.statements().statement("a"));
+        assertEquals(0, path.model().statements(), "nothing is believed before the server answers");
+        server(message('1', new byte[0]), message('1', new byte[0]), message('1', new byte[0]));
+        assertEquals(3, path.model().statements());
+        server(message('3', new byte[0]));
+        assertNull(path.model().statementFor("a", 99));
+        forwarded(frame(message('S', new byte[0])));
+        session.frontendForwarded((byte) 'S');
+        server(message('Z', new byte[]{'I'}));
         forwarded(frame(message('Q', z("DEALLOCATE b"))));
-        assertNull(path.statements().statement("b"));
-        assertNotNull(path.statements().statement("c"));
-        forwarded(frame(bind("p", "c")));
-        assertNotNull(path.statements().portal("p"));
-        path.readyForQuery((byte) 'T');
-        assertNotNull(path.statements().portal("p"), "portals live until the transaction ends");
-        path.readyForQuery((byte) 'I');
-        assertNull(path.statements().portal("p"));
+        session.frontendForwarded((byte) 'Q');
+        assertNotNull(path.model().statementFor("b", 99), "DEALLOCATE counts once the server confirms it");
+        server(message('C', z("DEALLOCATE")), message('Z', new byte[]{'I'}));
+        assertNull(path.model().statementFor("b", 99));
+        assertNotNull(path.model().statementFor("c", 99));
         forwarded(frame(message('Q', z("discard ALL"))));
-        assertEquals(0, path.statements().size());
+        session.frontendForwarded((byte) 'Q');
+        server(message('C', z("DISCARD ALL")), message('Z', new byte[]{'I'}));
+        assertEquals(0, path.model().statements());
+    }
+
+    @Test
+    void aFailedParseOfAnExistingNameKeepsTheFirstStatement() {
+        ready();
+        forwarded(frame(parse("s", "DELETE FROM t")));
+        forwarded(frame(message('S', new byte[0])));
+        session.frontendForwarded((byte) 'S');
+        server(message('1', new byte[0]), message('Z', new byte[]{'I'}));
+        forwarded(frame(parse("s", "SELECT 1")));
+        forwarded(frame(message('S', new byte[0])));
+        session.frontendForwarded((byte) 'S');
+        // Before the server answers the second Parse, a Bind of s in a later batch has two candidates.
+        forwarded(frame(bind("", "s")));
+        assertFalse(executed("").understood(), "either statement may run: not understood");
+        forwarded(frame(message('S', new byte[0])));
+        session.frontendForwarded((byte) 'S');
+        server(message('E', concat("SERROR\0".getBytes(StandardCharsets.UTF_8), z("C42P05"), z("Mprepared statement \"s\" already exists"), new byte[]{0})),
+                message('Z', new byte[]{'I'}));
+        forwarded(frame(bind("", "s")));
+        assertEquals(StatementKind.WRITE, executed("").kind(), "the server kept DELETE; so does the proxy");
+    }
+
+    @Test
+    void portalsOfALaterBatchSurviveAnEarlierBatchsReadyForQuery() {
+        ready();
+        forwarded(frame(parse("s", "SELECT 1")));
+        forwarded(frame(message('S', new byte[0])));
+        session.frontendForwarded((byte) 'S');
+        forwarded(frame(bind("p", "s")));
+        // The first batch's answers arrive between the second batch's Bind and Execute.
+        server(message('1', new byte[0]), message('Z', new byte[]{'I'}));
+        assertEquals(StatementKind.READ, executed("p").kind());
     }
 
     @Test
@@ -174,7 +232,7 @@ class StatementPathTest {
         Parse p = ((Parse.Ok) Parse.decode(forwarded(frame(parse("ddl", "DROP TABLE t"))))).parse();
         assertEquals("ddl", p.name());
         assertTrue(p.sql().matches("fl_denied_1_"), p.sql());
-        assertNull(path.statements().statement("ddl"));
+        assertEquals(0, path.model().statements());
         forwarded(frame(parse("w", "INSERT INTO t VALUES (1)")));
         forwarded(frame(bind("", "w")));
         Execute e = ((Execute.Ok) Execute.decode(forwarded(frame(execute(""))))).execute();
@@ -182,7 +240,7 @@ class StatementPathTest {
         assertTrue(path.hasDenials());
 
         ByteBuf serverError = Unpooled.copiedBuffer("E....SERROR\0C34000\0Mportal \"fl_denied_2_\" does not exist\0\0", StandardCharsets.UTF_8);
-        StatementPath.PendingDenial claimed = path.claim(serverError);
+        Denials.PendingDenial claimed = path.claim(serverError);
         serverError.release();
         assertEquals("25006", claimed.deny().sqlState());
         ByteBuf other = Unpooled.copiedBuffer("E....SERROR\0C42P01\0Mrelation \"fl_denied_\" does not exist\0\0", StandardCharsets.UTF_8);

@@ -28,8 +28,8 @@ public record Bind(String portal, String statement) {
         int start = frame.readerIndex();
         int end = start + frame.readableBytes();
         ByteBuf view = frame.duplicate().readerIndex(start + 5);
-        String portal = CStrings.read(view, end);
-        String statement = portal == null ? null : CStrings.read(view, end);
+        String portal = CStrings.read(view, end, CStrings.NAMES);
+        String statement = portal == null ? null : CStrings.read(view, end, CStrings.NAMES);
         if (statement == null) {
             return new Malformed(ProtocolViolation.of("Bind must start with a portal name and a statement name, each ending with a zero byte"));
         }

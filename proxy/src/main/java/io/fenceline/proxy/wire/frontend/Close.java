@@ -40,7 +40,7 @@ public record Close(byte target, String name) {
             return new Malformed(ProtocolViolation.of("Close target must be 'S' or 'P', was 0x" + Integer.toHexString(target & 0xFF)));
         }
         ByteBuf view = frame.duplicate().readerIndex(start + 6);
-        String name = CStrings.read(view, end);
+        String name = CStrings.read(view, end, CStrings.NAMES);
         if (name == null || view.readerIndex() != end) {
             return new Malformed(ProtocolViolation.of("Close must end with one name ending with a zero byte"));
         }

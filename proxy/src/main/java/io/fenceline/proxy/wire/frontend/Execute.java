@@ -28,7 +28,7 @@ public record Execute(String portal, int maxRows) {
         int start = frame.readerIndex();
         int end = start + frame.readableBytes();
         ByteBuf view = frame.duplicate().readerIndex(start + 5);
-        String portal = CStrings.read(view, end);
+        String portal = CStrings.read(view, end, CStrings.NAMES);
         if (portal == null || end - view.readerIndex() != 4) {
             return new Malformed(ProtocolViolation.of("Execute must hold a portal name ending with a zero byte and a 4-byte row limit"));
         }
@@ -37,9 +37,9 @@ public record Execute(String portal, int maxRows) {
 
     /** Encodes the framed message. */
     public ByteBuf encode(ByteBufAllocator alloc) {
-        int len = 4 + CStrings.length(portal) + 4;
+        int len = 4 + CStrings.length(portal, CStrings.NAMES) + 4;
         ByteBuf buf = alloc.buffer(1 + len).writeByte(FrontendType.EXECUTE).writeInt(len);
-        CStrings.write(buf, portal);
+        CStrings.write(buf, portal, CStrings.NAMES);
         return buf.writeInt(maxRows);
     }
 }

@@ -52,11 +52,16 @@ public record Parse(String name, String sql, int[] parameterTypes) {
 
     /** Decodes a whole framed message (type byte to last byte) without changing the buffer. */
     public static Decoded decode(ByteBuf frame) {
+        return decode(frame, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Decodes a whole framed message, its text in the client's {@code charset} and its name byte for byte. */
+    public static Decoded decode(ByteBuf frame, java.nio.charset.Charset charset) {
         int start = frame.readerIndex();
         int end = start + frame.readableBytes();
         ByteBuf view = frame.duplicate().readerIndex(start + 5);
-        String name = CStrings.read(view, end);
-        String sql = name == null ? null : CStrings.read(view, end);
+        String name = CStrings.read(view, end, CStrings.NAMES);
+        String sql = name == null ? null : CStrings.read(view, end, charset);
         if (sql == null) {
             return new Malformed(ProtocolViolation.of("Parse must start with a statement name and a query, each ending with a zero byte"));
         }
@@ -77,10 +82,15 @@ public record Parse(String name, String sql, int[] parameterTypes) {
 
     /** Encodes the framed message. */
     public ByteBuf encode(ByteBufAllocator alloc) {
-        int len = 4 + CStrings.length(name) + CStrings.length(sql) + 2 + 4 * parameterTypes.length;
+        return encode(alloc, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Encodes the framed message, its text in the client's {@code charset}, its name byte for byte. */
+    public ByteBuf encode(ByteBufAllocator alloc, java.nio.charset.Charset charset) {
+        int len = 4 + CStrings.length(name, CStrings.NAMES) + CStrings.length(sql, charset) + 2 + 4 * parameterTypes.length;
         ByteBuf buf = alloc.buffer(1 + len).writeByte(FrontendType.PARSE).writeInt(len);
-        CStrings.write(buf, name);
-        CStrings.write(buf, sql);
+        CStrings.write(buf, name, CStrings.NAMES);
+        CStrings.write(buf, sql, charset);
         buf.writeShort(parameterTypes.length);
         for (int t : parameterTypes) {
             buf.writeInt(t);

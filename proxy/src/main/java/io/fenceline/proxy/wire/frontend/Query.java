@@ -22,10 +22,15 @@ public record Query(String sql) {
 
     /** Decodes a whole framed message (type byte to last byte) without changing the buffer. */
     public static Decoded decode(ByteBuf frame) {
+        return decode(frame, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Decodes a whole framed message, its text in the client's {@code charset}. */
+    public static Decoded decode(ByteBuf frame, java.nio.charset.Charset charset) {
         int start = frame.readerIndex();
         int end = start + frame.readableBytes();
         ByteBuf view = frame.duplicate().readerIndex(start + 5);
-        String sql = CStrings.read(view, end);
+        String sql = CStrings.read(view, end, charset);
         if (sql == null || view.readerIndex() != end) {
             return new Malformed(ProtocolViolation.of("Query must hold exactly one string ending with a zero byte"));
         }
@@ -34,9 +39,14 @@ public record Query(String sql) {
 
     /** Encodes the framed message. */
     public ByteBuf encode(ByteBufAllocator alloc) {
-        int len = 4 + CStrings.length(sql);
+        return encode(alloc, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Encodes the framed message, its text in the client's {@code charset}. */
+    public ByteBuf encode(ByteBufAllocator alloc, java.nio.charset.Charset charset) {
+        int len = 4 + CStrings.length(sql, charset);
         ByteBuf buf = alloc.buffer(1 + len).writeByte(FrontendType.QUERY).writeInt(len);
-        CStrings.write(buf, sql);
+        CStrings.write(buf, sql, charset);
         return buf;
     }
 }
