@@ -64,4 +64,8 @@ fenceline_prerequisites() {
     fail "running as root but there is no 'postgres' OS user for the test servers; it comes with: apt-get install -y postgresql"
   fi
 
+  # --- Prometheus and promtool (alert-rule tests, the demo's Prometheus): bin/lib/prometheus.sh -------------
+  # shellcheck source=prometheus.sh
+  source "$(dirname "${BASH_SOURCE[0]}")/prometheus.sh"
+  fenceline_prometheus
 }

@@ -68,9 +68,9 @@ class ChartTest {
             }
         }
         assertEquals(List.of(), problems);
-        // StatefulSet, proxy Deployment, two Services, two PDBs, ServiceMonitor, four Secrets, four ConfigMaps,
-        // control Deployment: the skeleton keeps every conditional object.
-        assertEquals(16, objects, "objects found in the templates");
+        // StatefulSet, proxy Deployment, two Services, two PDBs, ServiceMonitor, PrometheusRule, four Secrets, four
+        // ConfigMaps, control Deployment: the skeleton keeps every conditional object.
+        assertEquals(17, objects, "objects found in the templates");
     }
 
     @Test

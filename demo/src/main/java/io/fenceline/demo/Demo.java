@@ -394,6 +394,19 @@ final class Demo implements AutoCloseable {
         return features;
     }
 
+    /**
+     * For {@code --keep-running}: starts a Prometheus scraping the proxies with the chart's alerting rules (under
+     * {@code fenceline.home}) and returns the lines to print: its URL, or that it is not installed.
+     */
+    String startPrometheus() {
+        Path home = Path.of(System.getProperty("fenceline.home", ".")).toAbsolutePath().normalize();
+        return fleet.startPrometheus(home.resolve("charts/fenceline/files/fenceline-rules.yaml"))
+                .map(p -> "  prometheus: " + p.url() + "  (scrapes every proxy's /metrics every 5 s, with the alerting rules:"
+                        + " " + p.url() + "/alerts)\n")
+                .orElse("  prometheus: not installed, so not started (as root: apt-get install -y --no-install-recommends"
+                        + " prometheus)\n");
+    }
+
     /** Where to point psql, for {@code --keep-running}. */
     String endpoints() {
         StringBuilder s = new StringBuilder();

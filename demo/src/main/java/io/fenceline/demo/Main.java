@@ -19,7 +19,8 @@ import java.util.concurrent.CountDownLatch;
 public final class Main implements Callable<Integer> {
 
     @Option(names = "--keep-running", description = "leave everything running after the report and print where to"
-            + " point psql; Ctrl-C stops and removes it")
+            + " point psql; start a Prometheus scraping the proxies when it is installed and print its URL; Ctrl-C"
+            + " stops and removes it")
     boolean keepRunning;
 
     @Option(names = "--quick", description = "shorter phases (what the integration test runs)")
@@ -67,6 +68,7 @@ public final class Main implements Callable<Integer> {
         if (keepRunning) {
             System.out.println("\nEverything keeps running (the application stopped). Point psql at:");
             System.out.print(demo.endpoints());
+            System.out.print(demo.startPrometheus());
             System.out.println("Press Ctrl-C to stop and remove everything.");
             new CountDownLatch(1).await();
         }

@@ -13,6 +13,7 @@ import io.fenceline.proxy.fence.PostgresReplicationLag;
 import io.fenceline.proxy.metrics.PrometheusMetrics;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.net.ProxyServer;
+import io.fenceline.proxy.schema.MigrationFollower;
 
 import java.util.Set;
 
@@ -39,6 +40,7 @@ final class WriteAuthorityRuntime implements AutoCloseable {
     private final DatabaseFence fence;
     private final WriterAuthority authority;
     private final WritePolicy policy;
+    private final MigrationFollower migration;
     private volatile ProxyServer server;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -84,6 +86,9 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         }
         this.policy = new WritePolicy(authority.gate(), metrics);
         metrics.authority(new View());
+        // For the metrics only: the group's migration journal and this cluster's acks.
+        this.migration = new MigrationFollower(etcd, group.settings().group(), group.settings().cluster());
+        metrics.migration(migration);
     }
 
     /**
@@ -124,7 +129,11 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         try {
             authority.close();
         } finally {
-            fence.close();
+            try {
+                fence.close();
+            } finally {
+                migration.close();
+            }
         }
     }
 
@@ -196,6 +205,22 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         @Override
         public String mode() {
             return authority.mode().map(Mode::text).orElse("unknown");
+        }
+
+        @Override
+        public long writerEpoch() {
+            return authority.writerEpoch().orElse(0);
+        }
+
+        @Override
+        public double replicationLagBytes() {
+            java.util.OptionalLong lag = authority.replicationLagBytes();
+            return lag.isPresent() ? lag.getAsLong() : Double.NaN;
+        }
+
+        @Override
+        public double replicationLagBoundBytes() {
+            return authority.settings().maxLagBytes();
         }
     }
 }

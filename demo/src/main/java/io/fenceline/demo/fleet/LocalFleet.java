@@ -4,8 +4,10 @@ import io.fenceline.testing.EtcdCluster;
 import io.fenceline.testing.FaultLink;
 import io.fenceline.testing.FreePorts;
 import io.fenceline.testing.PostgresServer;
+import io.fenceline.testing.PrometheusServer;
 
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -37,6 +40,7 @@ public final class LocalFleet implements AutoCloseable {
     private final Map<String, FaultLink> etcdLinks = new LinkedHashMap<>();
     private final Map<String, ProxyChild> proxies = new LinkedHashMap<>();
     private volatile EtcdCluster etcd;
+    private volatile PrometheusServer prometheus;
     private volatile boolean closed;
 
     private LocalFleet(List<String> clusters) {
@@ -143,6 +147,21 @@ public final class LocalFleet implements AutoCloseable {
         return etcdLinks.get(cluster);
     }
 
+    /**
+     * Starts a Prometheus scraping every proxy's admin {@code /metrics} every 5 s with the alerting rules in
+     * {@code rules} (when the file exists), stopped with the fleet; empty when Prometheus is not installed.
+     */
+    public synchronized Optional<PrometheusServer> startPrometheus(Path rules) {
+        check();
+        if (PrometheusServer.binary().isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> targets = proxies.values().stream().map(p -> "127.0.0.1:" + p.adminPort()).toList();
+        prometheus = PrometheusServer.start("fenceline", targets, Duration.ofSeconds(5),
+                Files.isRegularFile(rules) ? List.of(rules) : List.of());
+        return Optional.of(prometheus);
+    }
+
     /** A direct superuser connection to {@code cluster}'s application database (bypassing its proxy). */
     public Connection connectDirect(String cluster) throws SQLException {
         return servers.get(cluster).connect(DATABASE);
@@ -154,6 +173,9 @@ public final class LocalFleet implements AutoCloseable {
         closed = true;
         List<AutoCloseable> order = new ArrayList<>();
         synchronized (this) {
+            if (prometheus != null) {
+                order.add(prometheus);
+            }
             // SIGTERM to every proxy first, so their graceful shutdowns overlap; close() below waits for each.
             proxies.values().forEach(ProxyChild::terminate);
             order.addAll(proxies.values());

@@ -116,7 +116,8 @@ public final class WriterAuthority implements AutoCloseable {
     // Touched only on exec's thread.
     private Mode mode;
     private long modeRevision;
-    private Confirmed confirmed;
+    /** Written on the authority's thread; volatile so that the metrics' scrape can read it. */
+    private volatile Confirmed confirmed;
     private WalPosition wal;
     private boolean sessionsFenced = true;
     private boolean reconfirming;
@@ -179,6 +180,23 @@ public final class WriterAuthority implements AutoCloseable {
     /** The operator's mode as last applied; empty until the mode key was read. */
     public Optional<Mode> mode() {
         return Optional.ofNullable(currentMode);
+    }
+
+    /**
+     * The epoch of the writer key this cluster holds, as confirmed by this proxy (it may not be allowed to write:
+     * read-only mode, a handoff); empty while it does not hold the key.
+     */
+    public OptionalLong writerEpoch() {
+        Confirmed c = confirmed;
+        return c == null ? OptionalLong.empty() : OptionalLong.of(c.epoch());
+    }
+
+    /**
+     * Bytes of the last writer's published WAL position this cluster has not applied yet (0 on the writer); empty
+     * when unknown (no subscription configured or readable, or no writer has published a position).
+     */
+    public OptionalLong replicationLagBytes() {
+        return lagBytes;
     }
 
     /** Whether this proxy would campaign now (for tests and status). */

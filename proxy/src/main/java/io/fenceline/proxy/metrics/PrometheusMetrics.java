@@ -41,6 +41,18 @@ public final class PrometheusMetrics implements ProxyMetrics {
     public static final String WRITABLE = "fenceline.proxy.writable";
     public static final String MODE = "fenceline.proxy.mode";
     private static final java.util.List<String> MODES = java.util.List.of("writable", "read-only", "paused", "unknown");
+    public static final String WRITER = "fenceline.proxy.writer";
+    public static final String WRITER_EPOCH = "fenceline.proxy.writer.epoch";
+    public static final String REPLICATION_LAG = "fenceline.proxy.replication.lag";
+    public static final String REPLICATION_LAG_BOUND = "fenceline.proxy.replication.lag.bound";
+    public static final String MIGRATION_STATE = "fenceline.proxy.migration.state";
+    public static final String MIGRATION_VERSION = "fenceline.proxy.migration.version";
+    public static final String MIGRATION_UPDATED = "fenceline.proxy.migration.updated.timestamp";
+    public static final String APPLIED_VERSION = "fenceline.proxy.schema.applied.version";
+    /** The journal's states (MigrationJournal.State's texts) and {@code none}, registered at start so each series exists. */
+    static final java.util.List<String> MIGRATION_STATES = java.util.List.of("none", "planned", "linted", "preflighted",
+            "expanding", "backfilling", "window-widened", "draining", "contracting", "done", "halted", "rolling-back",
+            "rolled-back");
     public static final String SCHEMA_REFUSED = "fenceline.proxy.schema.refused";
     public static final String SCHEMA_UNCHECKED = "fenceline.proxy.schema.unchecked";
     public static final String SCHEMA_CONNECTIONS = "fenceline.proxy.schema.connections";
@@ -192,6 +204,34 @@ public final class PrometheusMetrics implements ProxyMetrics {
             Gauge.builder(MODE, view, v -> m.equals(v.mode()) ? 1 : 0).tag("group", group).tag("mode", m)
                     .description("The operator's mode for this cluster (1 for the current one)").strongReference(true).register(registry);
         }
+        Gauge.builder(WRITER, view, v -> v.writerEpoch() > 0 ? 1 : 0).tag("group", group)
+                .description("1 while this proxy's cluster holds the group's writer key (confirmed by this proxy; "
+                        + "writable says whether it may write)").strongReference(true).register(registry);
+        Gauge.builder(WRITER_EPOCH, view, AuthorityView::writerEpoch).tag("group", group)
+                .description("Epoch of the writer key this proxy's cluster holds (0 when it holds none)").strongReference(true).register(registry);
+        Gauge.builder(REPLICATION_LAG, view, AuthorityView::replicationLagBytes).tag("group", group).baseUnit("bytes")
+                .description("Bytes this cluster has not applied of the last writer's published WAL position (0 on the "
+                        + "writer, NaN when unknown)").strongReference(true).register(registry);
+        Gauge.builder(REPLICATION_LAG_BOUND, view, AuthorityView::replicationLagBoundBytes).tag("group", group).baseUnit("bytes")
+                .description("The group's maxLagBytes: a candidate further behind does not take over").strongReference(true).register(registry);
+    }
+
+    @Override
+    public void migration(MigrationView view) {
+        String group = view.group();
+        for (String s : MIGRATION_STATES) {
+            Gauge.builder(MIGRATION_STATE, view, v -> s.equals(v.state()) ? 1 : 0).tag("group", group).tag("state", s)
+                    .description("The state of the group's migration journal as this proxy follows it from etcd (1 for "
+                            + "the current one; none without a journal)").strongReference(true).register(registry);
+        }
+        Gauge.builder(MIGRATION_VERSION, view, MigrationView::version).tag("group", group)
+                .description("The schema version the group's migration journal rolls out (NaN without one)").strongReference(true).register(registry);
+        Gauge.builder(MIGRATION_UPDATED, view, MigrationView::updatedEpochSeconds).tag("group", group).baseUnit("seconds")
+                .description("When control last wrote the migration journal, seconds since the Unix epoch (NaN without one)")
+                .strongReference(true).register(registry);
+        Gauge.builder(APPLIED_VERSION, view, MigrationView::appliedVersion).tag("group", group).tag("cluster", view.cluster())
+                .description("The highest schema version this proxy's cluster acked the expand step of (0 when none)")
+                .strongReference(true).register(registry);
     }
 
     @Override

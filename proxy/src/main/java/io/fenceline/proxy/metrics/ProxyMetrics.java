@@ -102,6 +102,49 @@ public interface ProxyMetrics extends InspectionListener {
 
         /** The operator's mode ({@code writable}, {@code read-only}, {@code paused}) or {@code unknown}. */
         String mode();
+
+        /** The epoch of the writer key this proxy's cluster holds (confirmed by this proxy); 0 when it holds none. */
+        default long writerEpoch() {
+            return 0;
+        }
+
+        /** Bytes this cluster's replica is behind the last writer's published WAL position (0 on the writer); NaN unknown. */
+        default double replicationLagBytes() {
+            return Double.NaN;
+        }
+
+        /** The group's {@code maxLagBytes}: a candidate further behind does not take over. */
+        default double replicationLagBoundBytes() {
+            return Double.NaN;
+        }
+    }
+
+    /** Registers the migration gauges (once, at start, with a {@code group:} section). */
+    default void migration(MigrationView view) {
+    }
+
+    /**
+     * What the migration gauges read: the group's migration journal and this cluster's acks, as followed from
+     * etcd. Every method is called on the scraping thread and must be cheap.
+     */
+    interface MigrationView {
+        /** The group's name (a tag). */
+        String group();
+
+        /** This proxy's cluster (a tag of the applied-version gauge). */
+        String cluster();
+
+        /** The journal's state ({@code expanding}, {@code halted}, ...), or {@code none} without a journal. */
+        String state();
+
+        /** The version the journal rolls out; NaN without a journal. */
+        double version();
+
+        /** When control last wrote the journal (its {@code updatedAt}), in seconds since the epoch; NaN without one. */
+        double updatedEpochSeconds();
+
+        /** The highest version this cluster acked the {@code expand} step of (0 when none). */
+        int appliedVersion();
     }
 
     /** The schema policy refused a connection or a statement, for {@code reason} (outside_window, table, column, ddl, ...). */

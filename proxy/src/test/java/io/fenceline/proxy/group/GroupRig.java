@@ -103,6 +103,11 @@ final class GroupRig implements AutoCloseable {
         return ProxyChild.start(spec, pg(spec.cluster()), etcdClientPorts());
     }
 
+    /** As {@link #proxy(ProxyChild.Spec)}, with {@code extraYaml} sections in its configuration file. */
+    ProxyChild proxy(ProxyChild.Spec spec, String extraYaml) {
+        return ProxyChild.start(spec, pg(spec.cluster()), etcdClientPorts(), extraYaml);
+    }
+
     /** Ids present in {@code writes} on {@code cluster}'s database. */
     Set<Long> ids(String cluster) throws SQLException {
         Set<Long> ids = new HashSet<>();

@@ -88,6 +88,11 @@ final class ProxyChild implements AutoCloseable, LogSource {
 
     /** Writes the configuration and starts the child; {@link #awaitServing} waits until it answers. */
     static ProxyChild start(Spec spec, PostgresServer pg, List<Integer> etcdClientPorts) {
+        return start(spec, pg, etcdClientPorts, "");
+    }
+
+    /** As {@link #start(Spec, PostgresServer, List)}, with {@code extraYaml} (whole sections) appended to the file. */
+    static ProxyChild start(Spec spec, PostgresServer pg, List<Integer> etcdClientPorts, String extraYaml) {
         List<FaultLink> links = new ArrayList<>();
         try {
             Path dir = Files.createTempDirectory("fenceline-proxy-" + spec.cluster() + "-");
@@ -97,7 +102,7 @@ final class ProxyChild implements AutoCloseable, LogSource {
             int[] ports = io.fenceline.testing.FreePorts.take(2);
             Path config = dir.resolve("proxy.yaml");
             Files.writeString(config, yaml(spec, pg.port(), pg.superuser(),
-                    links.stream().map(FaultLink::port).toList(), ports[0], ports[1]));
+                    links.stream().map(FaultLink::port).toList(), ports[0], ports[1]) + extraYaml);
             Path javaBin = Path.of(System.getProperty("java.home"), "bin", "java");
             List<String> command = new ArrayList<>(List.of(javaBin.toString(), "-Xmx256m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-Dio.netty.leakDetection.level=paranoid",
