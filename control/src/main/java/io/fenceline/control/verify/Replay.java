@@ -1,0 +1,77 @@
+package io.fenceline.control.verify;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Waits until every subscriber of a cluster has applied its WAL up to a position: every logical replication slot
+ * of the cluster's database has {@code confirmed_flush_lsn} at or past it (what the rollout's gate reads too). A
+ * subscriber confirms a position only once the transactions before it are applied and committed, so rows read
+ * on the publisher before that position are then visible on the subscriber.
+ */
+final class Replay {
+
+    private Replay() {
+    }
+
+    /** {@code pg_current_wal_lsn()} of the cluster. */
+    static String currentLsn(String cluster, Connection c) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
+            rs.next();
+            return rs.getString(1);
+        } catch (SQLException e) {
+            throw new VerifyException("reading the WAL position of " + cluster, e);
+        }
+    }
+
+    /**
+     * Returns once every logical slot of {@code cluster}'s database confirmed {@code lsn}; throws naming the slots
+     * still behind after {@code timeout}.
+     */
+    static void await(String cluster, Connection c, String lsn, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<String> behind = behind(cluster, c, lsn);
+            if (behind.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() - deadline >= 0) {
+                throw new VerifyException("the subscribers of " + cluster + " did not replay up to " + lsn + " within "
+                        + timeout.toMillis() + " ms: " + String.join("; ", behind)
+                        + " (replication lag is not divergence, so verify does not judge without it)");
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new VerifyException("interrupted while waiting for replication on " + cluster);
+            }
+        }
+    }
+
+    private static List<String> behind(String cluster, Connection c, String lsn) {
+        List<String> behind = new ArrayList<>();
+        try (PreparedStatement st = c.prepareStatement("SELECT slot_name, active,"
+                + " coalesce(confirmed_flush_lsn::text, 'none'), coalesce(confirmed_flush_lsn >= ?::pg_lsn, false)"
+                + " FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()")) {
+            st.setString(1, lsn);
+            try (ResultSet rs = st.executeQuery()) {
+                while (rs.next()) {
+                    if (!rs.getBoolean(4)) {
+                        behind.add("slot " + rs.getString(1) + (rs.getBoolean(2) ? "" : " (inactive)")
+                                + " confirmed " + rs.getString(3));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new VerifyException("reading pg_replication_slots on " + cluster, e);
+        }
+        return behind;
+    }
+}
