@@ -30,7 +30,8 @@ import java.util.Set;
  * A row the writer changed between {@code S1} and {@code S2} is judged again in the next round. A row is reported
  * once {@code confirmations} rounds judged it different (the second round also clears a row that was inserted and
  * deleted on the writer within one round, which {@code xmin} cannot show); one judged equal is dropped; rows still
- * undecided after {@code maxRounds} are reported as unsettled (the writer kept changing them).
+ * undecided after {@code maxRounds} get one last round with the writer's rows locked ({@link #locked}), and are
+ * reported as unsettled only if that lock is not granted in time.
  */
 final class Confirmation {
 
@@ -43,6 +44,7 @@ final class Confirmation {
     }
 
     private static final int BATCH = 500;
+    private static final Duration LOCK_TIMEOUT = Duration.ofMillis(250);
 
     private Confirmation() {
     }
@@ -94,11 +96,62 @@ final class Confirmation {
                 }
             }
         }
+        if (pending.stream().anyMatch(p -> !p.isEmpty())) {
+            locked(writerName, writer, t, otherNames, others, pending, diverged, replayTimeout);
+        }
         List<Verdict> verdicts = new ArrayList<>();
         for (int i = 0; i < others.size(); i++) {
             verdicts.add(new Verdict(List.copyOf(diverged.get(i)), List.copyOf(pending.get(i).keySet())));
         }
         return verdicts;
+    }
+
+    /**
+     * The last round, for rows the writer kept changing: they are locked on the writer ({@code FOR SHARE}, within
+     * {@link #LOCK_TIMEOUT}) while the others replay and are read, so they cannot change in between and one
+     * comparison decides. Writes of those rows wait for that long (one replay wait, once per run); rows that
+     * cannot be locked in time stay unsettled.
+     */
+    private static void locked(String writerName, Connection writer, TableShape t, List<String> otherNames,
+                               List<Connection> others, List<Map<Key, Integer>> pending, List<List<Difference>> diverged,
+                               Duration replayTimeout) {
+        Set<Key> keys = new LinkedHashSet<>();
+        pending.forEach(p -> keys.addAll(p.keySet()));
+        try {
+            writer.setAutoCommit(false);
+            try {
+                try (java.sql.Statement st = writer.createStatement()) {
+                    st.execute("SET LOCAL lock_timeout = '" + LOCK_TIMEOUT.toMillis() + "ms'");
+                }
+                Map<Key, Version> ours = new HashMap<>();
+                read(writerName, writer, t, keys, ours, " FOR SHARE");
+                Replay.await(writerName, writer, Replay.currentLsn(writerName, writer), replayTimeout);
+                for (int i = 0; i < others.size(); i++) {
+                    Map<Key, Version> theirs = new HashMap<>();
+                    read(otherNames.get(i), others.get(i), t, pending.get(i).keySet(), theirs, "");
+                    var it = pending.get(i).keySet().iterator();
+                    while (it.hasNext()) {
+                        Key k = it.next();
+                        Difference.Kind kind = kind(ours.get(k), theirs.get(k));
+                        if (kind != null) {
+                            diverged.get(i).add(new Difference(k, kind));
+                        }
+                        it.remove();
+                    }
+                }
+                writer.commit();
+            } finally {
+                writer.rollback();
+                writer.setAutoCommit(true);
+            }
+        } catch (VerifyException e) {
+            if (!(e.getCause() instanceof SQLException s && "55P03".equals(s.getSQLState()))) {
+                throw e;
+            }
+            // Not locked within the timeout: the rows stay unsettled.
+        } catch (SQLException e) {
+            throw new VerifyException("locking candidate rows of " + t.display() + " on " + writerName, e);
+        }
     }
 
     /** How {@code theirs} differs from the writer's {@code ours}, or null when they hold the same row. */
@@ -133,11 +186,16 @@ final class Confirmation {
     }
 
     private static void read(String cluster, Connection c, TableShape t, Set<Key> keys, Map<Key, Version> into) {
+        read(cluster, c, t, keys, into, "");
+    }
+
+    private static void read(String cluster, Connection c, TableShape t, Set<Key> keys, Map<Key, Version> into,
+                             String lock) {
         List<Key> all = new ArrayList<>(keys);
         for (int from = 0; from < all.size(); from += BATCH) {
             List<Key> batch = all.subList(from, Math.min(all.size(), from + BATCH));
             String sql = "SELECT " + Sql.keyText(t) + ", xmin::text, " + Sql.rowHash(t) + " FROM " + t.sqlName()
-                    + " WHERE " + Sql.keyIn(t, batch.size());
+                    + " WHERE " + Sql.keyIn(t, batch.size()) + lock;
             try (PreparedStatement st = c.prepareStatement(sql)) {
                 Sql.bindAll(st, batch);
                 try (ResultSet rs = st.executeQuery()) {

@@ -35,9 +35,17 @@ final class Replay {
      * still behind after {@code timeout}.
      */
     static void await(String cluster, Connection c, String lsn, Duration timeout) {
+        await(cluster, c, lsn, timeout, false);
+    }
+
+    /**
+     * As {@link #await(String, Connection, String, Duration)}; with {@code activeOnly}, slots no subscriber is
+     * connected to are left out (for clusters other than the writer, whose abandoned slots carry nothing now).
+     */
+    static void await(String cluster, Connection c, String lsn, Duration timeout, boolean activeOnly) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
-            List<String> behind = behind(cluster, c, lsn);
+            List<String> behind = behind(cluster, c, lsn, activeOnly);
             if (behind.isEmpty()) {
                 return;
             }
@@ -55,11 +63,12 @@ final class Replay {
         }
     }
 
-    private static List<String> behind(String cluster, Connection c, String lsn) {
+    private static List<String> behind(String cluster, Connection c, String lsn, boolean activeOnly) {
         List<String> behind = new ArrayList<>();
         try (PreparedStatement st = c.prepareStatement("SELECT slot_name, active,"
                 + " coalesce(confirmed_flush_lsn::text, 'none'), coalesce(confirmed_flush_lsn >= ?::pg_lsn, false)"
-                + " FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()")) {
+                + " FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()"
+                + (activeOnly ? " AND active" : ""))) {
             st.setString(1, lsn);
             try (ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {

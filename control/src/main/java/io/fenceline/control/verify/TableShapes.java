@@ -21,7 +21,7 @@ final class TableShapes {
 
     private static final String COLUMNS = """
             SELECT n.nspname, c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
-                   coalesce(array_position(i.indkey::int2[], a.attnum), 0)
+                   coalesce(array_position(i.indkey::int2[], a.attnum) - array_lower(i.indkey::int2[], 1) + 1, 0)
               FROM pg_class c
               JOIN pg_namespace n ON n.oid = c.relnamespace
               JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
@@ -29,7 +29,7 @@ final class TableShapes {
              WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition
                AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'fenceline')
                AND n.nspname NOT LIKE 'pg\\_%'
-             ORDER BY 1, 2, a.attnum""";
+             ORDER BY 1, 2, a.attnum"""; // int2vector arrays start at index 0
 
     /** One table as one cluster has it: column types by name, and the key columns in key order. */
     private record Seen(Map<String, String> columns, Map<Integer, String> key) {

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * Runs one comparison of the group's tables across its clusters, against the writer, while traffic goes on:
  * <ol>
  *   <li>each cluster's subscribers replay up to that cluster's current WAL position (so rows already written
- *       anywhere have arrived everywhere before the scan);</li>
+ *       anywhere have arrived everywhere before the scan; on the writer every logical slot counts, on the others
+ *       only slots a subscriber is connected to);</li>
  *   <li>per table (the columns every cluster has: {@link TableShapes}), {@link Bisect} hashes chunks of the
  *       primary key on the writer and on each other cluster, waits for replay and hashes again where they
  *       differ, and narrows what still differs down to candidate rows;</li>
@@ -108,7 +109,7 @@ public final class Verifier {
                 if (e.getKey().equals(writer)) {
                     startLsn = lsn;
                 }
-                Replay.await(e.getKey(), e.getValue(), lsn, settings.replayTimeout());
+                Replay.await(e.getKey(), e.getValue(), lsn, settings.replayTimeout(), !e.getKey().equals(writer));
             }
             progress.accept("verify " + runId + ": every subscriber replayed " + writer + " up to " + startLsn);
             TableShapes.Found found = TableShapes.discover(sessions, settings.tables());
