@@ -96,7 +96,7 @@ abstract class ConsistencyCommand extends FleetCommand {
         ObjectNode n = Json.MAPPER.createObjectNode();
         n.put("run", r.runId()).put("writer", r.writer()).put("outcome", r.outcome().name().toLowerCase(Locale.ROOT))
                 .put("exit", r.exitCode()).put("start_lsn", r.startLsn()).put("took_ms", r.took().toMillis())
-                .put("diverged", r.diverged());
+                .put("diverged", r.diverged()).put("summary", r.summary());
         ArrayNode tables = n.putArray("tables");
         for (VerifyReport.TableReport t : r.tables()) {
             ObjectNode tn = tables.addObject();

@@ -114,6 +114,7 @@ public final class Verifier {
             progress.accept("verify " + runId + ": every subscriber replayed " + writer + " up to " + startLsn);
             TableShapes.Found found = TableShapes.discover(sessions, settings.tables());
             notes.addAll(found.notes());
+            found.notes().forEach(n -> progress.accept("  note: " + n));
             for (TableShape shape : found.shapes()) {
                 tables.add(table(writer, others, sessions, shape));
                 VerifyReport.TableReport t = tables.get(tables.size() - 1);

@@ -100,6 +100,10 @@ class VerifyIT {
         Thread workload;
 
         World(String onDivergence) throws Exception {
+            this(onDivergence, "");
+        }
+
+        World(String onDivergence, String morePolicies) throws Exception {
             for (PostgresServer pg : PG) {
                 pg.execute("CREATE DATABASE " + name);
                 pg.executeIn(name, """
@@ -130,7 +134,7 @@ class VerifyIT {
                         .append("\", user: ").append(PG.get(i).superuser()).append("}\n");
             }
             yaml.append("waves: [[a], [b, c]]\npolicies:\n  require_proxies: false\n  on_divergence: ")
-                    .append(onDivergence).append('\n');
+                    .append(onDivergence).append('\n').append(morePolicies);
             Files.writeString(config, yaml);
             coordinator = Coordinator.connect(new EtcdSettings(etcd.endpoints(), "/t-" + name, Duration.ofSeconds(10),
                     EtcdSettings.DEFAULT_RHO, Duration.ofMillis(500), Duration.ofSeconds(2)));
@@ -531,6 +535,59 @@ class VerifyIT {
             assertEquals(0, named.code(), named::toString);
             assertTrue(named.out().contains("clusters agree"), named::out);
             assertTrue(w.coordinator.store().getPrefix(w.coordinator.keys().clustersPrefix("main")).join().isEmpty());
+        }
+    }
+
+    private static final String ADD_EMAIL = """
+            version: 1
+            description: add accounts.email
+            expand:
+              sql: ALTER TABLE accounts ADD COLUMN email text;
+              down: ALTER TABLE accounts DROP COLUMN email;
+            """;
+
+    private static final String VERIFY_AFTER_WAVE = "  verify: after_wave\n  error_window: off\n  gate_timeout: 5s\n"
+            + "  auto_rollback: false\n";
+
+    @Test
+    void verifyAfterEachWaveHaltsTheRolloutOnDivergenceAndSetsTheGroupReadOnly() throws Exception {
+        try (World w = new World("halt", VERIFY_AFTER_WAVE)) {
+            w.plant();
+            Path migrations = Files.createDirectories(dir.resolve("migrations"));
+            Files.writeString(migrations.resolve("0001-add-email.yaml"), ADD_EMAIL);
+            Run run = w.cli("apply", "--migrations", migrations.toString());
+            assertEquals(5, run.code(), run::toString);
+            assertTrue(run.out().contains("HALTED at V1: after wave 0 of expand V1: verify found divergence"), run::out);
+            // Mid-migration: b and c have the new column, a not yet; it is left out, the rows are compared.
+            assertTrue(run.out().contains("accounts: columns not compared: email (not on every cluster)"), run::out);
+            for (String c : CLUSTERS) {
+                assertEquals("read-only", w.coordinator.store().getEntry(w.coordinator.keys().mode("main", c)).join()
+                        .orElseThrow().value(), c);
+            }
+            List<AuditRecord> audit = w.audit();
+            assertTrue(audit.stream().anyMatch(r -> r.action().equals("verify")
+                    && r.details().get("why").equals("after wave 0 of expand V1")
+                    && r.details().get("outcome").equals("diverged")), audit::toString);
+            assertTrue(audit.stream().anyMatch(r -> r.action().equals("gate-failed")), audit::toString);
+            // Halted, not rolled back: a has not run expand.
+            assertEquals("0", PG.get(0).queryValue(w.name, "SELECT count(*) FROM information_schema.columns"
+                    + " WHERE table_name = 'accounts' AND column_name = 'email'"));
+        }
+    }
+
+    @Test
+    void verifyAfterEachWaveUnderReportOnlyLetsTheRolloutFinish() throws Exception {
+        try (World w = new World("report_only", VERIFY_AFTER_WAVE)) {
+            w.plant();
+            Path migrations = Files.createDirectories(dir.resolve("migrations"));
+            Files.writeString(migrations.resolve("0001-add-email.yaml"), ADD_EMAIL);
+            Run run = w.cli("apply", "--migrations", migrations.toString());
+            assertEquals(0, run.code(), run::toString);
+            List<AuditRecord> audit = w.audit();
+            assertEquals(2, audit.stream().filter(r -> r.action().equals("verify")).count(), audit::toString);
+            assertEquals(2, audit.stream().filter(r -> r.action().equals("divergence-report-only")).count());
+            assertTrue(w.coordinator.store().getPrefix(w.coordinator.keys().clustersPrefix("main")).join().stream()
+                    .noneMatch(e -> e.key().endsWith("/mode")));
         }
     }
 }
