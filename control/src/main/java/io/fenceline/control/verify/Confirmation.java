@@ -19,7 +19,7 @@ import java.util.Set;
  * every other cluster at once:
  * <ol>
  *   <li>on the writer, in one REPEATABLE READ snapshot {@code S1}: each candidate's {@code xmin} and hash, then
- *       {@code pg_current_wal_lsn()} {@code L} (at least the commit of everything {@code S1} sees);</li>
+ *       the WAL insert position {@code L} (past the commit of everything {@code S1} sees: {@link Replay#currentLsn});</li>
  *   <li>wait until every subscriber of the writer confirmed {@code L};</li>
  *   <li>on each other cluster: the candidates' hashes;</li>
  *   <li>on the writer again, snapshot {@code S2}: the same rows.</li>

@@ -154,7 +154,8 @@ class VerifyIT {
 
         /** Waits until b and c applied everything a wrote so far (a's slots confirmed its current position). */
         void awaitReplicated() throws Exception {
-            String lsn = PG.get(0).queryValue(name, "SELECT pg_current_wal_lsn()");
+            // The insert position: with synchronous_commit off the write position can precede the last commit.
+            String lsn = PG.get(0).queryValue(name, "SELECT pg_current_wal_insert_lsn()");
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (!"0".equals(PG.get(0).queryValue(name, "SELECT count(*) FROM pg_replication_slots WHERE database = '"
                     + name + "' AND NOT coalesce(confirmed_flush_lsn >= '" + lsn + "'::pg_lsn, false)"))
