@@ -1,5 +1,7 @@
 package io.fenceline.demo;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fenceline.config.coordination.Coordinator;
 import io.fenceline.config.coordination.EtcdSettings;
 import io.fenceline.config.records.MigrationJournal;
@@ -122,6 +124,7 @@ final class Demo implements AutoCloseable {
             partition();
             handBack();
         }
+        verify();
 
         workload.close();
         timeline.mark("application stops");
@@ -308,6 +311,34 @@ final class Demo implements AutoCloseable {
                 + " handoff exited %d)", WRITER, back - asked, exit));
         say(String.format(Locale.ROOT, "%s is the writer again (%d ms after the request)", WRITER, back - asked));
         pause(options.steady());
+    }
+
+    /**
+     * {@code fenceline verify} while the application still writes: every row of the group's tables compared on
+     * every cluster with the writer's, after the partition, the takeover and the handoff back.
+     */
+    private void verify() throws IOException {
+        say("control: fenceline verify --config " + controlConfig.getFileName() + " --policy report_only (the clusters'"
+                + " rows compared with the writer's while the application writes)");
+        Migration.Verified v = migration.verify(controlConfig, line -> say("  control | " + line));
+        JsonNode r = new ObjectMapper().readTree(v.json());
+        long rows = 0;
+        for (JsonNode t : r.path("tables")) {
+            rows += t.path("rows").asLong();
+        }
+        double seconds = r.path("took_ms").asLong() / 1000.0;
+        String verdict = switch (v.exit()) {
+            case 0 -> "clusters agree";
+            case 1 -> r.path("summary").asText();
+            default -> "could not verify (" + r.path("problem").asText("rows the writer kept changing") + ")";
+        };
+        String fact = String.format(Locale.ROOT, "verify after the partition: %s — %d row(s) of %d table(s) on %s"
+                        + " compared with %s in %.1f s while the application wrote (run %s, fenceline verify exited %d)",
+                verdict, rows, r.path("tables").size(), r.path("writer").asText(),
+                String.join(", ", CLUSTERS.stream().filter(c -> !c.equals(r.path("writer").asText())).toList()),
+                seconds, r.path("run").asText(), v.exit());
+        facts.add(fact);
+        say(fact);
     }
 
     private WriteCounts count() throws InterruptedException, SQLException {

@@ -123,6 +123,23 @@ final class Migration {
         return code;
     }
 
+    /**
+     * Runs {@code fenceline verify --config CONFIG --policy report_only --json} in-process (the demo reports what
+     * it finds rather than halting the group); returns its exit code and JSON report.
+     */
+    Verified verify(Path config, Consumer<String> progress) {
+        java.io.StringWriter json = new java.io.StringWriter();
+        PrintWriter err = new PrintWriter(new LineWriter(progress), true);
+        int code = Cli.run(new String[]{"verify", "--config", config.toString(), "--policy", "report_only", "--json"},
+                new PrintWriter(json, true), err);
+        err.close();
+        return new Verified(code, json.toString());
+    }
+
+    /** {@code fenceline verify}'s exit code and JSON report. */
+    record Verified(int exit, String json) {
+    }
+
     /** Hands every complete line written to it to a consumer. */
     private static final class LineWriter extends Writer {
         private final Consumer<String> lines;

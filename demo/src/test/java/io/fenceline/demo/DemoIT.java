@@ -79,6 +79,8 @@ class DemoIT {
         // One control run ordered each step around the writer: replication never stopped on a missing column.
         assertTrue(report.facts().contains("logical replication during the migration: 0 apply errors on the"
                 + " subscriptions of " + String.join(", ", Demo.CLUSTERS)), report.facts().toString());
+        assertTrue(report.facts().stream().anyMatch(f -> f.startsWith("verify after the partition: clusters agree — ")
+                && f.endsWith("fenceline verify exited 0)")), report.facts().toString());
         if (demo.features().writeAuthority()) {
             long cut = t.marker(Demo.WRITER + " cut off from etcd").orElseThrow().atMillis();
             long readOnly = t.firstAt(Demo.WRITER, Track.MODE, "read-only", cut).orElseThrow(

@@ -17,6 +17,7 @@ import java.io.PrintWriter;
         subcommands = {PlanCommand.class, LintCommand.class, PreflightCommand.class, ApplyCommand.class,
                 StatusCommand.class, ResumeCommand.class, RollbackCommand.class, AuditCommand.class,
                 ModeCommand.class, HandoffCommand.class, WriterCommand.class,
+                VerifyCommand.class, ReconcileCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
@@ -38,6 +39,6 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing verb: plan, lint, preflight, apply, status, resume, rollback, audit, mode, handoff or writer");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing verb: plan, lint, preflight, apply, status, resume, rollback, audit, mode, handoff, writer, verify or reconcile");
     }
 }

@@ -132,6 +132,16 @@ abstract class FleetCommand implements Callable<Integer> {
                         progress.println(line);
                         progress.flush();
                     });
+            var consistency = session.config.policies().consistency();
+            if (consistency.verifyAt().contains(io.fenceline.control.fleet.Consistency.VerifyAt.AFTER_WAVE)) {
+                rollout.afterEachWave(new io.fenceline.control.reconcile.VerifyAfterWave(new io.fenceline.control
+                        .reconcile.Enforcement(session.fleet, session.etcd.store(), session.etcd.keys(),
+                        session.config.group(), audit, session.config.rolloutOrder(),
+                        io.fenceline.control.verify.Verifier.Settings.DEFAULTS, line -> {
+                            progress.println(line);
+                            progress.flush();
+                        }), consistency.onDivergence()));
+            }
             RolloutOutcome outcome = body.apply(rollout);
             if (outcome instanceof RolloutOutcome.LostLeadership lost) {
                 audit.record("lost-leadership", null, "reason", lost.reason());

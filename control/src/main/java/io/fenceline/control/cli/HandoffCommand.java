@@ -41,7 +41,8 @@ import java.util.concurrent.TimeUnit;
         + " (aborting it while the writer is paused).",
         "Exit 0 requested (or completed, with --wait; or the target already is the writer); 2 bad input; 3 etcd"
                 + " unreachable; 8 refused (a handoff is pending, the target is read-only, nothing to cancel);"
-                + " 9 --wait saw no outcome in time; 10 aborted, rejected or expired."})
+                + " 9 --wait saw no outcome in time; 10 aborted, rejected or expired; 1 completed, but the verify that"
+                + " policies.verify: after_writer_change runs after it found divergence (or could not judge)."})
 final class HandoffCommand extends OperatorCommand {
 
     /** How long after the handoff's own timeout {@code --wait} keeps following (the target's campaign). */
@@ -142,7 +143,24 @@ final class HandoffCommand extends OperatorCommand {
             }
             return ExitCodes.OK;
         }
-        return follow(session, group, request, written.revision(), asked.seq(), progress);
+        int code = follow(session, group, request, written.revision(), asked.seq(), progress);
+        var consistency = session.config.policies().consistency();
+        if (code == ExitCodes.OK && group.equals(session.config.group()) && consistency.verifyAt()
+                .contains(io.fenceline.control.fleet.Consistency.VerifyAt.AFTER_WRITER_CHANGE)) {
+            // policies.verify: after_writer_change: writes the new writer did not expect show up as divergence.
+            Optional<String> failed = new io.fenceline.control.reconcile.Enforcement(session.fleet, store,
+                    session.etcd.keys(), group, audit, session.config.rolloutOrder(),
+                    io.fenceline.control.verify.Verifier.Settings.DEFAULTS, line -> {
+                        progress.println(line);
+                        progress.flush();
+                    }).check("after the handoff to " + to, consistency.onDivergence());
+            if (failed.isPresent()) {
+                progress.println("the handoff completed, but " + failed.get());
+                progress.flush();
+                return ExitCodes.FINDINGS;
+            }
+        }
+        return code;
     }
 
     /** Prints each stage of {@code request} from the watch, until an outcome or the follow deadline. */

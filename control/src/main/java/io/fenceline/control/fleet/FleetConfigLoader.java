@@ -47,7 +47,9 @@ import java.util.regex.Pattern;
  * policies: {auto_rollback: true, max_lag_bytes: 16777216, gate_timeout: 30s, drain_timeout: 10m,
  *            require_proxies: true, baseline_version: 0,
  *            error_window: 10s, error_max_rise: 0.01, error_min_statements: 100,   # error_window: off disables
- *            writer_order: auto}             # or as-configured
+ *            writer_order: auto,             # or as-configured
+ *            verify: [after_wave, after_writer_change],   # default off
+ *            on_divergence: halt}            # or writer_wins, report_only
  * </pre>
  */
 public final class FleetConfigLoader {
@@ -70,7 +72,7 @@ public final class FleetConfigLoader {
     private static final Set<String> CLUSTER = Set.of("name", "jdbc_url", "user", "password", "password_env");
     private static final Set<String> POLICIES = Set.of("auto_rollback", "max_lag_bytes", "gate_timeout",
             "drain_timeout", "require_proxies", "baseline_version", "error_window", "error_max_rise",
-            "error_min_statements", "writer_order");
+            "error_min_statements", "writer_order", "verify", "on_divergence");
 
     private FleetConfigLoader() {
     }
@@ -322,7 +324,50 @@ public final class FleetConfigLoader {
             }
         }
         return new Policies(rollback, lag, gate, drain, proxies, baseline, errorWindow, maxRise, minStatements,
-                writerOrder);
+                writerOrder, consistency(node, p));
+    }
+
+    /** {@code policies.verify} (a list of moments, or {@code off}) and {@code policies.on_divergence}. */
+    private static Consistency consistency(JsonNode node, Problems p) {
+        Consistency d = Consistency.DEFAULTS;
+        Set<Consistency.VerifyAt> at = new HashSet<>(d.verifyAt());
+        JsonNode verify = node.path("verify");
+        if (!verify.isMissingNode() && !(verify.isBoolean() && !verify.asBoolean())
+                && !verify.asText("").equals("off")) {
+            at.clear();
+            List<JsonNode> items = new ArrayList<>();
+            if (verify.isArray()) {
+                verify.forEach(items::add);
+            } else {
+                items.add(verify);
+            }
+            for (JsonNode item : items) {
+                Consistency.VerifyAt found = null;
+                for (Consistency.VerifyAt a : Consistency.VerifyAt.values()) {
+                    if (a.text().equals(item.asText(""))) {
+                        found = a;
+                    }
+                }
+                if (found == null) {
+                    p.add("policies.verify", "must be off, after_wave, after_writer_change or a list of them, got '"
+                            + item.asText() + "'");
+                } else {
+                    at.add(found);
+                }
+            }
+        } else if (!verify.isMissingNode()) {
+            at.clear();
+        }
+        Consistency.OnDivergence on = d.onDivergence();
+        if (node.has("on_divergence")) {
+            on = Consistency.OnDivergence.parse(node.get("on_divergence").asText("").strip());
+            if (on == null) {
+                p.add("policies.on_divergence", "must be halt, writer_wins or report_only, got '"
+                        + node.get("on_divergence").asText() + "'");
+                on = d.onDivergence();
+            }
+        }
+        return new Consistency(at, on);
     }
 
     /** Parses {@code 500ms}, {@code 5s}, {@code 10m}, {@code 1h}; null if malformed. */

@@ -19,10 +19,11 @@ import java.time.Duration;
  *                        percentage point)
  * @param errorMinStatements the fewest statements an interval needs before the error-rate gate judges it
  * @param writerOrder     how each step orders the waves around the group's writer (see {@link WriterOrder})
+ * @param consistency     when control compares the clusters' rows, and what it does when they disagree
  */
 public record Policies(boolean autoRollback, long maxLagBytes, Duration gateTimeout, Duration drainTimeout,
                        boolean requireProxies, int baselineVersion, Duration errorWindow, double errorMaxRise,
-                       long errorMinStatements, WriterOrder writerOrder) {
+                       long errorMinStatements, WriterOrder writerOrder, Consistency consistency) {
 
     /** {@code policies.writer_order}. */
     public enum WriterOrder {
@@ -51,8 +52,9 @@ public record Policies(boolean autoRollback, long maxLagBytes, Duration gateTime
     /**
      * Defaults: auto-rollback on, 16 MiB lag, 30 s gates, 10 min drain, proxies required, baseline 0; error-rate
      * gate with 10 s windows, at most one percentage point of rise, judged from 100 statements; writer order
-     * {@code auto}.
+     * {@code auto}; no verify gate, divergence halts ({@link Consistency#DEFAULTS}).
      */
     public static final Policies DEFAULTS = new Policies(true, 16L << 20, Duration.ofSeconds(30),
-            Duration.ofMinutes(10), true, 0, Duration.ofSeconds(10), 0.01, 100, WriterOrder.AUTO);
+            Duration.ofMinutes(10), true, 0, Duration.ofSeconds(10), 0.01, 100, WriterOrder.AUTO,
+            Consistency.DEFAULTS);
 }

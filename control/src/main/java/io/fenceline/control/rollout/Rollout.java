@@ -73,6 +73,7 @@ public final class Rollout {
 
     private MigrationJournal journal;
     private long journalRevision;
+    private WaveCheck afterWave = (version, step, wave) -> Optional.empty();
 
     /** Raised inside a run to unwind to the public entry point with an outcome; never escapes this class. */
     private static final class Stop extends RuntimeException {
@@ -100,6 +101,11 @@ public final class Rollout {
     }
 
     private final Preflight preflight;
+
+    /** A check run after each wave's gate passed ({@code policies.verify: after_wave}); it halts the run like a gate. */
+    public void afterEachWave(WaveCheck check) {
+        this.afterWave = check;
+    }
 
     /** The version the group is at: the window's oldest version, or the configured baseline. */
     public int currentVersion() {
@@ -498,7 +504,8 @@ public final class Rollout {
                 "checksum", checksums.values().iterator().next(), "notes", String.join("; ", notes),
                 "errors", errors, "error_rule", settings.enabled() ? settings.rule() : "off");
         progress.accept("  gate after wave " + w + " of " + step.text() + " V" + v + ": passed (errors: " + errors + ")");
-        return Optional.empty();
+        return afterWave.after(v, step.text(), w).map(why -> "after wave " + w + " of " + step.text() + " V" + v + ": "
+                + why);
     }
 
     /**

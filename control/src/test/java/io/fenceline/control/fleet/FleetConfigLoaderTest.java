@@ -113,6 +113,34 @@ class FleetConfigLoaderTest {
     }
 
     @Test
+    void consistencyPoliciesDefaultToNoVerifyAndHaltAndReadTheirSpellings() {
+        Consistency d = ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", VALID,
+                Map.of("EU_PW", "x")::get)).config().policies().consistency();
+        assertEquals(Consistency.DEFAULTS, d);
+        String both = VALID.replace("require_proxies: false}",
+                "require_proxies: false, verify: [after_wave, after_writer_change], on_divergence: writer_wins}");
+        Consistency c = ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", both,
+                Map.of("EU_PW", "x")::get)).config().policies().consistency();
+        assertEquals(java.util.Set.of(Consistency.VerifyAt.AFTER_WAVE, Consistency.VerifyAt.AFTER_WRITER_CHANGE),
+                c.verifyAt());
+        assertEquals(Consistency.OnDivergence.WRITER_WINS, c.onDivergence());
+        String one = VALID.replace("require_proxies: false}", "require_proxies: false, verify: after_wave,"
+                + " on_divergence: report_only}");
+        Consistency o = ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", one,
+                Map.of("EU_PW", "x")::get)).config().policies().consistency();
+        assertEquals(java.util.Set.of(Consistency.VerifyAt.AFTER_WAVE), o.verifyAt());
+        assertEquals(Consistency.OnDivergence.REPORT_ONLY, o.onDivergence());
+        String bad = VALID.replace("require_proxies: false}", "require_proxies: false, verify: [after_wave, nightly],"
+                + " on_divergence: writer-wins}");
+        FleetConfigLoader.Result r = FleetConfigLoader.parse("c.yaml", bad, Map.of("EU_PW", "x")::get);
+        List<String> problems = ((FleetConfigLoader.Result.Invalid) r).problems();
+        assertTrue(problems.contains("c.yaml: policies.verify: must be off, after_wave, after_writer_change or a list"
+                + " of them, got 'nightly'"), problems::toString);
+        assertTrue(problems.contains("c.yaml: policies.on_divergence: must be halt, writer_wins or report_only, got"
+                + " 'writer-wins'"), problems::toString);
+    }
+
+    @Test
     void withoutAccessKeysEtcdIsReachedPlainly() {
         FleetConfig c = ((FleetConfigLoader.Result.Loaded) FleetConfigLoader.parse("c.yaml", VALID,
                 Map.of("EU_PW", "x")::get)).config();

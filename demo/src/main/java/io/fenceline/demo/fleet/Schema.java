@@ -6,7 +6,9 @@ public final class Schema {
     /**
      * V0: orders with the amount in cents. {@code origin} names the cluster that wrote the row (its default is
      * the server's {@code fenceline_demo.cluster} setting); replication publishes a cluster's own rows only.
-     * 200 seed rows, the same on every cluster, give the backfill something to do.
+     * 200 seed rows, the same on every cluster, give the backfill something to do. Their {@code created_at} is
+     * fixed: each cluster inserts them itself, and {@code now()} would make every seed row differ between
+     * clusters (what {@code fenceline verify} found in the first demo it ran).
      */
     public static final String BASELINE = """
             CREATE TABLE orders (
@@ -16,8 +18,9 @@ public final class Schema {
                 amount_cents bigint,
                 created_at timestamptz NOT NULL DEFAULT now()
             );
-            INSERT INTO orders (id, origin, customer, amount_cents)
-                SELECT -g, 'seed', 'seed customer ' || g, g * 100 FROM generate_series(1, 200) g;
+            INSERT INTO orders (id, origin, customer, amount_cents, created_at)
+                SELECT -g, 'seed', 'seed customer ' || g, g * 100, timestamptz '2026-01-01 00:00:00+00'
+                  FROM generate_series(1, 200) g;
             """;
 
     /** The application's role: it reads and inserts orders, nothing else (trust authentication on 127.0.0.1). */
