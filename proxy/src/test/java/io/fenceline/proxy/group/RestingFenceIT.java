@@ -113,9 +113,31 @@ class RestingFenceIT {
     @Test
     void aWriterKilledWithSigkillLeavesItsDatabaseFencedAfterItsDeadline() throws Exception {
         ProxyChild p = writer();
+        // A statement through the proxy that outlives it: without client_connection_check_interval its backend
+        // would only notice the closed socket after the statement, and its autocommit would commit, 8 s after
+        // the kill and well past the lease.
+        long slow = System.nanoTime();
+        Thread client = new Thread(() -> {
+            try (Connection c = p.connect(); Statement s = c.createStatement()) {
+                s.execute("INSERT INTO writes SELECT " + slow + ", 'a', 'slow' FROM (SELECT pg_sleep(8)) s");
+            } catch (SQLException expected) {
+                // the proxy dies under it
+            }
+        }, "slow-client");
+        client.setDaemon(true);
+        client.start();
+        await("the slow statement running on the database", Duration.ofSeconds(30), () -> !"0".equals(pg.queryValue(
+                "postgres", "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(8)%'"
+                        + " AND state = 'active' AND pid <> pg_backend_pid()")));
+        assertEquals("on", pg.queryValue("postgres", "SELECT CASE WHEN current_setting('client_connection_check_interval')"
+                + " <> '0' THEN 'on' ELSE 'off' END"), "the fence set client_connection_check_interval");
         long killedAt = System.nanoTime();
         p.kill();
         awaitClosedByItself("SIGKILLed", killedAt);
+        await("the slow statement's backend gone", Duration.ofSeconds(60), () -> "0".equals(pg.queryValue("postgres",
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(8)%' AND pid <> pg_backend_pid()")));
+        assertEquals("0", pg.queryValue("postgres", "SELECT count(*) FROM writes WHERE id = " + slow),
+                "the statement of a killed proxy's client committed after the proxy was gone");
     }
 
     @Test
