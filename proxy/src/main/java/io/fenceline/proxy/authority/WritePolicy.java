@@ -65,10 +65,15 @@ public final class WritePolicy implements StatementPolicy {
         return gate.inTenure(gate.clock().nanoTime());
     }
 
-    /** The gate would allow a write now (two volatile reads and a clock reading; no metrics). */
+    /**
+     * The gate would allow a write now, or it is paused while the cluster still holds the writer lease (writes
+     * wait at the gate and go on after the pause; the sessions stay as they are). Two volatile reads and a clock
+     * reading; no metrics.
+     */
     @Override
     public boolean writable() {
-        return gate.allows(gate.clock().nanoTime());
+        long now = gate.clock().nanoTime();
+        return gate.allows(now) || (gate.standing() instanceof WriteGate.Standing.Paused && gate.inTenure(now));
     }
 
     private io.fenceline.proxy.policy.Decision ask(SessionFacts session) {

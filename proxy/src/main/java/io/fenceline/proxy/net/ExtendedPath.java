@@ -36,8 +36,8 @@ final class ExtendedPath {
     }
 
     StatementPath.Outcome parse(ByteBuf frame) {
-        Decision.Deny refused = path.unreadable(frame);
-        Charset charset = refused == null ? path.charset(frame) : CStrings.NAMES;
+        Decision.Deny refused = path.text.unreadable(frame);
+        Charset charset = refused == null ? path.text.charset(frame) : CStrings.NAMES;
         Parse.Decoded decoded = Parse.decode(frame, charset);
         if (decoded instanceof Parse.Malformed m) {
             return path.failed(frame, m.violation());
@@ -46,9 +46,9 @@ final class ExtendedPath {
         if (refused != null) {
             return deny(frame, p.name(), refused);
         }
-        String sql = path.standard(p.sql());
+        String sql = path.text.standard(p.sql());
         if (sql == null) {
-            return deny(frame, p.name(), StatementPath.NON_STANDARD);
+            return deny(frame, p.name(), SessionText.NON_STANDARD);
         }
         Verdict v;
         if (sql.length() >= path.inspector.offloadThreshold()) {
@@ -66,7 +66,7 @@ final class ExtendedPath {
         if (SessionEffects.mayHaveEffects(v, sql)) {
             SessionEffects e = SessionEffects.of(sql, 0, sql.length());
             effects = e.name() == null ? e : new SessionEffects(e.commits(), e.endsTransaction(), e.liftsReadOnly(),
-                    e.prepared(), StatementPath.asName(e.name(), charset));
+                    e.prepared(), SessionText.asName(e.name(), charset));
         }
         var tracker = path.tracker;
         SessionStatement ss = tracker != null && path.followsVersion(v, sql) ? SessionStatement.parse(sql) : null;
@@ -100,7 +100,7 @@ final class ExtendedPath {
         }
         String token = path.denials.register(deny);
         frame.release();
-        path.forward = new Parse(name, token, new int[0]).encode(path.alloc, path.outputCharset());
+        path.forward = new Parse(name, token, new int[0]).encode(path.alloc, path.text.outputCharset());
         return StatementPath.Outcome.FORWARD;
     }
 

@@ -1,36 +1,26 @@
 package io.fenceline.proxy.net;
 
-import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.schema.VersionTracker;
 import io.fenceline.proxy.session.CancelKey;
 import io.fenceline.proxy.session.Phase;
 import io.fenceline.proxy.session.Session;
 import io.fenceline.proxy.wire.ProtocolViolation;
 import io.fenceline.proxy.wire.SqlState;
-import io.fenceline.proxy.wire.backend.EncryptionResponse;
 import io.fenceline.proxy.wire.backend.ErrorResponse;
-import io.fenceline.proxy.wire.backend.NegotiateProtocolVersion;
 import io.fenceline.proxy.wire.frontend.CancelRequest;
 import io.fenceline.proxy.wire.frontend.FrontendType;
-import io.fenceline.proxy.wire.frontend.GSSENCRequest;
-import io.fenceline.proxy.wire.frontend.SSLRequest;
 import io.fenceline.proxy.wire.frontend.StartupMessage;
 import io.fenceline.proxy.wire.frontend.StartupPacket;
-import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelOption;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.net.SocketAddress;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
@@ -57,30 +47,30 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     static final String DECODER = "frontend-decoder";
     static final String TLS = "tls";
 
-    private final Shared shared;
-    private final Session session;
-    private final FrontendDecoder decoder;
-    private final ArrayDeque<ByteBuf> waitingForBackend = new ArrayDeque<>();
+    final Shared shared;
+    final Session session;
+    final FrontendDecoder decoder;
+    final ArrayDeque<ByteBuf> waitingForBackend = new ArrayDeque<>();
     /** Null when inspection is disabled: frames are then relayed without being looked at. */
-    private final StatementPath statements;
+    final StatementPath statements;
     private final DenialRewriter rewriter;
     /** Frames that arrived while {@link #waiting} is set, in order. */
     private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
     /** The frame whose inspection or policy decision is awaited; later frames queue in {@link #held}. */
     private ByteBuf waiting;
     private ScheduledFuture<?> holdTimer;
-    private Channel client;
-    private Channel backend;
-    private boolean backendConnected;
-    private boolean wroteToBackend;
-    private boolean wroteToClient;
-    private boolean encryptionRequested;
+    Channel client;
+    Channel backend;
+    boolean backendConnected;
+    boolean wroteToBackend;
+    boolean wroteToClient;
+    boolean encryptionRequested;
     private boolean draining;
     private boolean terminated;
-    private boolean closing;
-    private ScheduledFuture<?> startupTimer;
+    boolean closing;
+    ScheduledFuture<?> startupTimer;
     /** The connection's schema version, when schema versions are enforced. */
-    private VersionTracker version;
+    VersionTracker version;
 
     FrontendHandler(Shared shared) {
         this.shared = shared;
@@ -98,6 +88,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
     }
 
+    /** Startup packets and the connection to the server. */
+    private final StartupPath startup = new StartupPath(this);
+
     FrontendDecoder decoder() {
         return decoder;
     }
@@ -112,7 +105,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     public void channelActive(ChannelHandlerContext ctx) {
         client = ctx.channel();
         long timeout = shared.settings().limits().startupTimeout().toNanos();
-        startupTimer = ctx.executor().schedule(this::startupTimedOut, timeout, TimeUnit.NANOSECONDS);
+        startupTimer = ctx.executor().schedule(startup::timedOut, timeout, TimeUnit.NANOSECONDS);
         ctx.fireChannelActive();
     }
 
@@ -127,14 +120,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         } else if (msg instanceof ProtocolViolation violation) {
             fail(violation);
         } else if (msg instanceof StartupPacket packet) {
-            startupPacket(packet);
+            startup.packet(packet);
         } else {
             ReferenceCountUtil.release(msg);
             throw new IllegalStateException("unexpected message from the decoder: " + msg.getClass().getName());
         }
     }
 
-    private void relayFromClient(ByteBuf frame) {
+    void relayFromClient(ByteBuf frame) {
         if (terminated) {
             // Framed in the same read as Terminate: the session is over, nothing follows it.
             frame.release();
@@ -244,7 +237,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
         shared.metrics().cancelSent();
         log.info("cancelling the running write of client {} (backend {}): {}", client.remoteAddress(), key.processId(), reason);
-        connectTo(shared.upstream(), new CancelRelay(new CancelRequest(key.processId(), key.secretKey()), null))
+        startup.connectTo(shared.upstream(), new CancelRelay(new CancelRequest(key.processId(), key.secretKey()), null))
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
                         log.warn("cannot send CancelRequest for backend {} to {}: {}", key.processId(),
@@ -359,151 +352,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         closeBoth();
     }
 
-    // ---- startup ----
-
-    private void startupPacket(StartupPacket packet) {
-        if (packet instanceof StartupPacket.Invalid invalid) {
-            fail(invalid.violation());
-        } else if (packet instanceof SSLRequest) {
-            sslRequest();
-        } else if (packet instanceof GSSENCRequest) {
-            client.writeAndFlush(EncryptionResponse.decline(), client.voidPromise());
-            decoder.mode(FrontendDecoder.Mode.STARTUP);
-        } else if (packet instanceof CancelRequest cancel) {
-            cancelRequest(cancel);
-        } else if (packet instanceof StartupMessage startup) {
-            startupMessage(startup);
-        }
-    }
-
-    private void sslRequest() {
-        if (encryptionRequested || client.pipeline().get(TLS) != null) {
-            fail(ProtocolViolation.of("SSLRequest sent twice"));
-            return;
-        }
-        encryptionRequested = true;
-        if (shared.tls() == null) {
-            client.writeAndFlush(EncryptionResponse.decline(), client.voidPromise());
-        } else {
-            // 'S' leaves in plaintext now; only then does TLS sit in front of the decoder. The decoder has
-            // already refused any bytes that came with the SSLRequest.
-            client.writeAndFlush(EncryptionResponse.acceptTls(), client.voidPromise());
-            SslHandler tls = shared.tls().newHandler(client.alloc());
-            client.pipeline().addBefore(DECODER, TLS, tls);
-        }
-        decoder.mode(FrontendDecoder.Mode.STARTUP);
-    }
-
-    private void cancelRequest(CancelRequest cancel) {
-        decoder.mode(FrontendDecoder.Mode.HALTED);
-        CancelKey key = new CancelKey(cancel.processId(), cancel.secretKey());
-        SocketAddress issuer = shared.cancelKeys().issuerOf(key).orElse(null);
-        if (issuer == null) {
-            // Like PostgreSQL: an unknown key is ignored silently, so keys cannot be probed.
-            log.debug("CancelRequest with an unknown key for process {} ignored", cancel.processId());
-            closing = true;
-            client.close();
-            return;
-        }
-        connectTo(issuer, new CancelRelay(cancel, client)).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                log.info("cannot forward CancelRequest for process {} to {}: {}", cancel.processId(), issuer, f.cause().toString());
-                client.close();
-            }
-        });
-    }
-
-    private void startupMessage(StartupMessage startup) {
-        StartupMessage upstream = startup;
-        if (startup.minor() != 0 || !startup.protocolOptions().isEmpty()) {
-            // The proxy speaks 3.0: say so, and forward 3.0 without the options it does not know.
-            client.write(new NegotiateProtocolVersion(0, startup.protocolOptions()).encode(client.alloc()),
-                    client.voidPromise());
-            wroteToClient = true;
-            upstream = startup.asVersion30();
-        }
-        String lifts = statements == null ? null : io.fenceline.proxy.session.StartupOptions.liftsReadOnly(startup.parameters());
-        if (lifts != null && !shared.policy().writable()) {
-            refuseStartup(ReadOnlyFence.denial("start a session with " + lifts));
-            return;
-        }
-        if (statements != null && shared.schema() != null) {
-            VersionTracker tracker = shared.schema().tracker(startup.parameters());
-            Decision.Deny refused = tracker.admit();
-            if (refused != null) {
-                refuseStartup(refused);
-                return;
-            }
-            version = tracker;
-            statements.tracker(tracker);
-        }
-        session.startupForwarded(startup);
-        decoder.mode(FrontendDecoder.Mode.MESSAGES);
-        client.config().setAutoRead(false);
-        StartupMessage toSend = upstream;
-        ChannelFuture connect = connectTo(shared.upstream(), new BackendHandler(this));
-        backend = connect.channel();
-        connect.addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                failConnect(f.cause());
-                return;
-            }
-            if (closing) {
-                backend.close();
-                return;
-            }
-            backendConnected = true;
-            backend.write(toSend.encode(backend.alloc()), backend.voidPromise());
-            while (!waitingForBackend.isEmpty()) {
-                relayFromClient(waitingForBackend.poll());
-            }
-            backend.flush();
-            wroteToBackend = false;
-            flushClient();
-            client.config().setAutoRead(true);
-        });
-    }
-
-    private ChannelFuture connectTo(SocketAddress address, io.netty.channel.ChannelHandler handler) {
-        return shared.transport().configure(new Bootstrap())
-                .group(client.eventLoop())
-                .channel(shared.upstreamChannel())
-                .option(ChannelOption.ALLOCATOR, client.alloc())
-                .option(ChannelOption.WRITE_BUFFER_WATER_MARK, Shared.WATER_MARK)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
-                        (int) Math.min(Integer.MAX_VALUE, shared.settings().limits().startupTimeout().toMillis()))
-                .handler(handler)
-                .connect(address);
-    }
-
-    private void failConnect(Throwable cause) {
-        String upstream = Shared.describe(shared.upstream());
-        log.warn("cannot connect to the database at {} for client {}: {}", upstream, client.remoteAddress(), cause.toString());
-        fail(new ProtocolViolation(SqlState.CONNECTION_FAILURE,
-                "the proxy cannot connect to the database at " + upstream + ": " + cause.getMessage()));
-    }
-
-    /** Refuses the connection before anything reached the database: FATAL with the denial's SQLSTATE and hint. */
-    private void refuseStartup(Decision.Deny deny) {
-        closing = true;
-        decoder.mode(FrontendDecoder.Mode.HALTED);
-        session.close();
-        if (startupTimer != null) {
-            startupTimer.cancel(false);
-        }
-        shared.metrics().error(deny.sqlState());
-        log.info("refusing client {}: {} {}", client.remoteAddress(), deny.sqlState(), deny.message());
-        client.writeAndFlush(ErrorResponse.fatal(new ProtocolViolation(deny.sqlState(), deny.message()))
-                .encode(client.alloc(), deny.hint())).addListener(ChannelFutureListener.CLOSE);
-    }
-
-    private void startupTimedOut() {
-        if (session.phase() != Phase.READY && !closing) {
-            fail(ProtocolViolation.of("startup did not complete within "
-                    + shared.settings().limits().startupTimeout().toMillis() + " ms (phase " + session.phase() + ")"));
-        }
-    }
-
     // ---- Session.Events ----
 
     @Override
@@ -597,7 +445,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         closeBoth();
     }
 
-    private void flushClient() {
+    void flushClient() {
         if (wroteToClient) {
             wroteToClient = false;
             client.flush();
@@ -622,7 +470,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     /** Reports {@code violation} to the client (when that cannot split a server message) and closes both sides. */
-    private void fail(ProtocolViolation violation) {
+    void fail(ProtocolViolation violation) {
         if (closing) {
             return;
         }
@@ -644,7 +492,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
     }
 
-    private void closeBoth() {
+    void closeBoth() {
         closing = true;
         session.close();
         releaseWaiting();

@@ -9,22 +9,15 @@ import io.fenceline.proxy.schema.VersionTracker;
 import io.fenceline.proxy.session.Session;
 import io.fenceline.proxy.session.SessionModel;
 import io.fenceline.proxy.sql.Inspector;
-import io.fenceline.proxy.sql.LastText;
 import io.fenceline.proxy.sql.SessionEffects;
-import io.fenceline.proxy.sql.SessionStatement;
-import io.fenceline.proxy.sql.StandardStrings;
 import io.fenceline.proxy.sql.StatementKind;
-import io.fenceline.proxy.sql.StatementSplitter;
 import io.fenceline.proxy.sql.Verdict;
-import io.fenceline.proxy.wire.CStrings;
 import io.fenceline.proxy.wire.ProtocolViolation;
 import io.fenceline.proxy.wire.frontend.FrontendType;
 import io.fenceline.proxy.wire.frontend.Query;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.OptionalInt;
@@ -64,7 +57,6 @@ final class StatementPath implements SessionFacts {
     static final String READ_ONLY_SQL_TRANSACTION = "25006";
 
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StatementPath.class);
-    private static final Verdict FUNCTION_CALL_VERDICT = Verdict.unknown("FunctionCall runs a function by OID");
 
     final Inspector inspector;
     private final Executor executor;
@@ -76,7 +68,10 @@ final class StatementPath implements SessionFacts {
     final Denials denials;
     final ReadOnlyFence fence;
     final WriteMarks marks;
+    /** How the session's texts are read (encoding, string rules), from the session model. */
+    final SessionText text;
     private final ExtendedPath extended;
+    private final SimplePath simple;
     /** The connection's declared schema version, when schema versions are enforced; set at startup. */
     VersionTracker tracker;
 
@@ -90,8 +85,6 @@ final class StatementPath implements SessionFacts {
     private long heldSince = SessionFacts.NOT_HELD;
     /** The next message starts a request (the previous one ended with a Query, FunctionCall or Sync). */
     private boolean requestStart = true;
-    /** The recent simple-protocol texts inspected, so that the same statement with new constants skips lexing. */
-    private final LastText lastText = new LastText();
 
     StatementPath(Inspector inspector, Executor executor, StatementPolicy policy, Session session,
                   ByteBufAllocator alloc, int maxPrepared) {
@@ -112,7 +105,9 @@ final class StatementPath implements SessionFacts {
         this.denials = new Denials(session);
         this.fence = new ReadOnlyFence(policy, session, denials, alloc);
         this.marks = new WriteMarks(control);
+        this.text = new SessionText(session);
         this.extended = new ExtendedPath(this);
+        this.simple = new SimplePath(this);
     }
 
     ByteBuf forward() {
@@ -217,12 +212,12 @@ final class StatementPath implements SessionFacts {
             }
         }
         Outcome o = switch (type) {
-            case FrontendType.QUERY -> query(frame);
+            case FrontendType.QUERY -> simple.query(frame);
             case FrontendType.PARSE -> extended.parse(frame);
             case FrontendType.BIND -> extended.bind(frame);
             case FrontendType.EXECUTE -> extended.execute(frame);
             case FrontendType.CLOSE -> extended.close(frame);
-            case FrontendType.FUNCTION_CALL -> functionCall(frame);
+            case FrontendType.FUNCTION_CALL -> simple.functionCall(frame);
             case FrontendType.SYNC -> extended.sync(frame);
             default -> pass(frame);
         };
@@ -336,56 +331,6 @@ final class StatementPath implements SessionFacts {
         return Outcome.FAILED;
     }
 
-    // ---- texts as the server reads them ----
-
-    /** The charset the client's texts are in, or null when the proxy cannot lex it ({@link #readable}). */
-    Charset charset(ByteBuf frame) {
-        Charset c = model().charset();
-        if (c == null && isAscii(frame)) {
-            // Every byte below 0x80 is that ASCII character in every encoding PostgreSQL accepts from clients.
-            return StandardCharsets.US_ASCII;
-        }
-        return c;
-    }
-
-    /** The charset substitutes are encoded in. */
-    Charset outputCharset() {
-        Charset c = model().charset();
-        return c == null ? StandardCharsets.US_ASCII : c;
-    }
-
-    /** The refusal of a text the proxy cannot read in the session's encoding, or null when it can. */
-    Decision.Deny unreadable(ByteBuf frame) {
-        if (charset(frame) == null) {
-            return new Decision.Deny("0A000", "the proxy cannot read text in client encoding "
-                    + model().clientEncoding() + ": its multi-byte characters can contain the bytes of quotes and "
-                    + "backslashes, so the proxy cannot tell where strings end",
-                    "use client_encoding UTF8 or another encoding listed in docs/data-path.md");
-        }
-        return null;
-    }
-
-    /**
-     * {@code sql} as a text that means the same to the server whatever {@code standard_conforming_strings} is,
-     * or null when the proxy cannot restate it.
-     */
-    String standard(String sql) {
-        return model().standardConformingStrings() ? sql : StandardStrings.toStandard(sql);
-    }
-
-    static final Decision.Deny NON_STANDARD = new Decision.Deny("0A000", "the proxy cannot read a N'' or U&'' "
-            + "string holding a backslash while standard_conforming_strings is off",
-            "use E'' strings, or SET standard_conforming_strings = on");
-
-    private static boolean isAscii(ByteBuf frame) {
-        return frame.forEachByte(frame.readerIndex(), frame.readableBytes(), b -> b >= 0) < 0;
-    }
-
-    /** A name read in the client's charset as the protocol's names are kept (byte for byte). */
-    static String asName(String name, Charset charset) {
-        return name == null || charset == CStrings.NAMES ? name : new String(name.getBytes(charset), CStrings.NAMES);
-    }
-
     CompletableFuture<List<Verdict>> inspectAsync(String sql) {
         try {
             // Inspection does not throw for any text; should it, the retry inspects on the event loop.
@@ -394,131 +339,6 @@ final class StatementPath implements SessionFacts {
             // The offload queue is full: inspect here rather than lose the message.
             return CompletableFuture.completedFuture(inspector.inspect(sql));
         }
-    }
-
-    // ---- simple protocol ----
-
-    private Outcome query(ByteBuf frame) {
-        Decision.Deny unreadable = unreadable(frame);
-        if (unreadable != null) {
-            return replaceQuery(frame, "", unreadable, false);
-        }
-        Charset charset = charset(frame);
-        Query.Decoded decoded = Query.decode(frame, charset);
-        if (decoded instanceof Query.Malformed m) {
-            return failed(frame, m.violation());
-        }
-        String sent = ((Query.Ok) decoded).query().sql();
-        String sql = standard(sent);
-        if (sql == null) {
-            return replaceQuery(frame, "", NON_STANDARD, false);
-        }
-        List<Verdict> verdicts;
-        if (sql.length() >= inspector.offloadThreshold()) {
-            CompletableFuture<List<Verdict>> f = inspectAsync(sql);
-            if (!f.isDone()) {
-                waitFor = f;
-                return Outcome.WAIT;
-            }
-            verdicts = f.join();
-        } else {
-            verdicts = inspector.inspect(sql, lastText);
-        }
-        boolean readOnly = fence.readOnlyRequest();
-        boolean setConfig = readOnly && SessionEffects.mentionsSetConfig(sql);
-        boolean writes = false;
-        boolean commits = false;
-        boolean ended = false;
-        int[] starts = null;
-        SessionStatement[] versionStatements = null;
-        int queuedBefore = tracker == null ? 0 : tracker.queued();
-        long request = nextRequest();
-        for (int k = 0; k < verdicts.size(); k++) {
-            Verdict v = verdicts.get(k);
-            SessionEffects effects = SessionEffects.NONE;
-            if (v.kind() == StatementKind.TRANSACTION || v.kind() == StatementKind.SESSION || setConfig) {
-                if (starts == null) {
-                    starts = StatementSplitter.starts(sql);
-                }
-                effects = k < starts.length
-                        ? SessionEffects.of(sql, starts[k], k + 1 < starts.length ? starts[k + 1] : sql.length())
-                        : SessionEffects.NONE;
-            }
-            SessionStatement ss = null;
-            if (tracker != null && followsVersion(v, sql)) {
-                if (versionStatements == null) {
-                    versionStatements = SessionStatement.ofQuery(sql);
-                }
-                ss = k < versionStatements.length ? versionStatements[k] : null;
-            }
-            Decision d = null;
-            if (readOnly && ended) {
-                d = ReadOnlyFence.denial("run a statement after the end of a transaction in the same message");
-            } else if (readOnly && effects.liftsReadOnly()) {
-                d = ReadOnlyFence.denial("make the session or the transaction read-write");
-            }
-            if (d == null && ss != null) {
-                d = tracker.judge(ss);
-            }
-            if (d == null) {
-                d = policy.decide(StatementPolicy.Point.QUERY, v, this);
-            }
-            boolean commit = d instanceof Decision.Allow && effects.commits() && (marks.transactionWrote || writes);
-            if (commit) {
-                if (writes) {
-                    marks.wrote(request);
-                }
-                d = commitDecision(v);
-            }
-            if (d instanceof Decision.Hold hold) {
-                if (tracker != null) {
-                    // The whole text is judged again later: what it queued is queued again then.
-                    tracker.unqueue(queuedBefore);
-                }
-                return hold(hold);
-            }
-            if (d instanceof Decision.Deny deny) {
-                if (writes) {
-                    marks.wrote(request);
-                }
-                int cut = (starts == null ? StatementSplitter.starts(sql) : starts)[k];
-                return replaceQuery(frame, sql.substring(0, cut), deny, commit);
-            }
-            if (ss != null) {
-                tracker.forwardedInQuery(ss, request, k);
-            }
-            if (effects.prepared() != SessionEffects.Prepared.NONE) {
-                model().sqlSent(effects, asName(effects.name(), charset), request);
-            }
-            if (effects.endsTransaction()) {
-                model().transactionControlSent();
-                ended = true;
-            }
-            writes |= v.mayWrite();
-            commits |= commit;
-        }
-        if (writes) {
-            marks.wrote(request);
-        }
-        marks.unflushed |= writes || commits;
-        if (sql != sent) {
-            frame.release();
-            forward = new Query(sql).encode(alloc, charset);
-        } else {
-            forward = frame;
-        }
-        return Outcome.FORWARD;
-    }
-
-    /** Forwards {@code prefix} followed by a DO block that raises {@code deny}, in place of {@code frame}. */
-    private Outcome replaceQuery(ByteBuf frame, String prefix, Decision.Deny deny, boolean rollback) {
-        String token = denials.register(deny);
-        frame.release();
-        forward = new Query(prefix + Denials.raiseBlock(deny, token)).encode(alloc, outputCharset());
-        if (rollback) {
-            rollbackAfter();
-        }
-        return Outcome.FORWARD;
     }
 
     /**
@@ -545,24 +365,6 @@ final class StatementPath implements SessionFacts {
     /** The DO block that raises {@code deny} (without a token: see {@link Denials#raiseBlock}). */
     static String raiseBlock(Decision.Deny deny) {
         return Denials.raiseBlock(deny, null);
-    }
-
-    /**
-     * FunctionCall runs a function by OID: the proxy cannot see what it does, so the policy judges a
-     * not-understood verdict. It is answered like a Query, so a denial is the same server-raised error.
-     */
-    private Outcome functionCall(ByteBuf frame) {
-        Decision d = policy.decide(StatementPolicy.Point.FUNCTION_CALL, FUNCTION_CALL_VERDICT, this);
-        if (d instanceof Decision.Hold hold) {
-            return hold(hold);
-        }
-        if (d instanceof Decision.Deny deny) {
-            return replaceQuery(frame, "", deny, false);
-        }
-        marks.wrote(nextRequest());
-        marks.unflushed = true;
-        forward = frame;
-        return Outcome.FORWARD;
     }
 
     // ---- backend side ----

@@ -66,8 +66,8 @@ public interface StatementPolicy {
     }
 
     /**
-     * Whether the cluster may write now, asked before each client request: false while a policy would refuse or
-     * hold every write (not the writer, lease lost or past its deadline, read-only or paused). The data path then
+     * Whether the cluster may write now, asked before each client request: false while a policy would refuse
+     * every write (not the writer, lease lost or past its deadline, read-only). The data path then
      * makes the session read-only at the server (docs/safety-session.md). Called on event loops for every
      * request: must be fast, non-blocking and free of side effects.
      */

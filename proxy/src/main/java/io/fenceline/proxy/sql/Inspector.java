@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Intended call sites (not wired here): the proxy's frontend handler calls
  * {@link #inspectAsync(String, Executor)} for a {@code Query} message and
- * {@link PreparedStatementVerdicts#parse(String, String)} for a {@code Parse} message, then hands
+ * {@link #inspectStatement(String)} for a {@code Parse} message, then hands
  * the verdicts to the policy before forwarding.
  *
  * <p>Cost: a cache hit costs one lexer pass over the text and a hash lookup (about a microsecond

@@ -121,21 +121,8 @@ class InspectorTest {
     }
 
     @Test
-    void preparedStatementVerdictsByName() {
-        Counting listener = new Counting();
-        Inspector inspector = new Inspector(1 << 20, 4096, listener);
-        PreparedStatementVerdicts prepared = new PreparedStatementVerdicts(inspector, 2);
-        Verdict insert = prepared.parse("S_1", "insert into t values ($1)");
-        prepared.parse("", "select 1");
-        assertSame(insert, prepared.lookup("S_1").orElseThrow());
-        prepared.parse("", "select 2");
-        prepared.parse("S_2", "delete from t");
-        assertTrue(prepared.lookup("S_1").isEmpty(), "least recently used name dropped beyond the bound");
-        assertEquals(2, prepared.size());
-        prepared.close("S_2");
-        assertTrue(prepared.lookup("S_2").isEmpty());
-        prepared.clear();
-        assertEquals(0, prepared.size());
+    void aParseWithTwoStatementsFailsClosed() {
+        Inspector inspector = new Inspector(1 << 20, 4096, new Counting());
         assertFalse(inspector.inspectStatement("select 1; select 2").understood(),
                 "a Parse with two statements fails closed");
     }
