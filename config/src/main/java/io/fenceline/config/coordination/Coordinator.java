@@ -72,6 +72,17 @@ public interface Coordinator extends AutoCloseable {
      */
     CompletableFuture<OptionalLong> leaseRemainingTtl(long leaseId);
 
+    /**
+     * One read bounded by {@code bound} instead of the request timeout, for a short-lived command before its
+     * first request: the first request also sets the connection up (channel, TLS and HTTP/2 handshakes,
+     * authentication) and, in a JVM that just started, loads and interprets the client's classes, which on a busy
+     * machine or a distant etcd alone exceeds a request timeout meant for one round trip. Completes exceptionally
+     * like any request; callers that only warm up may ignore the outcome (the next request reports the problem).
+     */
+    default CompletableFuture<Void> warmUp(java.time.Duration bound) {
+        return CompletableFuture.completedFuture(null);
+    }
+
     /** Closes campaigns' and watches' threads it created, the keeper (revoking its lease) and the client. */
     @Override
     void close();

@@ -3,6 +3,7 @@ package io.fenceline.config.coordination;
 import io.etcd.jetcd.ByteSequence;
 import io.etcd.jetcd.Client;
 import io.etcd.jetcd.ClientBuilder;
+import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.LeaseOption;
 import io.fenceline.config.keys.EtcdKeys;
 import io.fenceline.config.records.Records;
@@ -127,6 +128,13 @@ final class EtcdCoordinator implements Coordinator {
         return Jetcd.bounded("lease time-to-live", Long.toHexString(leaseId), settings.requestTimeout().toNanos(),
                         () -> client.getLeaseClient().timeToLive(leaseId, LeaseOption.DEFAULT))
                 .thenApply(r -> r.getTTL() < 0 ? OptionalLong.empty() : OptionalLong.of(r.getTTL()));
+    }
+
+    @Override
+    public CompletableFuture<Void> warmUp(Duration bound) {
+        return Jetcd.bounded("warm-up get", keys.prefix(), bound.toNanos(),
+                () -> client.getKVClient().get(Jetcd.bytes(keys.prefix()), GetOption.builder().withCountOnly(true).build()))
+                .thenApply(r -> null);
     }
 
     @Override

@@ -28,6 +28,9 @@ import java.util.Map;
  */
 final class ControlSession implements AutoCloseable {
 
+    /** The bound of the warm-up read before a verb's first request (see {@link Coordinator#warmUp}). */
+    private static final java.time.Duration WARM_UP = java.time.Duration.ofSeconds(5);
+
     final FleetConfig config;
     final Fleet fleet;
     final Coordinator etcd;
@@ -54,7 +57,11 @@ final class ControlSession implements AutoCloseable {
         }
         FleetConfig config = ((FleetConfigLoader.Result.Loaded) result).config();
         try {
-            return new ControlSession(config);
+            ControlSession session = new ControlSession(config);
+            // The verbs' requests are bounded by request_timeout; the first would also carry the connection's set-up
+            // and the just-started JVM's class loading. Its outcome is ignored: the verb's own first request reports.
+            session.etcd.warmUp(WARM_UP).handle((r, e) -> null).join();
+            return session;
         } catch (CoordinationException e) {
             err.println("fenceline " + verb + ": cannot set up the etcd client for " + config.etcd().endpoints()
                     + " from " + config.source() + ": " + e.getMessage());

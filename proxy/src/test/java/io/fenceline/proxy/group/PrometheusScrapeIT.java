@@ -44,7 +44,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * and every alert expression is evaluated through Prometheus's HTTP API and must return series; where an alert's
  * condition is false here, its expression without the threshold must, and the series behind it carry what etcd and
  * the clients say: one writer with the writer key's epoch, b's refusals as counted by the client, the journal's state
- * and the clusters' acked versions.
+ * and the clusters' acked versions, both as first read and after they changed in etcd.
  */
 class PrometheusScrapeIT {
 
@@ -72,12 +72,12 @@ class PrometheusScrapeIT {
         rig = GroupRig.start();
         group = GroupRig.newGroup();
         EtcdKeys keys = rig.observer.keys();
-        // A window, so that connections get a version (connections per version); an ack of V2's expand on a only
-        // and a halted journal, for the migration and drift series.
+        // A window, so that connections get a version (connections per version). Before the proxies start (their
+        // first reading): V2 expanding, V1's expand acked on b only.
         rig.observer.store().put(keys.window(group), Window.of(1)).join();
-        rig.observer.store().put(keys.ack(group, "a", 2, Step.EXPAND), new Ack("c2", Instant.now(), 1)).join();
-        rig.observer.store().put(keys.migration(group), new MigrationJournal("run-1", 2, MigrationJournal.State.HALTED,
-                Step.EXPAND, 1, Set.of("a"), 1, Instant.now(), "gate failed in the test")).join();
+        rig.observer.store().put(keys.ack(group, "b", 1, Step.EXPAND), new Ack("c1", Instant.now(), 1)).join();
+        rig.observer.store().put(keys.migration(group), new MigrationJournal("run-1", 2, MigrationJournal.State.EXPANDING,
+                Step.EXPAND, 0, Set.of(), 1, Instant.now(), null)).join();
         String schema = "schema: { group: " + group + ", controlRole: fenceline_control }\n";
         a = LOGS.watch(rig.proxy(ProxyChild.Spec.of(group, "a", null), schema));
         b = LOGS.watch(rig.proxy(ProxyChild.Spec.of(group, "b", "sub_a"), schema));
@@ -87,6 +87,17 @@ class PrometheusScrapeIT {
         prometheus = PrometheusServer.start(JOB, List.of("127.0.0.1:" + a.adminPort(), "127.0.0.1:" + b.adminPort()),
                 Duration.ofSeconds(1), List.of(RULES));
         LOGS.watch(prometheus);
+        String g = "group=\"" + group + "\"";
+        await("Prometheus sees the first reading", () -> has("fenceline_proxy_migration_state{state=\"expanding\"," + g + "} == 1")
+                && has("fenceline_proxy_schema_applied_version{cluster=\"b\"," + g + "} == 1"));
+        // Then, as changes the proxies watch: V2's expand acked on a, V1's ack on b deleted, the run halted.
+        rig.observer.store().put(keys.ack(group, "a", 2, Step.EXPAND), new Ack("c2", Instant.now(), 1)).join();
+        rig.observer.store().delete(keys.ack(group, "b", 1, Step.EXPAND)).join();
+        rig.observer.store().put(keys.migration(group), new MigrationJournal("run-1", 2, MigrationJournal.State.HALTED,
+                Step.EXPAND, 1, Set.of("a"), 1, Instant.now(), "gate failed in the test")).join();
+        await("Prometheus sees the changes", () -> has("fenceline_proxy_migration_state{state=\"halted\"," + g + "} == 1")
+                && has("fenceline_proxy_schema_applied_version{cluster=\"a\"," + g + "} == 2")
+                && has("fenceline_proxy_schema_applied_version{cluster=\"b\"," + g + "} == 0"));
         epoch = rig.observer.store().get(keys.writer(group), WriterRecord.class).join().orElseThrow().entry().createRevision();
         // Open for the whole class: connections per schema version are gauges of open connections.
         held.add(a.connect());
@@ -224,6 +235,11 @@ class PrometheusScrapeIT {
         assertTrue(value("time() - max by (group) (fenceline_proxy_migration_updated_timestamp_seconds{" + g + "})") < 600);
         // Connections per version: the three held open, all of the window's version 1.
         assertEquals(3, value("sum(fenceline_proxy_schema_connections{version=\"1\"})"));
+    }
+
+    /** Whether an instant query returns series. */
+    private static boolean has(String promql) {
+        return !prometheus.query(promql).isEmpty();
     }
 
     /** The single value of an instant query that must return exactly one series. */
