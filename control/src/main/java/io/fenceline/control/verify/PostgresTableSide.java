@@ -26,10 +26,10 @@ final class PostgresTableSide implements TableSide {
         this.t = t;
         this.digestSql = "SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY " + orderBy() + ")), '') FROM"
                 + " (SELECT " + Sql.keyList(t) + ", " + Sql.rowHash(t) + " AS h FROM " + t.sqlName() + " WHERE %s) s";
-        this.keyAtSql = "SELECT " + Sql.keyText(t) + " FROM " + t.sqlName() + " WHERE %s ORDER BY " + Sql.keyList(t)
+        this.keyAtSql = "SELECT " + Sql.keyText(t) + " FROM " + t.sqlName() + " AS x WHERE %s ORDER BY " + Sql.keyOrder(t)
                 + " OFFSET %d LIMIT 1";
-        this.rowsSql = "SELECT " + Sql.keyText(t) + ", " + Sql.rowHash(t) + " FROM " + t.sqlName() + " WHERE %s"
-                + " ORDER BY " + Sql.keyList(t);
+        this.rowsSql = "SELECT " + Sql.keyText(t) + ", " + Sql.rowHash(t) + " FROM " + t.sqlName() + " AS x WHERE %s"
+                + " ORDER BY " + Sql.keyOrder(t);
     }
 
     private String orderBy() {

@@ -535,6 +535,10 @@ class VerifyIT {
             Run named = w.cli("verify", "--writer", "a");
             assertEquals(0, named.code(), named::toString);
             assertTrue(named.out().contains("clusters agree"), named::out);
+            // Chunks of 1000 rows in key order (5000 accounts: five chunks and the open one after the last key), not
+            // in the order of the keys' text.
+            assertTrue(named.out().contains("public.accounts: 5000 rows on a (6 chunk(s), 18 hashes"), named::out);
+            assertTrue(named.out().contains("public.lines: 2000 rows on a (3 chunk(s), 9 hashes"), named::out);
             assertTrue(w.coordinator.store().getPrefix(w.coordinator.keys().clustersPrefix("main")).join().isEmpty());
         }
     }
