@@ -504,6 +504,31 @@ class VerifyIT {
     }
 
     @Test
+    void aTargetsRowFilterDecidesWhichCopiesItWouldPublish() throws Exception {
+        try (World w = new World("report_only")) {
+            w.plant();
+            // b publishes only its rows above 900000 (like the demo's mesh, where each cluster publishes the rows it
+            // wrote itself): deleting 900001 and 900002 there would be published, updating 2500 would not.
+            try (Connection b = w.connect(1); Statement st = b.createStatement()) {
+                st.execute("CREATE PUBLICATION b_own FOR TABLE accounts WHERE (id > 900000)");
+                st.execute("SELECT pg_create_logical_replication_slot('b_own_" + w.name + "', 'test_decoding')");
+            }
+            Run run = w.cli("reconcile", "--from", "a", "--json");
+            assertEquals(1, run.code(), run::toString);
+            Set<String> outcome = new TreeSet<>();
+            run.json().get("changes").forEach(c -> outcome.add(c.get("cluster").asText() + " " + c.get("key").get(0).asText()
+                    + " " + c.get("action").asText() + " " + (c.get("refused").isNull() ? "copied" : "refused")));
+            assertEquals(Set.of("b 2500 update copied", "b 900001 delete refused", "b 900002 delete refused",
+                    "c 17 insert copied", "c 7 update copied"), outcome, run::out);
+            assertEquals(w.account(0, 2500), w.account(1, 2500));
+            assertTrue(w.account(1, 900_001) != null && w.account(1, 900_002) != null);
+            try (Connection b = w.connect(1); Statement st = b.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot('b_own_" + w.name + "')");
+            }
+        }
+    }
+
+    @Test
     void clustersThatRecordDifferentMigrationPhasesDiverge() throws Exception {
         try (World w = new World("report_only")) {
             try (Connection c = w.connect(2)) {
