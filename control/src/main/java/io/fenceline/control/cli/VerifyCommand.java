@@ -63,7 +63,7 @@ final class VerifyCommand extends ConsistencyCommand {
         if (json) {
             ObjectNode n = json(report);
             ObjectNode p = n.putObject("policy");
-            p.put("name", policy.text()).put("outcome", outcome.getClass().getSimpleName().toLowerCase())
+            p.put("name", policy.text()).put("outcome", outcome.getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT))
                     .put("summary", outcome.summary());
             if (outcome instanceof Enforcement.Outcome.Reconciled r) {
                 p.set("changes", json(r.result()));

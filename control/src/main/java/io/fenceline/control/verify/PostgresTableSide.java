@@ -26,10 +26,10 @@ final class PostgresTableSide implements TableSide {
         this.t = t;
         this.digestSql = "SELECT count(*), coalesce(md5(string_agg(h, '' ORDER BY " + orderBy() + ")), '') FROM"
                 + " (SELECT " + Sql.keyList(t) + ", " + Sql.rowHash(t) + " AS h FROM " + t.sqlName() + " WHERE %s) s";
-        this.keyAtSql = "SELECT " + Sql.keyText(t) + " FROM " + t.sqlName() + " WHERE %s ORDER BY " + Sql.keyList(t)
-                + " OFFSET ? LIMIT 1";
-        this.rowsSql = "SELECT " + Sql.keyText(t) + ", " + Sql.rowHash(t) + " FROM " + t.sqlName() + " WHERE %s"
-                + " ORDER BY " + Sql.keyList(t);
+        this.keyAtSql = "SELECT " + Sql.keyText(t) + " FROM " + t.sqlName() + " AS x WHERE %s ORDER BY " + Sql.keyOrder(t)
+                + " OFFSET %d LIMIT 1";
+        this.rowsSql = "SELECT " + Sql.keyText(t) + ", " + Sql.rowHash(t) + " FROM " + t.sqlName() + " AS x WHERE %s"
+                + " ORDER BY " + Sql.keyOrder(t);
     }
 
     private String orderBy() {
@@ -51,9 +51,11 @@ final class PostgresTableSide implements TableSide {
 
     @Override
     public Optional<Key> keyAt(KeyRange range, long offset) {
-        try (PreparedStatement st = c.prepareStatement(keyAtSql.formatted(Sql.range(t, range)))) {
-            int i = Sql.bind(st, 1, range);
-            st.setLong(i, offset);
+        // The offset is written into the text: with it as a parameter, PostgreSQL's generic plan (used after five
+        // executions) sorts the whole rest of the table instead of walking the key's index (216 ms instead of 0.3
+        // ms per chunk on 1,000,000 pgbench accounts).
+        try (PreparedStatement st = c.prepareStatement(keyAtSql.formatted(Sql.range(t, range), offset))) {
+            Sql.bind(st, 1, range);
             try (ResultSet rs = st.executeQuery()) {
                 return rs.next() ? Optional.of(Sql.key(rs, t)) : Optional.empty();
             }

@@ -51,6 +51,17 @@ public final class Sql {
         return j.toString();
     }
 
+    /**
+     * {@code x."k1", x."k2"}: the key columns qualified by the table's alias {@code x}. ORDER BY needs this when the
+     * select list holds {@link #keyText}: a bare {@code ORDER BY "k1"} would sort by the output column of that
+     * name, the key's text ('10' before '9'), and chunks would not be ranges of {@code chunk_rows} keys.
+     */
+    public static String keyOrder(TableShape t) {
+        StringJoiner j = new StringJoiner(", ");
+        t.key().forEach(c -> j.add("x." + quote(c.name())));
+        return j.toString();
+    }
+
     /** {@code "k1"::text, "k2"::text}. */
     public static String keyText(TableShape t) {
         StringJoiner j = new StringJoiner(", ");

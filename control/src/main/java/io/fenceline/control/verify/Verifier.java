@@ -46,8 +46,8 @@ public final class Verifier {
     public record Settings(long chunkRows, long leafRows, int maxDifferences, Duration replayTimeout, int maxRounds,
                            int confirmations, Set<String> tables) {
 
-        /** 1000-row chunks, 32-row leaves, 10,000 candidates, 60 s replay, 5 rounds, 2 confirmations, every table. */
-        public static final Settings DEFAULTS = new Settings(1000, 32, 10_000, Duration.ofSeconds(60), 5, 2, Set.of());
+        /** 1000-row chunks, 32-row leaves, 10,000 candidates, 60 s replay, 10 rounds, 2 confirmations, every table. */
+        public static final Settings DEFAULTS = new Settings(1000, 32, 10_000, Duration.ofSeconds(60), 10, 2, Set.of());
 
         public Settings {
             tables = Set.copyOf(tables);

@@ -504,6 +504,79 @@ class VerifyIT {
     }
 
     @Test
+    void aTargetsRowFilterDecidesWhichCopiesItWouldPublish() throws Exception {
+        try (World w = new World("report_only")) {
+            w.plant();
+            // b publishes only its rows above 900000 (like the demo's mesh, where each cluster publishes the rows it
+            // wrote itself): deleting 900001 and 900002 there would be published, updating 2500 would not.
+            try (Connection b = w.connect(1); Statement st = b.createStatement()) {
+                st.execute("CREATE PUBLICATION b_own FOR TABLE accounts WHERE (id > 900000)");
+                st.execute("SELECT pg_create_logical_replication_slot('b_own_" + w.name + "', 'test_decoding')");
+            }
+            Run run = w.cli("reconcile", "--from", "a", "--json");
+            assertEquals(1, run.code(), run::toString);
+            Set<String> outcome = new TreeSet<>();
+            run.json().get("changes").forEach(c -> outcome.add(c.get("cluster").asText() + " " + c.get("key").get(0).asText()
+                    + " " + c.get("action").asText() + " " + (c.get("refused").isNull() ? "copied" : "refused")));
+            assertEquals(Set.of("b 2500 update copied", "b 900001 delete refused", "b 900002 delete refused",
+                    "c 17 insert copied", "c 7 update copied"), outcome, run::out);
+            assertEquals(w.account(0, 2500), w.account(1, 2500));
+            assertTrue(w.account(1, 900_001) != null && w.account(1, 900_002) != null);
+            try (Connection b = w.connect(1); Statement st = b.createStatement()) {
+                st.execute("SELECT pg_drop_replication_slot('b_own_" + w.name + "')");
+            }
+        }
+    }
+
+    @Test
+    void afterAHandoffVerifyAgainstTheNewWriterFindsTheWritesItDidNotExpect() throws Exception {
+        try (World w = new World("halt", "  verify: after_writer_change\n")) {
+            // b stops applying a's changes; a takes two writes that c receives and b never does.
+            try (Connection b = w.connect(1); Statement st = b.createStatement()) {
+                st.execute("ALTER SUBSCRIPTION sub_" + w.name + "_b DISABLE");
+            }
+            PG.get(0).executeIn(w.name, "INSERT INTO accounts (id, name) VALUES (800001, 'only a and c'), (800002, 'x')");
+            long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            while (w.account(2, 800_002) == null) {
+                assertTrue(System.nanoTime() < deadline, "c did not receive a's rows");
+                Thread.sleep(50);
+            }
+            java.util.concurrent.CompletableFuture<Run> handoff = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                    w.cli("handoff", "--to", "b", "--timeout", "20s", "--wait"));
+            // Stand-in for the two proxies' side of the planned handoff (docs/write-authority.md).
+            String requestKey = w.coordinator.keys().handoff("main");
+            while (w.coordinator.store().getEntry(requestKey).join().isEmpty()) {
+                assertTrue(System.nanoTime() < deadline + Duration.ofSeconds(30).toNanos(), "no handoff request");
+                Thread.sleep(20);
+            }
+            var request = w.coordinator.store().get(requestKey, io.fenceline.config.records.HandoffRequest.class).join()
+                    .orElseThrow().value();
+            var progressKey = w.coordinator.keys().handoffProgress("main");
+            var paused = new io.fenceline.config.records.HandoffProgress(request.requestId(), "a", "b",
+                    io.fenceline.config.records.HandoffProgress.Phase.PAUSED, 0x3000060L, 0, "", Instant.now());
+            w.coordinator.store().put(progressKey, paused).join();
+            w.coordinator.store().put(progressKey, paused.next(io.fenceline.config.records.HandoffProgress.Phase.RELEASED,
+                    0x3000060L, "", Instant.now())).join();
+            w.coordinator.store().put(w.coordinator.keys().writer("main"), new WriterRecord("b", "proxy-b",
+                    Instant.now())).join();
+            w.coordinator.store().put(progressKey, paused.next(io.fenceline.config.records.HandoffProgress.Phase.COMPLETED,
+                    0x3000060L, "", Instant.now())).join();
+            Run run = handoff.get(120, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(1, run.code(), run::toString);
+            assertTrue(run.out().contains("public.accounts on a: extra [800001, 800002]")
+                    && run.out().contains("public.accounts on c: extra [800001, 800002]"), run::out);
+            assertTrue(run.out().contains("the handoff completed, but verify found divergence"), run::out);
+            for (String c : CLUSTERS) {
+                assertEquals("read-only", w.coordinator.store().getEntry(w.coordinator.keys().mode("main", c)).join()
+                        .orElseThrow().value(), c);
+            }
+            assertTrue(w.audit().stream().anyMatch(r -> r.action().equals("verify")
+                    && r.details().get("why").equals("after the handoff to b") && r.details().get("writer").equals("b")
+                    && r.details().get("outcome").equals("diverged")), () -> w.audit().toString());
+        }
+    }
+
+    @Test
     void clustersThatRecordDifferentMigrationPhasesDiverge() throws Exception {
         try (World w = new World("report_only")) {
             try (Connection c = w.connect(2)) {
@@ -535,6 +608,10 @@ class VerifyIT {
             Run named = w.cli("verify", "--writer", "a");
             assertEquals(0, named.code(), named::toString);
             assertTrue(named.out().contains("clusters agree"), named::out);
+            // Chunks of 1000 rows in key order (5000 accounts: five chunks and the open one after the last key), not
+            // in the order of the keys' text.
+            assertTrue(named.out().contains("public.accounts: 5000 rows on a (6 chunk(s), 18 hashes"), named::out);
+            assertTrue(named.out().contains("public.lines: 2000 rows on a (3 chunk(s), 9 hashes"), named::out);
             assertTrue(w.coordinator.store().getPrefix(w.coordinator.keys().clustersPrefix("main")).join().isEmpty());
         }
     }
