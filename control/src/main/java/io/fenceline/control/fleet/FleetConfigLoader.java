@@ -47,7 +47,9 @@ import java.util.regex.Pattern;
  * policies: {auto_rollback: true, max_lag_bytes: 16777216, gate_timeout: 30s, drain_timeout: 10m,
  *            require_proxies: true, baseline_version: 0,
  *            error_window: 10s, error_max_rise: 0.01, error_min_statements: 100,   # error_window: off disables
- *            writer_order: auto}             # or as-configured
+ *            writer_order: auto,             # or as-configured
+ *            cooldown: {expand: 30m},        # or one duration; see CalendarSection
+ *            windows: [{days: [mon-fri], from: "09:00", to: "17:00", zone: Europe/Berlin}]}
  * </pre>
  */
 public final class FleetConfigLoader {
@@ -70,7 +72,8 @@ public final class FleetConfigLoader {
     private static final Set<String> CLUSTER = Set.of("name", "jdbc_url", "user", "password", "password_env");
     private static final Set<String> POLICIES = Set.of("auto_rollback", "max_lag_bytes", "gate_timeout",
             "drain_timeout", "require_proxies", "baseline_version", "error_window", "error_max_rise",
-            "error_min_statements", "writer_order");
+            "error_min_statements", "writer_order",
+            "cooldown", "windows");
 
     private FleetConfigLoader() {
     }
@@ -279,7 +282,11 @@ public final class FleetConfigLoader {
             p.add("policies.max_lag_bytes", "must be a whole number of bytes >= 0, got '"
                     + node.get("max_lag_bytes").asText() + "'");
         }
-        Duration gate = p.duration(node, "policies.gate_timeout", "gate_timeout", d.gateTimeout());
+        // The calendar keys (cooldown, windows, gate_timeout as a mapping) are read by CalendarSection.
+        CalendarSection.Read calendar = CalendarSection.read(node, p::add);
+        Duration gate = node.path("gate_timeout").isObject()
+                ? (calendar.gateTimeout() == null ? d.gateTimeout() : calendar.gateTimeout())
+                : p.duration(node, "policies.gate_timeout", "gate_timeout", d.gateTimeout());
         Duration drain = p.duration(node, "policies.drain_timeout", "drain_timeout", d.drainTimeout());
         boolean proxies = p.bool(node, "policies.require_proxies", "require_proxies", d.requireProxies());
         int baseline = node.has("baseline_version") ? node.get("baseline_version").asInt(-1) : d.baselineVersion();
@@ -322,7 +329,7 @@ public final class FleetConfigLoader {
             }
         }
         return new Policies(rollback, lag, gate, drain, proxies, baseline, errorWindow, maxRise, minStatements,
-                writerOrder);
+                writerOrder, calendar.calendar());
     }
 
     /** Parses {@code 500ms}, {@code 5s}, {@code 10m}, {@code 1h}; null if malformed. */

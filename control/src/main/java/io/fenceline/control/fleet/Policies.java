@@ -19,10 +19,29 @@ import java.time.Duration;
  *                        percentage point)
  * @param errorMinStatements the fewest statements an interval needs before the error-rate gate judges it
  * @param writerOrder     how each step orders the waves around the group's writer (see {@link WriterOrder})
+ * @param calendar        cooldowns between waves, rollout windows and per-step gate time boxes
+ *                        ({@link RolloutCalendar}; {@link RolloutCalendar#NONE} without)
  */
 public record Policies(boolean autoRollback, long maxLagBytes, Duration gateTimeout, Duration drainTimeout,
                        boolean requireProxies, int baselineVersion, Duration errorWindow, double errorMaxRise,
-                       long errorMinStatements, WriterOrder writerOrder) {
+                       long errorMinStatements, WriterOrder writerOrder, RolloutCalendar calendar) {
+
+    public Policies {
+        calendar = calendar == null ? RolloutCalendar.NONE : calendar;
+    }
+
+    /** Policies without a calendar (no cooldown, no window, one gate timeout). */
+    public Policies(boolean autoRollback, long maxLagBytes, Duration gateTimeout, Duration drainTimeout,
+                    boolean requireProxies, int baselineVersion, Duration errorWindow, double errorMaxRise,
+                    long errorMinStatements, WriterOrder writerOrder) {
+        this(autoRollback, maxLagBytes, gateTimeout, drainTimeout, requireProxies, baselineVersion, errorWindow,
+                errorMaxRise, errorMinStatements, writerOrder, RolloutCalendar.NONE);
+    }
+
+    /** The time box of the gate after each wave of {@code step}: its own {@code gate_timeout}, else the global one. */
+    public Duration gateTimeout(io.fenceline.config.records.Step step) {
+        return calendar.gateTimeout(step, gateTimeout);
+    }
 
     /** {@code policies.writer_order}. */
     public enum WriterOrder {

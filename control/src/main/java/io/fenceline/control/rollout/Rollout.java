@@ -1,7 +1,6 @@
 package io.fenceline.control.rollout;
 
 import io.fenceline.config.coordination.Coordinator;
-import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.config.coordination.PutResult;
 import io.fenceline.config.coordination.RecordStore;
 import io.fenceline.config.coordination.Versioned;
@@ -19,6 +18,7 @@ import io.fenceline.config.records.ProxyStatus;
 import io.fenceline.config.records.Step;
 import io.fenceline.config.records.Window;
 import io.fenceline.config.records.WriterRecord;
+import io.fenceline.control.calendar.WallClock;
 import io.fenceline.control.fleet.Fleet;
 import io.fenceline.control.fleet.FleetConfig;
 import io.fenceline.control.fleet.Policies;
@@ -69,23 +69,25 @@ public final class Rollout {
     private final CrashPoints crash;
     private final Consumer<String> progress;
     private final String group;
-    private final MonotonicClock clock;
+    private final WallClock wall;
+    private final Waits waits;
+    private final WaveCalendar calendar;
+    private final WaveGate gate;
 
     private MigrationJournal journal;
     private long journalRevision;
 
-    /** Raised inside a run to unwind to the public entry point with an outcome; never escapes this class. */
-    private static final class Stop extends RuntimeException {
-        final transient RolloutOutcome outcome;
-
-        Stop(RolloutOutcome outcome) {
-            super(outcome.toString(), null, false, false);
-            this.outcome = outcome;
-        }
-    }
-
     public Rollout(FleetConfig config, Fleet fleet, Coordinator etcd, Leadership leadership, Audit audit,
                    CrashPoints crash, Consumer<String> progress) {
+        this(config, fleet, etcd, leadership, audit, crash, progress, WallClock.SYSTEM);
+    }
+
+    /**
+     * A rollout whose journaled times (cooldowns, rollout windows, gate time boxes, the journal's timestamps) come
+     * from {@code wall}: the system clock in production, a clock the test moves in tests.
+     */
+    public Rollout(FleetConfig config, Fleet fleet, Coordinator etcd, Leadership leadership, Audit audit,
+                   CrashPoints crash, Consumer<String> progress, WallClock wall) {
         this.config = config;
         this.fleet = fleet;
         this.store = etcd.store();
@@ -95,8 +97,23 @@ public final class Rollout {
         this.crash = crash;
         this.progress = progress;
         this.group = config.group();
-        this.clock = etcd.clock();
+        this.wall = wall;
+        this.waits = new Waits(leadership::writable, etcd.clock(), wall);
         this.preflight = new Preflight(config, fleet, etcd);
+        this.calendar = new WaveCalendar(config.policies().calendar(), waits, audit, progress,
+                new WaveCalendar.JournalAccess() {
+                    @Override
+                    public MigrationJournal journal() {
+                        return journal;
+                    }
+
+                    @Override
+                    public void writeTiming(MigrationJournal.Timing timing) {
+                        journal = journal.withTiming(timing);
+                        move(journal.state(), journal.step(), journal.wave(), journal.doneClusters(), journal.reason());
+                    }
+                });
+        this.gate = new WaveGate(config, fleet, store, keys, audit, progress, waits, calendar);
     }
 
     private final Preflight preflight;
@@ -126,7 +143,7 @@ public final class Rollout {
                         + (j.reason() == null ? "" : " (" + j.reason() + ")") + "; use resume or rollback");
             }
             return applyFrom(set, target);
-        } catch (Stop stop) {
+        } catch (RolloutStop stop) {
             return stop.outcome;
         }
     }
@@ -153,7 +170,7 @@ public final class Rollout {
                 return outcome;
             }
             return applyFrom(set, target);
-        } catch (Stop stop) {
+        } catch (RolloutStop stop) {
             return stop.outcome;
         }
     }
@@ -175,7 +192,7 @@ public final class Rollout {
                 move(State.HALTED, journal.step(), journal.wave(), journal.doneClusters(), "operator: " + why);
             }
             return rollbackRun(m, "operator: " + why);
-        } catch (Stop stop) {
+        } catch (RolloutStop stop) {
             return stop.outcome;
         }
     }
@@ -202,10 +219,10 @@ public final class Rollout {
         Optional<Versioned<MigrationJournal>> existing = readJournal();
         long expected = existing.map(Versioned::modRevision).orElse(0L);
         MigrationJournal fresh = new MigrationJournal(UUID.randomUUID().toString().substring(0, 8), m.version(),
-                State.PLANNED, null, 0, Set.of(), leadership.epoch(), Instant.now(), null);
+                State.PLANNED, null, 0, Set.of(), leadership.epoch(), wall.now(), null);
         PutResult r = store.compareAndSet(keys.migration(group), fresh, expected).join();
         if (!(r instanceof PutResult.Written w)) {
-            throw new Stop(new RolloutOutcome.LostLeadership("the migration journal changed while starting V"
+            throw new RolloutStop(new RolloutOutcome.LostLeadership("the migration journal changed while starting V"
                     + m.version() + "; another control instance is acting"));
         }
         journal = fresh;
@@ -309,7 +326,8 @@ public final class Rollout {
         Phase phase = m.phase(PhaseName.valueOf(step.name())).orElseThrow();
         List<List<String>> waves = waves(v, step);
         for (int w = journal.wave(); w < waves.size(); w++) {
-            Baseline baseline = baseline(waves.get(w), step, v);
+            calendar.admit(v, step, w, waves.get(w));
+            WaveGate.Baseline baseline = gate.baseline(waves.get(w), step, v, journal.doneClusters());
             for (String cluster : waves.get(w)) {
                 if (journal.doneClusters().contains(cluster)) {
                     continue;
@@ -350,14 +368,14 @@ public final class Rollout {
                 if (outcome instanceof StepOutcome.StaleEpoch s) {
                     audit.record("refused-stale-epoch", cluster, "version", v, "step", step.text(), "ours", s.ours(),
                             "seen", s.seen());
-                    throw new Stop(new RolloutOutcome.LostLeadership(cluster + " has seen control epoch " + s.seen()
+                    throw new RolloutStop(new RolloutOutcome.LostLeadership(cluster + " has seen control epoch " + s.seen()
                             + ", newer than ours (" + s.ours() + "); this instance is stale and applied nothing"));
                 }
                 if (outcome instanceof StepOutcome.LeaseLost l) {
-                    throw new Stop(new RolloutOutcome.LostLeadership("leader lease not writable " + l.when()
+                    throw new RolloutStop(new RolloutOutcome.LostLeadership("leader lease not writable " + l.when()
                             + " on " + cluster + "; transaction rolled back"));
                 }
-                store.put(keys.ack(group, cluster, v, step), new Ack(checksum, Instant.now(), leadership.epoch())).join();
+                store.put(keys.ack(group, cluster, v, step), new Ack(checksum, wall.now(), leadership.epoch())).join();
                 audit.record("ack", cluster, "version", v, "step", step.text(), "checksum", checksum,
                         "outcome", outcome instanceof StepOutcome.Applied ? "applied" : "already-applied",
                         "epoch", leadership.epoch(), "batches", batched[0], "batched_rows", batched[1]);
@@ -369,11 +387,13 @@ public final class Rollout {
                 done.add(cluster);
                 move(journal.state(), step, w, done, null);
             }
-            Optional<String> gateFailure = gate(m, step, waves, w, baseline);
+            Optional<String> gateFailure = gate.check(m, step, waves, w, baseline);
             if (gateFailure.isPresent()) {
                 return Optional.of(fail(m, step, null, "gate-failed", gateFailure.get()));
             }
             if (w + 1 < waves.size()) {
+                // The next wave's cooldown counts from now (journaled with the move).
+                journal = journal.withTiming(calendar.waveEnded());
                 move(journal.state(), step, w + 1, journal.doneClusters(), null);
                 crash.reach("wave-done/V" + v + "/" + step.text() + "/" + w);
             }
@@ -409,187 +429,11 @@ public final class Rollout {
         return order;
     }
 
-    /**
-     * The gate after wave {@code w}: the applied clusters' acks carry one checksum; the replicas of the wave's
-     * clusters have replayed what the step wrote; every applied cluster has a proxy reporting (unless the policy says no proxies are required); proxies claiming the writer lease
-     * hold the writer key's epoch. Waits up to the gate timeout for conditions that may still settle.
-     */
-    private Optional<String> gate(Manifest m, Step step, List<List<String>> waves, int w, Baseline baseline) {
-        int v = m.version();
-        long windowEnd = clock.nanoTime() + errorSettings().window().toNanos();
-        List<String> applied = new ArrayList<>();
-        for (int i = 0; i <= w; i++) {
-            applied.addAll(waves.get(i));
-        }
-        Map<String, String> checksums = new TreeMap<>();
-        for (String cluster : applied) {
-            checksums.put(cluster, store.get(keys.ack(group, cluster, v, step), Ack.class).join()
-                    .map(a -> a.value().checksum()).orElse("(no ack)"));
-        }
-        if (new TreeSet<>(checksums.values()).size() != 1) {
-            return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": acked catalog checksums"
-                    + " differ: " + checksums);
-        }
-        long deadline = clock.nanoTime() + config.policies().gateTimeout().toNanos();
-        List<String> notes = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        Map<String, String> walAfterStep = new TreeMap<>();
-        for (String cluster : waves.get(w)) {
-            try (Connection c = fleet.connect(cluster); java.sql.Statement st = c.createStatement();
-                 java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-                rs.next();
-                walAfterStep.put(cluster, rs.getString(1));
-            } catch (SQLException e) {
-                return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": cannot read the WAL"
-                        + " position of " + cluster + ": [" + e.getSQLState() + "] " + e.getMessage());
-            }
-        }
-        while (true) {
-            problems.clear();
-            notes.clear();
-            replicasBehind(walAfterStep, problems);
-            Map<EtcdKey.Proxy, ProxyStatus> statuses = store.proxyStatuses(group).join();
-            for (String cluster : applied) {
-                long proxies = statuses.keySet().stream().filter(k -> k.cluster().equals(cluster)).count();
-                if (proxies == 0) {
-                    if (config.policies().requireProxies()) {
-                        problems.add(cluster + " has no proxy reporting");
-                    } else {
-                        notes.add(cluster + ": no proxy reporting (policy require_proxies=false)");
-                    }
-                }
-            }
-            Optional<Versioned<WriterRecord>> writer = store.get(keys.writer(group), WriterRecord.class).join();
-            if (writer.isPresent()) {
-                long epoch = writer.get().entry().createRevision();
-                statuses.forEach((k, s) -> {
-                    if (s.writer() && s.epoch() != epoch) {
-                        problems.add("proxy " + k.proxyId() + " of " + k.cluster() + " claims writer epoch " + s.epoch()
-                                + " but the writer key has epoch " + epoch);
-                    }
-                });
-            } else if (config.policies().requireProxies()) {
-                problems.add("no cluster holds the writer lease of group " + group);
-            } else {
-                notes.add("no writer lease held (policy require_proxies=false)");
-            }
-            if (problems.isEmpty() || clock.nanoTime() - deadline >= 0) {
-                break;
-            }
-            pause();
-        }
-        if (!problems.isEmpty()) {
-            return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + " failed after "
-                    + config.policies().gateTimeout().toMillis() + " ms: " + String.join("; ", problems));
-        }
-        String errors = "error-rate gate off (policy error_window=0)";
-        ErrorRateGate.Settings settings = errorSettings();
-        if (settings.enabled()) {
-            waitUntil(windowEnd, "while measuring errors after wave " + w + " of " + step.text() + " V" + v);
-            ErrorRateGate.Verdict verdict = ErrorRateGate.judge(settings, waves.get(w), baseline.b0(),
-                    baseline.b(), store.proxyStatuses(group).join());
-            if (!verdict.passed()) {
-                return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": errors rose: "
-                        + verdict.failures() + ". Rule: " + verdict.rule());
-            }
-            errors = verdict.summary();
-        }
-        audit.record("gate-passed", null, "version", v, "step", step.text(), "wave", w, "clusters", applied,
-                "checksum", checksums.values().iterator().next(), "notes", String.join("; ", notes),
-                "errors", errors, "error_rule", settings.enabled() ? settings.rule() : "off");
-        progress.accept("  gate after wave " + w + " of " + step.text() + " V" + v + ": passed (errors: " + errors + ")");
-        return Optional.empty();
-    }
-
-    /**
-     * Adds a problem for every replica (physical standby or logical subscriber, as {@code pg_stat_replication}
-     * lists them) of the wave's clusters that has not yet replayed up to the WAL position read just after the step.
-     * A logically replicated fleet needs this before the next wave: a subscriber that drops a column while rows
-     * carrying it are still on their way can never apply them.
-     */
-    private void replicasBehind(Map<String, String> walAfterStep, List<String> problems) {
-        walAfterStep.forEach((cluster, lsn) -> {
-            try (Connection c = fleet.connect(cluster); java.sql.PreparedStatement st = c.prepareStatement(
-                    "SELECT application_name, coalesce(replay_lsn::text, 'none'),"
-                            + " coalesce(replay_lsn >= ?::pg_lsn, false) FROM pg_stat_replication")) {
-                st.setString(1, lsn);
-                try (java.sql.ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        if (!rs.getBoolean(3)) {
-                            problems.add("replica " + rs.getString(1) + " of " + cluster + " has replayed up to "
-                                    + rs.getString(2) + ", not yet " + lsn + " (the position after the step)");
-                        }
-                    }
-                }
-            } catch (SQLException e) {
-                problems.add("cannot read pg_stat_replication on " + cluster + ": [" + e.getSQLState() + "] "
-                        + e.getMessage());
-            }
-            logicalSlotsBehind(cluster, lsn, problems);
-        });
-    }
-
-    /**
-     * Adds a problem for every logical replication slot of {@code cluster} whose subscriber has not confirmed
-     * {@code lsn}. A subscriber whose apply worker fails (a column it cannot apply, a conflict) drops out of
-     * {@code pg_stat_replication} while it restarts, so that view alone would let the gate pass; its slot stays,
-     * with {@code confirmed_flush_lsn} stuck. A slot nobody uses any more blocks the gate too, until it times
-     * out naming the slot: it also holds back WAL, and the operator should drop it.
-     */
-    private void logicalSlotsBehind(String cluster, String lsn, List<String> problems) {
-        try (Connection c = fleet.connect(cluster); java.sql.PreparedStatement st = c.prepareStatement(
-                "SELECT slot_name, active, coalesce(confirmed_flush_lsn::text, 'none'),"
-                        + " coalesce(confirmed_flush_lsn >= ?::pg_lsn, false) FROM pg_replication_slots"
-                        + " WHERE slot_type = 'logical' AND database = current_database()")) {
-            st.setString(1, lsn);
-            try (java.sql.ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    if (!rs.getBoolean(4)) {
-                        problems.add("logical slot " + rs.getString(1) + " of " + cluster + " ("
-                                + (rs.getBoolean(2) ? "active" : "inactive: its subscriber is not connected")
-                                + ") has confirmed up to " + rs.getString(3) + ", not yet " + lsn);
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            problems.add("cannot read pg_replication_slots on " + cluster + ": [" + e.getSQLState() + "] "
-                    + e.getMessage());
-        }
-    }
-
-    /** The proxies' counters a window before a wave's step and just before it (the error gate's baseline). */
-    private record Baseline(Map<EtcdKey.Proxy, ProxyStatus> b0, Map<EtcdKey.Proxy, ProxyStatus> b) {}
-
-    private ErrorRateGate.Settings errorSettings() {
-        return new ErrorRateGate.Settings(config.policies().errorWindow(), config.policies().errorMaxRise(),
-                config.policies().errorMinStatements());
-    }
-
-    /**
-     * Reads the proxies' counters, waits one error window, and reads them again, before the wave's step. A wave
-     * whose clusters are all done already (a resumed run), or a group where no proxy reports, gets no baseline:
-     * its "before" is unknown.
-     */
-    private Baseline baseline(List<String> wave, Step step, int v) {
-        ErrorRateGate.Settings settings = errorSettings();
-        if (!settings.enabled() || journal.doneClusters().containsAll(wave)) {
-            return new Baseline(Map.of(), store.proxyStatuses(group).join());
-        }
-        Map<EtcdKey.Proxy, ProxyStatus> b0 = store.proxyStatuses(group).join();
-        if (b0.isEmpty()) {
-            // No proxy reports: there is no baseline to measure (the gate notes "not judged" for such clusters).
-            return new Baseline(Map.of(), b0);
-        }
-        long end = clock.nanoTime() + settings.window().toNanos();
-        progress.accept("  measuring the error baseline of " + wave + " for " + settings.window().toMillis() + " ms");
-        waitUntil(end, "while measuring the error baseline before " + step.text() + " V" + v);
-        return new Baseline(b0, store.proxyStatuses(group).join());
-    }
-
     /** Waits until no proxy of the group reports a connection of the old version; halts after the drain timeout. */
     private Optional<RolloutOutcome> drain(Manifest m) {
         int old = m.version() - 1;
-        long deadline = clock.nanoTime() + config.policies().drainTimeout().toNanos();
+        // The drain's time box is journaled like a gate's: a restart does not extend it.
+        java.time.Instant deadline = calendar.gateDeadline(config.policies().drainTimeout());
         boolean told = false;
         while (true) {
             requireLeader("while draining V" + old);
@@ -607,15 +451,17 @@ public final class Rollout {
                 progress.accept("  waiting for V" + old + " to drain: " + (unknown ? "no proxy reporting"
                         : using + " connection(s) still use it"));
                 told = true;
+                calendar.gateWaiting("V" + old + " to drain", deadline, unknown ? "no proxy reporting"
+                        : using + " connection(s) still use it");
             }
-            if (clock.nanoTime() - deadline >= 0) {
+            if (!wall.now().isBefore(deadline)) {
                 String reason = "drain of V" + old + " timed out after " + config.policies().drainTimeout().toSeconds()
                         + " s: " + (unknown ? "no proxy reporting" : using + " connection(s) still use it");
                 move(State.HALTED, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), reason);
                 audit.record("halt", null, "version", m.version(), "reason", reason);
                 return Optional.of(new RolloutOutcome.Halted(m.version(), reason));
             }
-            pause();
+            waits.pause();
         }
     }
 
@@ -669,7 +515,7 @@ public final class Rollout {
                             + oneLine(f.sql()) + ") failed: [" + f.sqlState() + "] " + f.message());
                 }
                 if (outcome instanceof StepOutcome.StaleEpoch || outcome instanceof StepOutcome.LeaseLost) {
-                    throw new Stop(new RolloutOutcome.LostLeadership("rollback of " + name.key() + " V" + v + " on "
+                    throw new RolloutStop(new RolloutOutcome.LostLeadership("rollback of " + name.key() + " V" + v + " on "
                             + cluster + " refused: " + outcome));
                 }
                 store.delete(keys.ack(group, cluster, v, step)).join();
@@ -740,7 +586,7 @@ public final class Rollout {
         try (Connection c = fleet.connect(canary)) {
             fp = CatalogFingerprint.take(c);
         } catch (SQLException e) {
-            throw new Stop(new RolloutOutcome.Halted(version, "cannot read the catalog of " + canary + ": ["
+            throw new RolloutStop(new RolloutOutcome.Halted(version, "cannot read the catalog of " + canary + ": ["
                     + e.getSQLState() + "] " + e.getMessage()));
         }
         store.put(keys.catalog(group, version), new Catalog(version, fp.checksum(), fp.tables())).join();
@@ -762,7 +608,7 @@ public final class Rollout {
     }
 
     private Manifest manifest(ManifestSet set, int version) {
-        return set.version(version).orElseThrow(() -> new Stop(new RolloutOutcome.Refused("no manifest for V"
+        return set.version(version).orElseThrow(() -> new RolloutStop(new RolloutOutcome.Refused("no manifest for V"
                 + version + " in " + set.folder())));
     }
 
@@ -772,7 +618,7 @@ public final class Rollout {
 
     private void adopt(Versioned<MigrationJournal> existing) {
         if (existing.value().controlEpoch() > leadership.epoch()) {
-            throw new Stop(new RolloutOutcome.LostLeadership("the journal was written at control epoch "
+            throw new RolloutStop(new RolloutOutcome.LostLeadership("the journal was written at control epoch "
                     + existing.value().controlEpoch() + ", newer than ours (" + leadership.epoch() + ")"));
         }
         journal = existing.value();
@@ -782,7 +628,16 @@ public final class Rollout {
     /** Rewrites the journal with compare-and-set; losing the race ends this instance's run. */
     private void move(State to, Step step, int wave, Set<String> done, String reason) {
         requireLeader("before moving the journal to " + to.text());
-        MigrationJournal next = journal.moveTo(to, step, wave, done, leadership.epoch(), Instant.now(), reason);
+        MigrationJournal next = journal.moveTo(to, step, wave, done, leadership.epoch(), wall.now(), reason);
+        if (step != journal.step()) {
+            // A new step (or none) starts without a calendar of its own yet.
+            next = next.withTiming(MigrationJournal.Timing.NONE);
+        } else if (to != journal.state()) {
+            // A halt, a resume, or drain -> contract: a gate's or a drain's time box and any wait end here; the
+            // cooldown and the wave's admission stay.
+            MigrationJournal.Timing t = journal.timing();
+            next = next.withTiming(new MigrationJournal.Timing(t.previousWaveEnded(), t.waveBegun(), null, null));
+        }
         PutResult r = store.compareAndSet(keys.migration(group), next, journalRevision).join();
         if (r instanceof PutResult.Written w) {
             journal = next;
@@ -790,38 +645,13 @@ public final class Rollout {
             crash.reach("journal/V" + next.version() + "/" + to.text());
             return;
         }
-        throw new Stop(new RolloutOutcome.LostLeadership("the migration journal changed under us (expected mod revision "
+        throw new RolloutStop(new RolloutOutcome.LostLeadership("the migration journal changed under us (expected mod revision "
                 + journalRevision + ") while moving V" + next.version() + " to " + to.text()
                 + "; another control instance is acting"));
     }
 
     private void requireLeader(String when) {
-        if (!leadership.writable()) {
-            throw new Stop(new RolloutOutcome.LostLeadership("control's leader lease is not writable " + when));
-        }
-    }
-
-    /** Sleeps until {@code end} on the rollout's clock, checking the leader lease at least every 200 ms. */
-    private void waitUntil(long end, String when) {
-        long left;
-        while ((left = end - clock.nanoTime()) > 0) {
-            requireLeader(when);
-            try {
-                Thread.sleep(Math.max(1, Math.min(200, left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Stop(new RolloutOutcome.Halted(0, "interrupted"));
-            }
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Stop(new RolloutOutcome.Halted(0, "interrupted"));
-        }
+        waits.requireLeader(when);
     }
 
     private static String oneLine(String sql) {
