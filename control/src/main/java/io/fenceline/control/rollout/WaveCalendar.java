@@ -88,14 +88,15 @@ final class WaveCalendar {
         }
     }
 
-    /** Journals (once per wait) and audits what the run waits for, then waits until it is over. */
+    /** Journals and audits what the run waits for (once per wait, across restarts), then waits until it is over. */
     private void await(Wait wait, String what, String policy, Object value) {
         Wait journaled = access.journal().timing().waiting();
         if (journaled == null || !journaled.kind().equals(wait.kind()) || !journaled.until().equals(wait.until())) {
             access.writeTiming(access.journal().timing().waitingFor(wait));
             audit.record(wait.kind() + "-waiting", null, "for", what, "until", wait.until(), policy, value);
-            progress.accept("  " + wait.text());
         }
+        // Said by every instance that waits, a resumed one too (the journal already holds the wait then).
+        progress.accept("  " + wait.text());
         waits.untilWall(wait.until(), "while " + wait.text());
     }
 
@@ -113,15 +114,17 @@ final class WaveCalendar {
         return since.plus(timeout);
     }
 
-    /** Journals, once, that a gate is waiting for its conditions until {@code deadline}, and why. */
+    /**
+     * Says that a gate is waiting for its conditions until {@code deadline}, and why; journals it unless the journal
+     * already holds this wait (a resumed gate).
+     */
     void gateWaiting(String gate, Instant deadline, String why) {
         Timing t = access.journal().timing();
-        if (t.waiting() != null && t.waiting().kind().equals("gate")) {
-            return;
-        }
         String text = "waiting for " + gate + " until " + show(deadline, calendar.windows()) + " (then halts): " + why;
-        access.writeTiming(t.waitingFor(new Wait("gate", t.gateSince() == null ? waits.wall().now() : t.gateSince(),
-                deadline, text)));
+        if (t.waiting() == null || !t.waiting().kind().equals("gate") || !t.waiting().until().equals(deadline)) {
+            access.writeTiming(t.waitingFor(new Wait("gate", t.gateSince() == null ? waits.wall().now() : t.gateSince(),
+                    deadline, text)));
+        }
         progress.accept("  " + text);
     }
 

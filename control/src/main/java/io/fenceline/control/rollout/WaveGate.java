@@ -93,7 +93,9 @@ final class WaveGate {
                         + " position of " + cluster + ": [" + e.getSQLState() + "] " + e.getMessage());
             }
         }
+        boolean told = false;
         while (true) {
+            waits.requireLeader("while waiting for " + gateName);
             problems.clear();
             notes.clear();
             replicasBehind(walAfterStep, problems);
@@ -125,7 +127,10 @@ final class WaveGate {
             if (problems.isEmpty() || !waits.wall().now().isBefore(deadline)) {
                 break;
             }
-            calendar.gateWaiting(gateName, deadline, String.join("; ", problems));
+            if (!told) {
+                calendar.gateWaiting(gateName, deadline, String.join("; ", problems));
+                told = true;
+            }
             waits.pause();
         }
         if (!problems.isEmpty()) {
