@@ -27,7 +27,16 @@ abstract class LeadingCommand extends FleetCommand {
         if (set == null) {
             return ExitCodes.BAD_INPUT;
         }
+        Integer refused = check(session, set);
+        if (refused != null) {
+            return refused;
+        }
         return lead(session, Duration.ofSeconds(leaderWait), rollout -> act(rollout, set));
+    }
+
+    /** A check before leading: null to go on, else the exit code (after printing why). None by default. */
+    Integer check(ControlSession session, ManifestSet set) throws Exception {
+        return null;
     }
 
     /** What the command does once it leads, with the validated manifests. */
