@@ -13,22 +13,22 @@ import java.util.List;
 /** {@code fenceline apply}: rolls the next versions out across the clusters under control's leader lease. */
 @Command(name = "apply", description = {"Apply every version after the group's current one (up to --to) across the"
         + " clusters, wave by wave, under control's leader lease, journaled in etcd.",
-        "Exit 0 done, 2 bad input (invalid or edited manifests, or a plan whose compatibility matrix leaves an"
-                + " application version without a compatible schema), 3 unreachable, 4 preflight failed, 5 halted,"
-                + " 6 rolled back, 7 not leader, 8 another run is active."})
+        "Exit 0 done, 2 bad input (invalid or edited manifests), 3 unreachable, 4 preflight failed, 5 halted,"
+                + " 6 rolled back, 7 not leader, 8 refused: another run is active, or the compatibility matrix"
+                + " leaves an application version without a compatible schema."})
 final class ApplyCommand extends LeadingCommand {
 
     @Option(names = "--to", paramLabel = "N", description = "last version to apply (default: the last in the folder)")
     Integer to;
 
     /**
-     * Refuses the run when its compatibility matrix (on the scratch database, which holds the group's current
-     * version) has an application version in use with no compatible schema during a phase; without
-     * {@code scratch_url} the check is skipped, and said so.
+     * Refuses the run (nothing applied, no journal written) when its compatibility matrix, computed on the scratch
+     * database (which holds the group's current version), has an application version in use with no compatible
+     * schema during a phase; without {@code scratch_url} the check is skipped, and said so. Runs once this
+     * instance leads, so the version it starts from is the one no other control can move meanwhile.
      */
-    @Override
-    Integer check(ControlSession session, ManifestSet set) {
-        int current = Rollout.currentVersion(session.etcd, session.config);
+    private RolloutOutcome refusal(Rollout rollout, ManifestSet set) {
+        int current = rollout.currentVersion();
         int target = target(set, to);
         List<Manifest> run = set.manifests().stream().filter(m -> m.version() > current && m.version() <= target)
                 .toList();
@@ -36,20 +36,20 @@ final class ApplyCommand extends LeadingCommand {
             return null;
         }
         java.io.PrintWriter progress = json ? err() : out();
-        if (session.config.scratchUrl() == null) {
+        if (config.scratchUrl() == null) {
             progress.println("compatibility matrix: skipped (no scratch_url configured)");
             return null;
         }
-        CompatibilityMatrix matrix = MatrixOutput.compute(verb(), session.config.scratchUrl(), current, run, err());
+        CompatibilityMatrix matrix = MatrixOutput.compute(verb(), config.scratchUrl(), current, run, err());
         if (matrix == null) {
-            return ExitCodes.UNREACHABLE;
+            return new RolloutOutcome.Refused("no compatibility matrix for V" + (current + 1) + " to V" + target
+                    + " (see above); nothing applied");
         }
         if (!matrix.holds()) {
-            err().println("fenceline apply: refused, nothing applied: the plan V" + (current + 1) + " to V" + target
-                    + " leaves an application version without a compatible schema:");
-            matrix.problems().forEach(p -> err().println("  " + p));
-            err().println("  (fenceline plan --scratch-url shows the whole matrix)");
-            return ExitCodes.BAD_INPUT;
+            return new RolloutOutcome.Refused("the plan V" + (current + 1) + " to V" + target + " leaves an application"
+                    + " version without a compatible schema; nothing applied: " + matrix.problems().stream()
+                    .map(Object::toString).collect(java.util.stream.Collectors.joining("; "))
+                    + " (fenceline plan --scratch-url shows the whole matrix)");
         }
         progress.println("compatibility matrix: every application version in use has a compatible schema in every"
                 + " phase of V" + (current + 1) + " to V" + target);
@@ -58,7 +58,8 @@ final class ApplyCommand extends LeadingCommand {
 
     @Override
     RolloutOutcome act(Rollout rollout, ManifestSet set) {
-        return rollout.apply(set, target(set, to));
+        RolloutOutcome refused = refusal(rollout, set);
+        return refused != null ? refused : rollout.apply(set, target(set, to));
     }
 
     static int target(ManifestSet set, Integer to) {

@@ -27,17 +27,12 @@ abstract class LeadingCommand extends FleetCommand {
         if (set == null) {
             return ExitCodes.BAD_INPUT;
         }
-        Integer refused = check(session, set);
-        if (refused != null) {
-            return refused;
-        }
+        config = session.config;
         return lead(session, Duration.ofSeconds(leaderWait), rollout -> act(rollout, set));
     }
 
-    /** A check before leading: null to go on, else the exit code (after printing why). None by default. */
-    Integer check(ControlSession session, ManifestSet set) throws Exception {
-        return null;
-    }
+    /** The configuration of the session the command runs in (set before it leads). */
+    io.fenceline.control.fleet.FleetConfig config;
 
     /** What the command does once it leads, with the validated manifests. */
     abstract RolloutOutcome act(Rollout rollout, ManifestSet set);
