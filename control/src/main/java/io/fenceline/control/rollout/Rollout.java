@@ -1,7 +1,6 @@
 package io.fenceline.control.rollout;
 
 import io.fenceline.config.coordination.Coordinator;
-import io.fenceline.config.coordination.PutResult;
 import io.fenceline.config.coordination.RecordStore;
 import io.fenceline.config.coordination.Versioned;
 import io.fenceline.config.keys.EtcdKey;
@@ -35,9 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -56,7 +53,8 @@ import java.util.function.Consumer;
  * contract waits until no proxy reports a connection of the old version, and the window then narrows to
  * {@code {new}}. A failed step or gate halts the run with everything kept as it is, and, when the policy
  * says so and the window has not widened yet, rolls back the applied clusters (down SQL, reverse order).
- * Every decision is an audit record.
+ * A wave begins only after its step's cooldown and inside a rollout window, and gates are time-boxed
+ * ({@link WaveCalendar}, journaled in wall time so a resumed run honours them). Every decision is an audit record.
  */
 public final class Rollout {
 
@@ -74,8 +72,7 @@ public final class Rollout {
     private final WaveCalendar calendar;
     private final WaveGate gate;
 
-    private MigrationJournal journal;
-    private long journalRevision;
+    private final RunJournal journal;
 
     public Rollout(FleetConfig config, Fleet fleet, Coordinator etcd, Leadership leadership, Audit audit,
                    CrashPoints crash, Consumer<String> progress) {
@@ -100,19 +97,8 @@ public final class Rollout {
         this.wall = wall;
         this.waits = new Waits(leadership::writable, etcd.clock(), wall);
         this.preflight = new Preflight(config, fleet, etcd);
-        this.calendar = new WaveCalendar(config.policies().calendar(), waits, audit, progress,
-                new WaveCalendar.JournalAccess() {
-                    @Override
-                    public MigrationJournal journal() {
-                        return journal;
-                    }
-
-                    @Override
-                    public void writeTiming(MigrationJournal.Timing timing) {
-                        journal = journal.withTiming(timing);
-                        move(journal.state(), journal.step(), journal.wave(), journal.doneClusters(), journal.reason());
-                    }
-                });
+        this.journal = new RunJournal(store, keys, group, leadership::epoch, waits, crash);
+        this.calendar = new WaveCalendar(config.policies().calendar(), waits, audit, progress, journal);
         this.gate = new WaveGate(config, fleet, store, keys, audit, progress, waits, calendar);
     }
 
@@ -136,7 +122,7 @@ public final class Rollout {
     /** Applies every version after the current one up to {@code target}; refuses while a run is active. */
     public RolloutOutcome apply(ManifestSet set, int target) {
         try {
-            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            Optional<Versioned<MigrationJournal>> existing = journal.read();
             if (existing.isPresent() && !existing.get().value().state().terminal()) {
                 MigrationJournal j = existing.get().value();
                 return new RolloutOutcome.Refused("run " + j.runId() + " of V" + j.version() + " is " + j.state().text()
@@ -151,19 +137,19 @@ public final class Rollout {
     /** Continues the journal's run where it stopped (a halted run retries its step), then applies up to target. */
     public RolloutOutcome resume(ManifestSet set, int target) {
         try {
-            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            Optional<Versioned<MigrationJournal>> existing = journal.read();
             if (existing.isEmpty() || existing.get().value().state().terminal()) {
                 progress.accept("no run to resume; applying from V" + (currentVersion() + 1));
                 return applyFrom(set, target);
             }
-            adopt(existing.get());
-            Manifest m = manifest(set, journal.version());
-            audit.record("resume", null, "version", m.version(), "run", journal.runId(), "state", journal.state().text(),
+            journal.adopt(existing.get());
+            Manifest m = manifest(set, journal.now().version());
+            audit.record("resume", null, "version", m.version(), "run", journal.now().runId(), "state", journal.now().state().text(),
                     "epoch", leadership.epoch());
-            progress.accept("resuming run " + journal.runId() + " of V" + m.version() + " from " + journal.state().text());
-            if (journal.state() == State.HALTED) {
-                State to = resumeState(journal.step(), m.version());
-                move(to, journal.step(), journal.wave(), journal.doneClusters(), null);
+            progress.accept("resuming run " + journal.now().runId() + " of V" + m.version() + " from " + journal.now().state().text());
+            if (journal.now().state() == State.HALTED) {
+                State to = resumeState(journal.now().step(), m.version());
+                journal.move(to, journal.now().step(), journal.now().wave(), journal.now().doneClusters(), null);
             }
             RolloutOutcome outcome = drive(m);
             if (!(outcome instanceof RolloutOutcome.Done)) {
@@ -178,18 +164,18 @@ public final class Rollout {
     /** The operator's rollback of the active run: down SQL of every applied cluster in reverse order. */
     public RolloutOutcome rollback(ManifestSet set, String why) {
         try {
-            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            Optional<Versioned<MigrationJournal>> existing = journal.read();
             if (existing.isEmpty() || existing.get().value().state().terminal()) {
                 return new RolloutOutcome.Refused("no active run to roll back"
                         + existing.map(e -> " (last run " + e.value().runId() + " of V" + e.value().version() + " is "
                         + e.value().state().text() + ")").orElse(""));
             }
-            adopt(existing.get());
-            Manifest m = manifest(set, journal.version());
-            audit.record("operator-rollback", null, "version", m.version(), "run", journal.runId(), "reason", why,
-                    "state", journal.state().text());
-            if (journal.state() != State.ROLLING_BACK && !journal.state().canMoveTo(State.ROLLING_BACK)) {
-                move(State.HALTED, journal.step(), journal.wave(), journal.doneClusters(), "operator: " + why);
+            journal.adopt(existing.get());
+            Manifest m = manifest(set, journal.now().version());
+            audit.record("operator-rollback", null, "version", m.version(), "run", journal.now().runId(), "reason", why,
+                    "state", journal.now().state().text());
+            if (journal.now().state() != State.ROLLING_BACK && !journal.now().state().canMoveTo(State.ROLLING_BACK)) {
+                journal.move(State.HALTED, journal.now().step(), journal.now().wave(), journal.now().doneClusters(), "operator: " + why);
             }
             return rollbackRun(m, "operator: " + why);
         } catch (RolloutStop stop) {
@@ -215,18 +201,7 @@ public final class Rollout {
     }
 
     private void start(Manifest m, int target) {
-        requireLeader("before starting V" + m.version());
-        Optional<Versioned<MigrationJournal>> existing = readJournal();
-        long expected = existing.map(Versioned::modRevision).orElse(0L);
-        MigrationJournal fresh = new MigrationJournal(UUID.randomUUID().toString().substring(0, 8), m.version(),
-                State.PLANNED, null, 0, Set.of(), leadership.epoch(), wall.now(), null);
-        PutResult r = store.compareAndSet(keys.migration(group), fresh, expected).join();
-        if (!(r instanceof PutResult.Written w)) {
-            throw new RolloutStop(new RolloutOutcome.LostLeadership("the migration journal changed while starting V"
-                    + m.version() + "; another control instance is acting"));
-        }
-        journal = fresh;
-        journalRevision = w.revision();
+        MigrationJournal fresh = journal.start(m.version());
         audit.record("start", null, "version", m.version(), "run", fresh.runId(), "checksum", m.checksum(),
                 "target", target, "epoch", leadership.epoch(), "source", m.source());
         progress.accept("V" + m.version() + " (" + m.source() + "): run " + fresh.runId() + " started at epoch "
@@ -236,62 +211,62 @@ public final class Rollout {
     private RolloutOutcome drive(Manifest m) {
         int v = m.version();
         while (true) {
-            switch (journal.state()) {
+            switch (journal.now().state()) {
                 case PLANNED -> {
                     PreflightReport.Check lint = preflight.lintCheck(m);
                     audit.record(lint.passed() ? "lint-passed" : "lint-failed", null, "version", v, "detail", lint.detail());
                     if (!lint.passed()) {
-                        move(State.HALTED, null, 0, Set.of(), "lint: " + lint.detail());
-                        audit.record("halt", null, "version", v, "reason", journal.reason());
-                        return new RolloutOutcome.Halted(v, journal.reason());
+                        journal.move(State.HALTED, null, 0, Set.of(), "lint: " + lint.detail());
+                        audit.record("halt", null, "version", v, "reason", journal.now().reason());
+                        return new RolloutOutcome.Halted(v, journal.now().reason());
                     }
-                    move(State.LINTED, null, 0, Set.of(), null);
+                    journal.move(State.LINTED, null, 0, Set.of(), null);
                 }
                 case LINTED -> {
-                    PreflightReport report = preflight.run(m, v - 1, journal.runId(), false);
+                    PreflightReport report = preflight.run(m, v - 1, journal.now().runId(), false);
                     report.checks().forEach(c -> progress.accept("  preflight " + (c.cluster() == null ? "group" : c.cluster())
                             + " " + c.name() + ": " + (c.passed() ? "ok" : "FAILED") + " - " + c.detail()));
                     if (!report.passed()) {
                         audit.record("preflight-failed", null, "version", v, "failures", report.failures());
-                        move(State.HALTED, null, 0, Set.of(), "preflight: " + report.failures());
-                        audit.record("halt", null, "version", v, "reason", journal.reason());
+                        journal.move(State.HALTED, null, 0, Set.of(), "preflight: " + report.failures());
+                        audit.record("halt", null, "version", v, "reason", journal.now().reason());
                         return new RolloutOutcome.PreflightFailed(v, report);
                     }
                     audit.record("preflight-passed", null, "version", v, "expected", report.expected());
-                    move(State.PREFLIGHTED, null, 0, Set.of(), null);
+                    journal.move(State.PREFLIGHTED, null, 0, Set.of(), null);
                 }
                 case PREFLIGHTED -> {
                     ensureWindowAndCatalog(v - 1);
                     if (m.expand() != null) {
-                        move(State.EXPANDING, Step.EXPAND, 0, Set.of(), null);
+                        journal.move(State.EXPANDING, Step.EXPAND, 0, Set.of(), null);
                     } else if (m.backfill() != null) {
-                        move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
+                        journal.move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
                     } else {
                         widen(m);
                     }
                 }
                 case EXPANDING, BACKFILLING -> {
-                    Step step = journal.step();
+                    Step step = journal.now().step();
                     Optional<RolloutOutcome> failed = runStep(m, step);
                     if (failed.isPresent()) {
                         return failed.get();
                     }
                     if (step == Step.EXPAND && m.backfill() != null) {
-                        move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
+                        journal.move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
                     } else {
                         widen(m);
                     }
                 }
-                case WINDOW_WIDENED -> move(State.DRAINING, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), null);
+                case WINDOW_WIDENED -> journal.move(State.DRAINING, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), null);
                 case DRAINING -> {
                     Optional<RolloutOutcome> failed = drain(m);
                     if (failed.isPresent()) {
                         return failed.get();
                     }
                     if (m.contract() != null) {
-                        boolean resumed = journal.step() == Step.CONTRACT;
-                        move(State.CONTRACTING, Step.CONTRACT, resumed ? journal.wave() : 0,
-                                resumed ? journal.doneClusters() : Set.of(), null);
+                        boolean resumed = journal.now().step() == Step.CONTRACT;
+                        journal.move(State.CONTRACTING, Step.CONTRACT, resumed ? journal.now().wave() : 0,
+                                resumed ? journal.now().doneClusters() : Set.of(), null);
                     } else {
                         finish(m);
                     }
@@ -307,15 +282,15 @@ public final class Rollout {
                     return new RolloutOutcome.Done(v, "V" + v + " done");
                 }
                 case HALTED -> {
-                    return new RolloutOutcome.Halted(v, journal.reason());
+                    return new RolloutOutcome.Halted(v, journal.now().reason());
                 }
                 case ROLLING_BACK -> {
-                    return rollbackRun(m, journal.reason());
+                    return rollbackRun(m, journal.now().reason());
                 }
                 case ROLLED_BACK -> {
-                    return new RolloutOutcome.RolledBack(v, journal.reason());
+                    return new RolloutOutcome.RolledBack(v, journal.now().reason());
                 }
-                default -> throw new IllegalStateException("unhandled journal state " + journal.state());
+                default -> throw new IllegalStateException("unhandled journal state " + journal.now().state());
             }
         }
     }
@@ -325,11 +300,11 @@ public final class Rollout {
         int v = m.version();
         Phase phase = m.phase(PhaseName.valueOf(step.name())).orElseThrow();
         List<List<String>> waves = waves(v, step);
-        for (int w = journal.wave(); w < waves.size(); w++) {
+        for (int w = journal.now().wave(); w < waves.size(); w++) {
             calendar.admit(v, step, w, waves.get(w));
-            WaveGate.Baseline baseline = gate.baseline(waves.get(w), step, v, journal.doneClusters());
+            WaveGate.Baseline baseline = gate.baseline(waves.get(w), step, v, journal.now().doneClusters());
             for (String cluster : waves.get(w)) {
-                if (journal.doneClusters().contains(cluster)) {
+                if (journal.now().doneClusters().contains(cluster)) {
                     continue;
                 }
                 requireLeader("before " + step.text() + " of V" + v + " on " + cluster);
@@ -383,9 +358,9 @@ public final class Rollout {
                         + (outcome instanceof StepOutcome.Applied ? "applied" : "already applied") + ", acked "
                         + checksum.substring(0, 12));
                 crash.reach("step-acked/V" + v + "/" + step.text() + "/" + cluster);
-                Set<String> done = new TreeSet<>(journal.doneClusters());
+                Set<String> done = new TreeSet<>(journal.now().doneClusters());
                 done.add(cluster);
-                move(journal.state(), step, w, done, null);
+                journal.move(journal.now().state(), step, w, done, null);
             }
             Optional<String> gateFailure = gate.check(m, step, waves, w, baseline);
             if (gateFailure.isPresent()) {
@@ -393,8 +368,8 @@ public final class Rollout {
             }
             if (w + 1 < waves.size()) {
                 // The next wave's cooldown counts from now (journaled with the move).
-                journal = journal.withTiming(calendar.waveEnded());
-                move(journal.state(), step, w + 1, journal.doneClusters(), null);
+                journal.update(j -> j.withTiming(calendar.waveEnded()));
+                journal.move(journal.now().state(), step, w + 1, journal.now().doneClusters(), null);
                 crash.reach("wave-done/V" + v + "/" + step.text() + "/" + w);
             }
         }
@@ -408,19 +383,19 @@ public final class Rollout {
      * orders were recorded that is already inside the step keeps the configured waves its wave index refers to.
      */
     private List<List<String>> waves(int v, Step step) {
-        Optional<List<List<String>>> recorded = journal.waveOrder(step);
+        Optional<List<List<String>>> recorded = journal.now().waveOrder(step);
         if (recorded.isPresent()) {
             return recorded.get();
         }
-        if (journal.wave() > 0 || !journal.doneClusters().isEmpty()) {
+        if (journal.now().wave() > 0 || !journal.now().doneClusters().isEmpty()) {
             return config.waves();
         }
         Optional<String> writer = store.get(keys.writer(group), WriterRecord.class).join()
                 .map(r -> r.value().cluster());
         Policies.WriterOrder policy = config.policies().writerOrder();
         List<List<String>> order = WaveOrder.of(config.waves(), step, policy, writer);
-        journal = journal.withWaveOrder(step, order);
-        move(journal.state(), step, journal.wave(), journal.doneClusters(), null);
+        journal.update(j -> j.withWaveOrder(step, order));
+        journal.move(journal.now().state(), step, journal.now().wave(), journal.now().doneClusters(), null);
         audit.record("phase-started", null, "version", v, "step", step.text(), "waves", order,
                 "writer", writer.orElse("(none)"), "writer_order", policy.text(),
                 "canary", order.get(0), "epoch", leadership.epoch());
@@ -457,7 +432,7 @@ public final class Rollout {
             if (!wall.now().isBefore(deadline)) {
                 String reason = "drain of V" + old + " timed out after " + config.policies().drainTimeout().toSeconds()
                         + " s: " + (unknown ? "no proxy reporting" : using + " connection(s) still use it");
-                move(State.HALTED, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), reason);
+                journal.move(State.HALTED, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), reason);
                 audit.record("halt", null, "version", m.version(), "reason", reason);
                 return Optional.of(new RolloutOutcome.Halted(m.version(), reason));
             }
@@ -468,7 +443,7 @@ public final class Rollout {
     private RolloutOutcome fail(Manifest m, Step step, String cluster, String action, String reason) {
         int v = m.version();
         audit.record(action, cluster, "version", v, "step", step.text(), "reason", reason);
-        move(State.HALTED, step, journal.wave(), journal.doneClusters(), reason);
+        journal.move(State.HALTED, step, journal.now().wave(), journal.now().doneClusters(), reason);
         audit.record("halt", cluster, "version", v, "reason", reason);
         progress.accept("  HALTED: " + reason);
         boolean beforeWindow = step == Step.EXPAND || step == Step.BACKFILL;
@@ -482,8 +457,8 @@ public final class Rollout {
     /** Runs the down SQL of every applied phase (contract, backfill, expand) on clusters in reverse order. */
     private RolloutOutcome rollbackRun(Manifest m, String reason) {
         int v = m.version();
-        if (journal.state() != State.ROLLING_BACK) {
-            move(State.ROLLING_BACK, journal.step(), journal.wave(), journal.doneClusters(), reason);
+        if (journal.now().state() != State.ROLLING_BACK) {
+            journal.move(State.ROLLING_BACK, journal.now().step(), journal.now().wave(), journal.now().doneClusters(), reason);
         }
         List<String> configuredReverse = new ArrayList<>(config.rolloutOrder());
         Collections.reverse(configuredReverse);
@@ -494,7 +469,7 @@ public final class Rollout {
             }
             Step step = Step.parse(name.key());
             // Each step is undone in the reverse of the order it was applied in (its journaled waves).
-            List<String> order = journal.waveOrder(step).map(WaveOrder::reversed).orElse(configuredReverse);
+            List<String> order = journal.now().waveOrder(step).map(WaveOrder::reversed).orElse(configuredReverse);
             for (String cluster : order) {
                 requireLeader("before rolling back " + name.key() + " of V" + v + " on " + cluster);
                 StepOutcome outcome;
@@ -529,7 +504,7 @@ public final class Rollout {
             audit.record("window-narrowed", null, "window", Window.of(v - 1), "why", "rollback of V" + v);
         }
         store.delete(keys.catalog(group, v)).join();
-        move(State.ROLLED_BACK, null, 0, Set.of(), reason);
+        journal.move(State.ROLLED_BACK, null, 0, Set.of(), reason);
         audit.record("rolled-back", null, "version", v, "reason", reason);
         progress.accept("V" + v + " rolled back: " + reason);
         return new RolloutOutcome.RolledBack(v, reason);
@@ -537,7 +512,7 @@ public final class Rollout {
 
     private RolloutOutcome rollbackFailed(Manifest m, Step step, String cluster, String why) {
         String reason = "rollback of " + step.text() + " V" + m.version() + " on " + cluster + " failed: " + why;
-        move(State.HALTED, step, 0, Set.of(), reason);
+        journal.move(State.HALTED, step, 0, Set.of(), reason);
         audit.record("halt", cluster, "version", m.version(), "reason", reason);
         return new RolloutOutcome.Halted(m.version(), reason);
     }
@@ -553,7 +528,7 @@ public final class Rollout {
             audit.record("window-widened", null, "window", wide, "version", v);
             progress.accept("  window widened to {" + (v - 1) + ", " + v + "}");
         }
-        move(State.WINDOW_WIDENED, null, 0, Set.of(), null);
+        journal.move(State.WINDOW_WIDENED, null, 0, Set.of(), null);
         crash.reach("window-widened/V" + v);
     }
 
@@ -564,8 +539,8 @@ public final class Rollout {
         }
         store.put(keys.window(group), Window.of(v)).join();
         audit.record("window-narrowed", null, "window", Window.of(v), "version", v);
-        move(State.DONE, null, 0, Set.of(), null);
-        audit.record("done", null, "version", v, "run", journal.runId());
+        journal.move(State.DONE, null, 0, Set.of(), null);
+        audit.record("done", null, "version", v, "run", journal.now().runId());
         progress.accept("V" + v + " done; window {" + v + "}");
     }
 
@@ -610,44 +585,6 @@ public final class Rollout {
     private Manifest manifest(ManifestSet set, int version) {
         return set.version(version).orElseThrow(() -> new RolloutStop(new RolloutOutcome.Refused("no manifest for V"
                 + version + " in " + set.folder())));
-    }
-
-    private Optional<Versioned<MigrationJournal>> readJournal() {
-        return store.get(keys.migration(group), MigrationJournal.class).join();
-    }
-
-    private void adopt(Versioned<MigrationJournal> existing) {
-        if (existing.value().controlEpoch() > leadership.epoch()) {
-            throw new RolloutStop(new RolloutOutcome.LostLeadership("the journal was written at control epoch "
-                    + existing.value().controlEpoch() + ", newer than ours (" + leadership.epoch() + ")"));
-        }
-        journal = existing.value();
-        journalRevision = existing.modRevision();
-    }
-
-    /** Rewrites the journal with compare-and-set; losing the race ends this instance's run. */
-    private void move(State to, Step step, int wave, Set<String> done, String reason) {
-        requireLeader("before moving the journal to " + to.text());
-        MigrationJournal next = journal.moveTo(to, step, wave, done, leadership.epoch(), wall.now(), reason);
-        if (step != journal.step()) {
-            // A new step (or none) starts without a calendar of its own yet.
-            next = next.withTiming(MigrationJournal.Timing.NONE);
-        } else if (to != journal.state()) {
-            // A halt, a resume, or drain -> contract: a gate's or a drain's time box and any wait end here; the
-            // cooldown and the wave's admission stay.
-            MigrationJournal.Timing t = journal.timing();
-            next = next.withTiming(new MigrationJournal.Timing(t.previousWaveEnded(), t.waveBegun(), null, null));
-        }
-        PutResult r = store.compareAndSet(keys.migration(group), next, journalRevision).join();
-        if (r instanceof PutResult.Written w) {
-            journal = next;
-            journalRevision = w.revision();
-            crash.reach("journal/V" + next.version() + "/" + to.text());
-            return;
-        }
-        throw new RolloutStop(new RolloutOutcome.LostLeadership("the migration journal changed under us (expected mod revision "
-                + journalRevision + ") while moving V" + next.version() + " to " + to.text()
-                + "; another control instance is acting"));
     }
 
     private void requireLeader(String when) {
