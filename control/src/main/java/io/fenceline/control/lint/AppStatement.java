@@ -28,10 +28,11 @@ public record AppStatement(String text, Integer version, int line) {
         return (version == null ? "" : "V" + version + " ") + "statement " + index + " (line " + line + ")";
     }
 
-    /** The highest {@code $n} the statement uses; 0 without parameters. */
+    /** The highest {@code $n} the statement uses outside string constants; 0 without parameters. */
     public int parameters() {
         int max = 0;
-        Matcher m = PARAMETER.matcher(text);
+        // A $n inside a string constant is text, not a parameter.
+        Matcher m = PARAMETER.matcher(text.replaceAll("'(?:[^']|'')*'", "''"));
         while (m.find()) {
             max = Math.max(max, Integer.parseInt(m.group(1)));
         }
