@@ -1,6 +1,8 @@
 package io.fenceline.config.records;
 
+import com.fasterxml.jackson.annotation.JacksonInject;
 import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.OptBoolean;
 import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.time.Instant;
@@ -34,15 +36,64 @@ import java.util.TreeSet;
  *                        the waves in the order control chose when the step began; {@link #wave} indexes the
  *                        current step's entry, a resumed run keeps it, and a rollback undoes each step in its
  *                        reverse. Empty in journals written before control recorded it (the configured waves then)
+ * @param timing          the calendar of the current wave (cooldown, window, gate time box), in wall time so that
+ *                        a control instance resuming after a restart honours it; {@link Timing#NONE} when nothing
+ *                        was recorded
  */
 public record MigrationJournal(String runId, int version, State state, Step step, int wave,
                                Set<String> doneClusters, long controlEpoch, Instant updatedAt, String reason,
-                               Map<String, List<List<String>>> waveOrders) {
+                               Map<String, List<List<String>>> waveOrders,
+                               // Optional in JSON: a journal an older control wrote has no timing.
+                               @JacksonInject(useInput = OptBoolean.TRUE) Timing timing) {
 
     /** A journal without recorded wave orders (a run whose steps have not started yet). */
     public MigrationJournal(String runId, int version, State state, Step step, int wave, Set<String> doneClusters,
                             long controlEpoch, Instant updatedAt, String reason) {
-        this(runId, version, state, step, wave, doneClusters, controlEpoch, updatedAt, reason, Map.of());
+        this(runId, version, state, step, wave, doneClusters, controlEpoch, updatedAt, reason, Map.of(), Timing.NONE);
+    }
+
+    /** A journal without timing (as written before control recorded it). */
+    public MigrationJournal(String runId, int version, State state, Step step, int wave, Set<String> doneClusters,
+                            long controlEpoch, Instant updatedAt, String reason, Map<String, List<List<String>>> waveOrders) {
+        this(runId, version, state, step, wave, doneClusters, controlEpoch, updatedAt, reason, waveOrders, Timing.NONE);
+    }
+
+    /**
+     * The calendar of the current wave ({@link #step}, {@link #wave}), in wall time.
+     *
+     * @param previousWaveEnded when the wave before the current one (same step) passed its gate: the cooldown
+     *                          counts from here; null for a step's first wave
+     * @param waveBegun         when the current wave was let begin (its cooldown over, inside a rollout window):
+     *                          once set, the wave finishes even if its window closes; null before
+     * @param gateSince         when the gate after the current wave began waiting: its time box counts from here,
+     *                          across restarts; null outside the gate
+     * @param waiting           what the run waits for now, for {@code status}; null when it does not wait
+     */
+    public record Timing(Instant previousWaveEnded, Instant waveBegun, Instant gateSince, Wait waiting) {
+
+        /** Nothing recorded. */
+        public static final Timing NONE = new Timing(null, null, null, null);
+
+        /** This timing waiting for {@code wait} (null: not waiting). */
+        public Timing waitingFor(Wait wait) {
+            return new Timing(previousWaveEnded, waveBegun, gateSince, wait);
+        }
+    }
+
+    /**
+     * What a run waits for.
+     *
+     * @param kind  {@code window} (outside every rollout window), {@code cooldown} (after the previous wave) or
+     *              {@code gate} (the gate after a wave, time-boxed)
+     * @param since when the wait began
+     * @param until when it ends: the window opens, the cooldown is over, the gate times out
+     * @param text  the operator's sentence, e.g. {@code waiting for rollout window until 2026-12-08T09:00+01:00}
+     */
+    public record Wait(String kind, Instant since, Instant until, String text) {
+        public Wait {
+            Checks.notNull("kind", kind);
+            Checks.notNull("until", until);
+        }
     }
 
     /** Validates and copies {@code doneClusters} and {@code waveOrders}. */
@@ -74,6 +125,7 @@ public record MigrationJournal(String runId, int version, State state, Step step
             });
         }
         waveOrders = Collections.unmodifiableMap(orders);
+        timing = timing == null ? Timing.NONE : timing;
         Checks.atLeast("controlEpoch", controlEpoch, 1);
         Checks.notNull("updatedAt", updatedAt);
         if ((state == State.HALTED || state == State.ROLLING_BACK) && (reason == null || reason.isBlank())) {
@@ -166,7 +218,13 @@ public record MigrationJournal(String runId, int version, State state, Step step
             throw new IllegalStateException("migration " + runId + " (version " + version + ") cannot move from "
                     + state.text() + " to " + to.text() + "; allowed: " + state.next());
         }
-        return new MigrationJournal(runId, version, to, newStep, newWave, done, epoch, at, why, waveOrders);
+        return new MigrationJournal(runId, version, to, newStep, newWave, done, epoch, at, why, waveOrders, timing);
+    }
+
+    /** This journal with {@code newTiming} (not yet written anywhere). */
+    public MigrationJournal withTiming(Timing newTiming) {
+        return new MigrationJournal(runId, version, state, step, wave, doneClusters, controlEpoch, updatedAt, reason,
+                waveOrders, newTiming);
     }
 
     /** The waves recorded for {@code step}, if its order was journaled. */
@@ -179,6 +237,6 @@ public record MigrationJournal(String runId, int version, State state, Step step
         Map<String, List<List<String>>> orders = new TreeMap<>(waveOrders);
         orders.put(step.text(), waves);
         return new MigrationJournal(runId, version, state, this.step, wave, doneClusters, controlEpoch, updatedAt,
-                reason, orders);
+                reason, orders, timing);
     }
 }

@@ -2,6 +2,7 @@ package io.fenceline.config.records;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.InjectableValues;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -28,6 +29,10 @@ public final class Records {
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            // Defaults for fields newer than some stored records (marked @JacksonInject(useInput = TRUE)): a value
+            // in the JSON wins, an absent one gets the default.
+            .injectableValues(new InjectableValues.Std()
+                    .addValue(MigrationJournal.Timing.class, MigrationJournal.Timing.NONE))
             .build();
 
     private Records() {

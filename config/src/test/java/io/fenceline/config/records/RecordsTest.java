@@ -35,6 +35,9 @@ class RecordsTest {
                 new MigrationJournal("run-2", 5, MigrationJournal.State.CONTRACTING, Step.CONTRACT, 1,
                         Set.of("eu-1"), 9, AT, null, Map.of("expand", List.of(List.of("us-2", "ap-1"), List.of("eu-1")),
                         "contract", List.of(List.of("eu-1"), List.of("us-2", "ap-1")))),
+                new MigrationJournal("run-3", 5, MigrationJournal.State.EXPANDING, Step.EXPAND, 1, Set.of(), 9, AT, null,
+                        Map.of(), new MigrationJournal.Timing(AT, null, null, new MigrationJournal.Wait("cooldown", AT,
+                        AT.plusSeconds(3600), "cooling down after wave 0 until 2026-11-23T23:00Z"))),
                 new HandoffRequest("h-1", "us-2", "alice", AT, 30_000),
                 new ControlLeaderRecord("control-0", AT));
         for (Object r : records) {
@@ -148,6 +151,15 @@ class RecordsTest {
         InvalidRecordException e = assertThrows(InvalidRecordException.class,
                 () -> new WriterRecord("eu/1", "p", AT));
         assertEquals("cluster", e.field());
+    }
+
+    @Test
+    void aJournalWrittenBeforeTimingWasRecordedReadsWithoutTiming() {
+        String older = Records.toJson(new MigrationJournal("run-1", 5, MigrationJournal.State.EXPANDING, Step.EXPAND, 1,
+                Set.of("eu-1"), 9, AT, null)).replace(",\"timing\":{\"previousWaveEnded\":null,\"waveBegun\":null,"
+                + "\"gateSince\":null,\"waiting\":null}", "");
+        assertFalse(older.contains("timing"), older);
+        assertEquals(MigrationJournal.Timing.NONE, Records.fromJson(KEY, older, MigrationJournal.class).timing());
     }
 
     @Test

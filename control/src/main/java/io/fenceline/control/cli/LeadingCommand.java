@@ -27,8 +27,12 @@ abstract class LeadingCommand extends FleetCommand {
         if (set == null) {
             return ExitCodes.BAD_INPUT;
         }
+        config = session.config;
         return lead(session, Duration.ofSeconds(leaderWait), rollout -> act(rollout, set));
     }
+
+    /** The configuration of the session the command runs in (set before it leads). */
+    io.fenceline.control.fleet.FleetConfig config;
 
     /** What the command does once it leads, with the validated manifests. */
     abstract RolloutOutcome act(Rollout rollout, ManifestSet set);

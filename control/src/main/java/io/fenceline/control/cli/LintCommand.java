@@ -3,7 +3,9 @@ package io.fenceline.control.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fenceline.config.manifest.Manifest;
 import io.fenceline.config.manifest.ManifestSet;
+import io.fenceline.control.lint.AppStatement;
 import io.fenceline.control.lint.Finding;
+import io.fenceline.control.lint.PlanCheck;
 import io.fenceline.control.lint.Level;
 import io.fenceline.control.lint.LintOptions;
 import io.fenceline.control.lint.LintRule;
@@ -33,7 +35,10 @@ import java.util.Set;
         description = {"Run each phase's statements in a rolled-back transaction on a scratch database and report"
                 + " catalog changes, table rewrites, locks and a verdict per statement.",
                 "The scratch database must hold the schema as it is before the first version linted.",
-                "Exit 0 clean, 1 blocking findings, 2 bad input, 3 database unreachable."})
+                "With --statements, the applications' statements are EXPLAINed before and after every step (plan"
+                        + " checks).",
+                "Exit 0 clean, 1 blocking findings (a plan that got worse counts), 2 bad input, 3 database"
+                        + " unreachable."})
 final class LintCommand implements java.util.concurrent.Callable<Integer> {
 
     @Spec
@@ -70,6 +75,17 @@ final class LintCommand implements java.util.concurrent.Callable<Integer> {
             description = "rows above which ACCESS EXCLUSIVE is dangerous (FL206); default ${DEFAULT-VALUE}")
     long bigTableRows;
 
+    @Option(names = "--statements", paramLabel = "FILE", description = "the applications' statements, one per line"
+            + " or ;-separated, each optionally tagged with its schema version (V2: SELECT ...): each is EXPLAINed"
+            + " before and after every step, and a plan that got worse, or a statement that no longer plans, is a"
+            + " finding")
+    Path statements;
+
+    @Option(names = "--plan-cost-factor", paramLabel = "X", defaultValue = "10",
+            description = "a plan whose total cost rises more than X times across a step is a finding;"
+                    + " default ${DEFAULT-VALUE}")
+    double planCostFactor;
+
     @Override
     public Integer call() throws JsonProcessingException {
         PrintWriter out = spec.commandLine().getOut();
@@ -100,6 +116,23 @@ final class LintCommand implements java.util.concurrent.Callable<Integer> {
             return ExitCodes.BAD_INPUT;
         }
 
+        if (!(planCostFactor > 1)) {
+            err.println("fenceline lint: --plan-cost-factor must be greater than 1, got " + planCostFactor);
+            return ExitCodes.BAD_INPUT;
+        }
+        List<AppStatement> appStatements = List.of();
+        if (statements != null) {
+            try {
+                appStatements = AppStatement.parse(java.nio.file.Files.readString(statements));
+            } catch (java.io.IOException e) {
+                err.println("fenceline lint: --statements " + statements + ": cannot read: " + e);
+                return ExitCodes.BAD_INPUT;
+            }
+            if (appStatements.isEmpty()) {
+                err.println("fenceline lint: --statements " + statements + ": no statement in the file");
+                return ExitCodes.BAD_INPUT;
+            }
+        }
         ScratchDatabase scratch = ScratchDatabase.of(scratchUrl);
         try (Connection probe = scratch.connect()) {
             probe.isValid(5);
@@ -118,11 +151,29 @@ final class LintCommand implements java.util.concurrent.Callable<Integer> {
                     + e.getSQLState() + "] " + e.getMessage());
             return ExitCodes.UNREACHABLE;
         }
-        boolean blocks = steps.stream().anyMatch(StepReport::blocks);
+        PlanCheck.Report plans = null;
+        if (!appStatements.isEmpty()) {
+            try {
+                plans = new PlanCheck(scratch, options, planCostFactor).run(selected.get(0).version() - 1, selected,
+                        appStatements);
+            } catch (SQLException e) {
+                err.println("fenceline lint: the scratch database " + scratch.describe() + " failed during the plan"
+                        + " checks: [" + e.getSQLState() + "] " + e.getMessage());
+                return ExitCodes.UNREACHABLE;
+            }
+        }
+        boolean blocks = steps.stream().anyMatch(StepReport::blocks) || (plans != null && plans.blocks());
         if (json) {
-            out.println(Json.MAPPER.writeValueAsString(Json.lint(steps, blocks)));
+            var node = Json.lint(steps, blocks);
+            if (plans != null) {
+                node.set("plan_checks", PlanOutput.json(plans));
+            }
+            out.println(Json.MAPPER.writeValueAsString(node));
         } else {
-            print(out, steps, blocks);
+            print(out, steps, blocks && steps.stream().anyMatch(StepReport::blocks));
+            if (plans != null) {
+                PlanOutput.print(out, plans);
+            }
         }
         return blocks ? ExitCodes.FINDINGS : ExitCodes.OK;
     }

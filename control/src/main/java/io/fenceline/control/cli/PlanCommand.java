@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.fenceline.config.manifest.Manifest;
 import io.fenceline.config.manifest.ManifestProblem;
 import io.fenceline.config.manifest.ManifestSet;
+import io.fenceline.control.lint.CompatibilityMatrix;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,8 +18,10 @@ import java.util.stream.Collectors;
 
 /** {@code fenceline plan}: lists the versions of a migrations folder and every problem with it. */
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = "List the migration versions, their phases and checksums, and every validation problem."
-                + " Exit 0 when the folder is valid, 2 when it is not.")
+        description = "List the migration versions, their phases and checksums, and every validation problem;"
+                + " with --scratch-url, the compatibility matrix. Exit 0 when the folder is valid (and the matrix"
+                + " holds), 1 when an application version has no compatible schema during a phase, 2 when the folder"
+                + " is invalid, 3 when the scratch database cannot be used.")
 final class PlanCommand implements Callable<Integer> {
 
     @Spec
@@ -30,16 +33,44 @@ final class PlanCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print JSON instead of a table")
     boolean json;
 
+    @Option(names = "--scratch-url", paramLabel = "JDBC_URL", description = "scratch database holding the schema"
+            + " before the first version: prints the compatibility matrix (which application versions can run"
+            + " against each schema state) and the window each phase opens")
+    String scratchUrl;
+
+    @Option(names = "--baseline", paramLabel = "N", description = "the version the scratch database holds"
+            + " (default: the first manifest's version - 1)")
+    Integer baseline;
+
     @Override
     public Integer call() throws JsonProcessingException {
         ManifestSet set = ManifestSet.load(migrations);
         PrintWriter out = spec.commandLine().getOut();
+        CompatibilityMatrix matrix = null;
+        if (scratchUrl != null && set.valid() && !set.manifests().isEmpty()) {
+            int from = baseline != null ? baseline : set.manifests().get(0).version() - 1;
+            List<Manifest> selected = set.manifests().stream().filter(m -> m.version() > from).toList();
+            matrix = MatrixOutput.compute("plan", scratchUrl, from, selected, spec.commandLine().getErr());
+            if (matrix == null) {
+                return ExitCodes.UNREACHABLE;
+            }
+        }
         if (json) {
-            out.println(Json.MAPPER.writeValueAsString(Json.plan(set)));
+            var node = Json.plan(set);
+            if (matrix != null) {
+                node.set("compatibility", MatrixOutput.json(matrix));
+            }
+            out.println(Json.MAPPER.writeValueAsString(node));
         } else {
             printPlan(out, set);
+            if (matrix != null) {
+                matrix.lines().forEach(out::println);
+            }
         }
-        return set.valid() ? ExitCodes.OK : ExitCodes.BAD_INPUT;
+        if (!set.valid()) {
+            return ExitCodes.BAD_INPUT;
+        }
+        return matrix == null || matrix.holds() ? ExitCodes.OK : ExitCodes.FINDINGS;
     }
 
     static void printPlan(PrintWriter out, ManifestSet set) {

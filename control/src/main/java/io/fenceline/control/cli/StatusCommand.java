@@ -92,6 +92,8 @@ final class StatusCommand extends FleetCommand {
                 + ", wave " + j.value().wave() + j.value().waveOrder(j.value().step()).map(o -> " of " + o).orElse("")
                 + ", done " + j.value().doneClusters() + ")")
                 + (j.value().reason() == null ? "" : ": " + j.value().reason())).orElse("no migration run yet"));
+        // What the run waits for (rollout window, cooldown, a gate's or a drain's time box), as the journal says.
+        journal.map(j -> j.value().timing().waiting()).ifPresent(wait -> out().println("  " + wait.text()));
         out().println("leader: " + leader.map(l -> l.value().instance() + " (epoch " + l.entry().createRevision() + ")")
                 .orElse("none"));
         out().println("window: " + window.map(w -> "{" + w.value().oldest() + ", " + w.value().newest() + "}")

@@ -49,7 +49,9 @@ import java.util.regex.Pattern;
  *            error_window: 10s, error_max_rise: 0.01, error_min_statements: 100,   # error_window: off disables
  *            writer_order: auto,             # or as-configured
  *            verify: [after_wave, after_writer_change],   # default off
- *            on_divergence: halt}            # or writer_wins, report_only
+ *            on_divergence: halt,            # or writer_wins, report_only
+ *            cooldown: {expand: 30m},        # or one duration; see CalendarSection
+ *            windows: [{days: [mon-fri], from: "09:00", to: "17:00", zone: Europe/Berlin}]}
  * </pre>
  */
 public final class FleetConfigLoader {
@@ -72,7 +74,8 @@ public final class FleetConfigLoader {
     private static final Set<String> CLUSTER = Set.of("name", "jdbc_url", "user", "password", "password_env");
     private static final Set<String> POLICIES = Set.of("auto_rollback", "max_lag_bytes", "gate_timeout",
             "drain_timeout", "require_proxies", "baseline_version", "error_window", "error_max_rise",
-            "error_min_statements", "writer_order", "verify", "on_divergence");
+            "error_min_statements", "writer_order", "verify", "on_divergence",
+            "cooldown", "windows");
 
     private FleetConfigLoader() {
     }
@@ -281,7 +284,11 @@ public final class FleetConfigLoader {
             p.add("policies.max_lag_bytes", "must be a whole number of bytes >= 0, got '"
                     + node.get("max_lag_bytes").asText() + "'");
         }
-        Duration gate = p.duration(node, "policies.gate_timeout", "gate_timeout", d.gateTimeout());
+        // The calendar keys (cooldown, windows, gate_timeout as a mapping) are read by CalendarSection.
+        CalendarSection.Read calendar = CalendarSection.read(node, p::add);
+        Duration gate = node.path("gate_timeout").isObject()
+                ? (calendar.gateTimeout() == null ? d.gateTimeout() : calendar.gateTimeout())
+                : p.duration(node, "policies.gate_timeout", "gate_timeout", d.gateTimeout());
         Duration drain = p.duration(node, "policies.drain_timeout", "drain_timeout", d.drainTimeout());
         boolean proxies = p.bool(node, "policies.require_proxies", "require_proxies", d.requireProxies());
         int baseline = node.has("baseline_version") ? node.get("baseline_version").asInt(-1) : d.baselineVersion();
@@ -324,7 +331,7 @@ public final class FleetConfigLoader {
             }
         }
         return new Policies(rollback, lag, gate, drain, proxies, baseline, errorWindow, maxRise, minStatements,
-                writerOrder, consistency(node, p));
+                writerOrder, consistency(node, p), calendar.calendar());
     }
 
     /** {@code policies.verify} (a list of moments, or {@code off}) and {@code policies.on_divergence}. */

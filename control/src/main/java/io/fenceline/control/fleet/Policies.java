@@ -20,10 +20,31 @@ import java.time.Duration;
  * @param errorMinStatements the fewest statements an interval needs before the error-rate gate judges it
  * @param writerOrder     how each step orders the waves around the group's writer (see {@link WriterOrder})
  * @param consistency     when control compares the clusters' rows, and what it does when they disagree
+ * @param calendar        cooldowns between waves, rollout windows and per-step gate time boxes
+ *                        ({@link RolloutCalendar}; {@link RolloutCalendar#NONE} without)
  */
 public record Policies(boolean autoRollback, long maxLagBytes, Duration gateTimeout, Duration drainTimeout,
                        boolean requireProxies, int baselineVersion, Duration errorWindow, double errorMaxRise,
-                       long errorMinStatements, WriterOrder writerOrder, Consistency consistency) {
+                       long errorMinStatements, WriterOrder writerOrder, Consistency consistency,
+                       RolloutCalendar calendar) {
+
+    public Policies {
+        consistency = consistency == null ? Consistency.DEFAULTS : consistency;
+        calendar = calendar == null ? RolloutCalendar.NONE : calendar;
+    }
+
+    /** Policies without a verify gate (divergence halts) and without a calendar. */
+    public Policies(boolean autoRollback, long maxLagBytes, Duration gateTimeout, Duration drainTimeout,
+                    boolean requireProxies, int baselineVersion, Duration errorWindow, double errorMaxRise,
+                    long errorMinStatements, WriterOrder writerOrder) {
+        this(autoRollback, maxLagBytes, gateTimeout, drainTimeout, requireProxies, baselineVersion, errorWindow,
+                errorMaxRise, errorMinStatements, writerOrder, Consistency.DEFAULTS, RolloutCalendar.NONE);
+    }
+
+    /** The time box of the gate after each wave of {@code step}: its own {@code gate_timeout}, else the global one. */
+    public Duration gateTimeout(io.fenceline.config.records.Step step) {
+        return calendar.gateTimeout(step, gateTimeout);
+    }
 
     /** {@code policies.writer_order}. */
     public enum WriterOrder {
@@ -56,5 +77,5 @@ public record Policies(boolean autoRollback, long maxLagBytes, Duration gateTime
      */
     public static final Policies DEFAULTS = new Policies(true, 16L << 20, Duration.ofSeconds(30),
             Duration.ofMinutes(10), true, 0, Duration.ofSeconds(10), 0.01, 100, WriterOrder.AUTO,
-            Consistency.DEFAULTS);
+            Consistency.DEFAULTS, RolloutCalendar.NONE);
 }

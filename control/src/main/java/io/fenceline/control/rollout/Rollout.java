@@ -1,8 +1,6 @@
 package io.fenceline.control.rollout;
 
 import io.fenceline.config.coordination.Coordinator;
-import io.fenceline.config.coordination.MonotonicClock;
-import io.fenceline.config.coordination.PutResult;
 import io.fenceline.config.coordination.RecordStore;
 import io.fenceline.config.coordination.Versioned;
 import io.fenceline.config.keys.EtcdKey;
@@ -19,6 +17,7 @@ import io.fenceline.config.records.ProxyStatus;
 import io.fenceline.config.records.Step;
 import io.fenceline.config.records.Window;
 import io.fenceline.config.records.WriterRecord;
+import io.fenceline.control.calendar.WallClock;
 import io.fenceline.control.fleet.Fleet;
 import io.fenceline.control.fleet.FleetConfig;
 import io.fenceline.control.fleet.Policies;
@@ -35,9 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.UUID;
 import java.util.function.Consumer;
 
 /**
@@ -56,7 +53,8 @@ import java.util.function.Consumer;
  * contract waits until no proxy reports a connection of the old version, and the window then narrows to
  * {@code {new}}. A failed step or gate halts the run with everything kept as it is, and, when the policy
  * says so and the window has not widened yet, rolls back the applied clusters (down SQL, reverse order).
- * Every decision is an audit record.
+ * A wave begins only after its step's cooldown and inside a rollout window, and gates are time-boxed
+ * ({@link WaveCalendar}, journaled in wall time so a resumed run honours them). Every decision is an audit record.
  */
 public final class Rollout {
 
@@ -69,24 +67,24 @@ public final class Rollout {
     private final CrashPoints crash;
     private final Consumer<String> progress;
     private final String group;
-    private final MonotonicClock clock;
+    private final WallClock wall;
+    private final Waits waits;
+    private final WaveCalendar calendar;
+    private final WaveGate gate;
 
-    private MigrationJournal journal;
-    private long journalRevision;
-    private WaveCheck afterWave = (version, step, wave) -> Optional.empty();
-
-    /** Raised inside a run to unwind to the public entry point with an outcome; never escapes this class. */
-    private static final class Stop extends RuntimeException {
-        final transient RolloutOutcome outcome;
-
-        Stop(RolloutOutcome outcome) {
-            super(outcome.toString(), null, false, false);
-            this.outcome = outcome;
-        }
-    }
+    private final RunJournal journal;
 
     public Rollout(FleetConfig config, Fleet fleet, Coordinator etcd, Leadership leadership, Audit audit,
                    CrashPoints crash, Consumer<String> progress) {
+        this(config, fleet, etcd, leadership, audit, crash, progress, WallClock.SYSTEM);
+    }
+
+    /**
+     * A rollout whose journaled times (cooldowns, rollout windows, gate time boxes, the journal's timestamps) come
+     * from {@code wall}: the system clock in production, a clock the test moves in tests.
+     */
+    public Rollout(FleetConfig config, Fleet fleet, Coordinator etcd, Leadership leadership, Audit audit,
+                   CrashPoints crash, Consumer<String> progress, WallClock wall) {
         this.config = config;
         this.fleet = fleet;
         this.store = etcd.store();
@@ -96,11 +94,16 @@ public final class Rollout {
         this.crash = crash;
         this.progress = progress;
         this.group = config.group();
-        this.clock = etcd.clock();
+        this.wall = wall;
+        this.waits = new Waits(leadership::writable, etcd.clock(), wall);
         this.preflight = new Preflight(config, fleet, etcd);
+        this.journal = new RunJournal(store, keys, group, leadership::epoch, waits, crash);
+        this.calendar = new WaveCalendar(config.policies().calendar(), waits, audit, progress, journal);
+        this.gate = new WaveGate(config, fleet, store, keys, audit, progress, waits, calendar);
     }
 
     private final Preflight preflight;
+    private WaveCheck afterWave = (version, step, wave) -> Optional.empty();
 
     /** A check run after each wave's gate passed ({@code policies.verify: after_wave}); it halts the run like a gate. */
     public void afterEachWave(WaveCheck check) {
@@ -125,14 +128,14 @@ public final class Rollout {
     /** Applies every version after the current one up to {@code target}; refuses while a run is active. */
     public RolloutOutcome apply(ManifestSet set, int target) {
         try {
-            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            Optional<Versioned<MigrationJournal>> existing = journal.read();
             if (existing.isPresent() && !existing.get().value().state().terminal()) {
                 MigrationJournal j = existing.get().value();
                 return new RolloutOutcome.Refused("run " + j.runId() + " of V" + j.version() + " is " + j.state().text()
                         + (j.reason() == null ? "" : " (" + j.reason() + ")") + "; use resume or rollback");
             }
             return applyFrom(set, target);
-        } catch (Stop stop) {
+        } catch (RolloutStop stop) {
             return stop.outcome;
         }
     }
@@ -140,26 +143,26 @@ public final class Rollout {
     /** Continues the journal's run where it stopped (a halted run retries its step), then applies up to target. */
     public RolloutOutcome resume(ManifestSet set, int target) {
         try {
-            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            Optional<Versioned<MigrationJournal>> existing = journal.read();
             if (existing.isEmpty() || existing.get().value().state().terminal()) {
                 progress.accept("no run to resume; applying from V" + (currentVersion() + 1));
                 return applyFrom(set, target);
             }
-            adopt(existing.get());
-            Manifest m = manifest(set, journal.version());
-            audit.record("resume", null, "version", m.version(), "run", journal.runId(), "state", journal.state().text(),
+            journal.adopt(existing.get());
+            Manifest m = manifest(set, journal.now().version());
+            audit.record("resume", null, "version", m.version(), "run", journal.now().runId(), "state", journal.now().state().text(),
                     "epoch", leadership.epoch());
-            progress.accept("resuming run " + journal.runId() + " of V" + m.version() + " from " + journal.state().text());
-            if (journal.state() == State.HALTED) {
-                State to = resumeState(journal.step(), m.version());
-                move(to, journal.step(), journal.wave(), journal.doneClusters(), null);
+            progress.accept("resuming run " + journal.now().runId() + " of V" + m.version() + " from " + journal.now().state().text());
+            if (journal.now().state() == State.HALTED) {
+                State to = resumeState(journal.now().step(), m.version());
+                journal.move(to, journal.now().step(), journal.now().wave(), journal.now().doneClusters(), null);
             }
             RolloutOutcome outcome = drive(m);
             if (!(outcome instanceof RolloutOutcome.Done)) {
                 return outcome;
             }
             return applyFrom(set, target);
-        } catch (Stop stop) {
+        } catch (RolloutStop stop) {
             return stop.outcome;
         }
     }
@@ -167,21 +170,21 @@ public final class Rollout {
     /** The operator's rollback of the active run: down SQL of every applied cluster in reverse order. */
     public RolloutOutcome rollback(ManifestSet set, String why) {
         try {
-            Optional<Versioned<MigrationJournal>> existing = readJournal();
+            Optional<Versioned<MigrationJournal>> existing = journal.read();
             if (existing.isEmpty() || existing.get().value().state().terminal()) {
                 return new RolloutOutcome.Refused("no active run to roll back"
                         + existing.map(e -> " (last run " + e.value().runId() + " of V" + e.value().version() + " is "
                         + e.value().state().text() + ")").orElse(""));
             }
-            adopt(existing.get());
-            Manifest m = manifest(set, journal.version());
-            audit.record("operator-rollback", null, "version", m.version(), "run", journal.runId(), "reason", why,
-                    "state", journal.state().text());
-            if (journal.state() != State.ROLLING_BACK && !journal.state().canMoveTo(State.ROLLING_BACK)) {
-                move(State.HALTED, journal.step(), journal.wave(), journal.doneClusters(), "operator: " + why);
+            journal.adopt(existing.get());
+            Manifest m = manifest(set, journal.now().version());
+            audit.record("operator-rollback", null, "version", m.version(), "run", journal.now().runId(), "reason", why,
+                    "state", journal.now().state().text());
+            if (journal.now().state() != State.ROLLING_BACK && !journal.now().state().canMoveTo(State.ROLLING_BACK)) {
+                journal.move(State.HALTED, journal.now().step(), journal.now().wave(), journal.now().doneClusters(), "operator: " + why);
             }
             return rollbackRun(m, "operator: " + why);
-        } catch (Stop stop) {
+        } catch (RolloutStop stop) {
             return stop.outcome;
         }
     }
@@ -204,18 +207,7 @@ public final class Rollout {
     }
 
     private void start(Manifest m, int target) {
-        requireLeader("before starting V" + m.version());
-        Optional<Versioned<MigrationJournal>> existing = readJournal();
-        long expected = existing.map(Versioned::modRevision).orElse(0L);
-        MigrationJournal fresh = new MigrationJournal(UUID.randomUUID().toString().substring(0, 8), m.version(),
-                State.PLANNED, null, 0, Set.of(), leadership.epoch(), Instant.now(), null);
-        PutResult r = store.compareAndSet(keys.migration(group), fresh, expected).join();
-        if (!(r instanceof PutResult.Written w)) {
-            throw new Stop(new RolloutOutcome.LostLeadership("the migration journal changed while starting V"
-                    + m.version() + "; another control instance is acting"));
-        }
-        journal = fresh;
-        journalRevision = w.revision();
+        MigrationJournal fresh = journal.start(m.version());
         audit.record("start", null, "version", m.version(), "run", fresh.runId(), "checksum", m.checksum(),
                 "target", target, "epoch", leadership.epoch(), "source", m.source());
         progress.accept("V" + m.version() + " (" + m.source() + "): run " + fresh.runId() + " started at epoch "
@@ -225,62 +217,62 @@ public final class Rollout {
     private RolloutOutcome drive(Manifest m) {
         int v = m.version();
         while (true) {
-            switch (journal.state()) {
+            switch (journal.now().state()) {
                 case PLANNED -> {
                     PreflightReport.Check lint = preflight.lintCheck(m);
                     audit.record(lint.passed() ? "lint-passed" : "lint-failed", null, "version", v, "detail", lint.detail());
                     if (!lint.passed()) {
-                        move(State.HALTED, null, 0, Set.of(), "lint: " + lint.detail());
-                        audit.record("halt", null, "version", v, "reason", journal.reason());
-                        return new RolloutOutcome.Halted(v, journal.reason());
+                        journal.move(State.HALTED, null, 0, Set.of(), "lint: " + lint.detail());
+                        audit.record("halt", null, "version", v, "reason", journal.now().reason());
+                        return new RolloutOutcome.Halted(v, journal.now().reason());
                     }
-                    move(State.LINTED, null, 0, Set.of(), null);
+                    journal.move(State.LINTED, null, 0, Set.of(), null);
                 }
                 case LINTED -> {
-                    PreflightReport report = preflight.run(m, v - 1, journal.runId(), false);
+                    PreflightReport report = preflight.run(m, v - 1, journal.now().runId(), false);
                     report.checks().forEach(c -> progress.accept("  preflight " + (c.cluster() == null ? "group" : c.cluster())
                             + " " + c.name() + ": " + (c.passed() ? "ok" : "FAILED") + " - " + c.detail()));
                     if (!report.passed()) {
                         audit.record("preflight-failed", null, "version", v, "failures", report.failures());
-                        move(State.HALTED, null, 0, Set.of(), "preflight: " + report.failures());
-                        audit.record("halt", null, "version", v, "reason", journal.reason());
+                        journal.move(State.HALTED, null, 0, Set.of(), "preflight: " + report.failures());
+                        audit.record("halt", null, "version", v, "reason", journal.now().reason());
                         return new RolloutOutcome.PreflightFailed(v, report);
                     }
                     audit.record("preflight-passed", null, "version", v, "expected", report.expected());
-                    move(State.PREFLIGHTED, null, 0, Set.of(), null);
+                    journal.move(State.PREFLIGHTED, null, 0, Set.of(), null);
                 }
                 case PREFLIGHTED -> {
                     ensureWindowAndCatalog(v - 1);
                     if (m.expand() != null) {
-                        move(State.EXPANDING, Step.EXPAND, 0, Set.of(), null);
+                        journal.move(State.EXPANDING, Step.EXPAND, 0, Set.of(), null);
                     } else if (m.backfill() != null) {
-                        move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
+                        journal.move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
                     } else {
                         widen(m);
                     }
                 }
                 case EXPANDING, BACKFILLING -> {
-                    Step step = journal.step();
+                    Step step = journal.now().step();
                     Optional<RolloutOutcome> failed = runStep(m, step);
                     if (failed.isPresent()) {
                         return failed.get();
                     }
                     if (step == Step.EXPAND && m.backfill() != null) {
-                        move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
+                        journal.move(State.BACKFILLING, Step.BACKFILL, 0, Set.of(), null);
                     } else {
                         widen(m);
                     }
                 }
-                case WINDOW_WIDENED -> move(State.DRAINING, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), null);
+                case WINDOW_WIDENED -> journal.move(State.DRAINING, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), null);
                 case DRAINING -> {
                     Optional<RolloutOutcome> failed = drain(m);
                     if (failed.isPresent()) {
                         return failed.get();
                     }
                     if (m.contract() != null) {
-                        boolean resumed = journal.step() == Step.CONTRACT;
-                        move(State.CONTRACTING, Step.CONTRACT, resumed ? journal.wave() : 0,
-                                resumed ? journal.doneClusters() : Set.of(), null);
+                        boolean resumed = journal.now().step() == Step.CONTRACT;
+                        journal.move(State.CONTRACTING, Step.CONTRACT, resumed ? journal.now().wave() : 0,
+                                resumed ? journal.now().doneClusters() : Set.of(), null);
                     } else {
                         finish(m);
                     }
@@ -296,15 +288,15 @@ public final class Rollout {
                     return new RolloutOutcome.Done(v, "V" + v + " done");
                 }
                 case HALTED -> {
-                    return new RolloutOutcome.Halted(v, journal.reason());
+                    return new RolloutOutcome.Halted(v, journal.now().reason());
                 }
                 case ROLLING_BACK -> {
-                    return rollbackRun(m, journal.reason());
+                    return rollbackRun(m, journal.now().reason());
                 }
                 case ROLLED_BACK -> {
-                    return new RolloutOutcome.RolledBack(v, journal.reason());
+                    return new RolloutOutcome.RolledBack(v, journal.now().reason());
                 }
-                default -> throw new IllegalStateException("unhandled journal state " + journal.state());
+                default -> throw new IllegalStateException("unhandled journal state " + journal.now().state());
             }
         }
     }
@@ -314,10 +306,11 @@ public final class Rollout {
         int v = m.version();
         Phase phase = m.phase(PhaseName.valueOf(step.name())).orElseThrow();
         List<List<String>> waves = waves(v, step);
-        for (int w = journal.wave(); w < waves.size(); w++) {
-            Baseline baseline = baseline(waves.get(w), step, v);
+        for (int w = journal.now().wave(); w < waves.size(); w++) {
+            calendar.admit(v, step, w, waves.get(w));
+            WaveGate.Baseline baseline = gate.baseline(waves.get(w), step, v, journal.now().doneClusters());
             for (String cluster : waves.get(w)) {
-                if (journal.doneClusters().contains(cluster)) {
+                if (journal.now().doneClusters().contains(cluster)) {
                     continue;
                 }
                 requireLeader("before " + step.text() + " of V" + v + " on " + cluster);
@@ -356,14 +349,14 @@ public final class Rollout {
                 if (outcome instanceof StepOutcome.StaleEpoch s) {
                     audit.record("refused-stale-epoch", cluster, "version", v, "step", step.text(), "ours", s.ours(),
                             "seen", s.seen());
-                    throw new Stop(new RolloutOutcome.LostLeadership(cluster + " has seen control epoch " + s.seen()
+                    throw new RolloutStop(new RolloutOutcome.LostLeadership(cluster + " has seen control epoch " + s.seen()
                             + ", newer than ours (" + s.ours() + "); this instance is stale and applied nothing"));
                 }
                 if (outcome instanceof StepOutcome.LeaseLost l) {
-                    throw new Stop(new RolloutOutcome.LostLeadership("leader lease not writable " + l.when()
+                    throw new RolloutStop(new RolloutOutcome.LostLeadership("leader lease not writable " + l.when()
                             + " on " + cluster + "; transaction rolled back"));
                 }
-                store.put(keys.ack(group, cluster, v, step), new Ack(checksum, Instant.now(), leadership.epoch())).join();
+                store.put(keys.ack(group, cluster, v, step), new Ack(checksum, wall.now(), leadership.epoch())).join();
                 audit.record("ack", cluster, "version", v, "step", step.text(), "checksum", checksum,
                         "outcome", outcome instanceof StepOutcome.Applied ? "applied" : "already-applied",
                         "epoch", leadership.epoch(), "batches", batched[0], "batched_rows", batched[1]);
@@ -371,16 +364,23 @@ public final class Rollout {
                         + (outcome instanceof StepOutcome.Applied ? "applied" : "already applied") + ", acked "
                         + checksum.substring(0, 12));
                 crash.reach("step-acked/V" + v + "/" + step.text() + "/" + cluster);
-                Set<String> done = new TreeSet<>(journal.doneClusters());
+                Set<String> done = new TreeSet<>(journal.now().doneClusters());
                 done.add(cluster);
-                move(journal.state(), step, w, done, null);
+                journal.move(journal.now().state(), step, w, done, null);
             }
-            Optional<String> gateFailure = gate(m, step, waves, w, baseline);
+            Optional<String> gateFailure = gate.check(m, step, waves, w, baseline);
+            if (gateFailure.isEmpty()) {
+                final int wave = w;
+                gateFailure = afterWave.after(v, step.text(), w).map(why -> "after wave " + wave + " of "
+                        + step.text() + " V" + v + ": " + why);
+            }
             if (gateFailure.isPresent()) {
                 return Optional.of(fail(m, step, null, "gate-failed", gateFailure.get()));
             }
             if (w + 1 < waves.size()) {
-                move(journal.state(), step, w + 1, journal.doneClusters(), null);
+                // The next wave's cooldown counts from now (journaled with the move).
+                journal.update(j -> j.withTiming(calendar.waveEnded()));
+                journal.move(journal.now().state(), step, w + 1, journal.now().doneClusters(), null);
                 crash.reach("wave-done/V" + v + "/" + step.text() + "/" + w);
             }
         }
@@ -394,19 +394,19 @@ public final class Rollout {
      * orders were recorded that is already inside the step keeps the configured waves its wave index refers to.
      */
     private List<List<String>> waves(int v, Step step) {
-        Optional<List<List<String>>> recorded = journal.waveOrder(step);
+        Optional<List<List<String>>> recorded = journal.now().waveOrder(step);
         if (recorded.isPresent()) {
             return recorded.get();
         }
-        if (journal.wave() > 0 || !journal.doneClusters().isEmpty()) {
+        if (journal.now().wave() > 0 || !journal.now().doneClusters().isEmpty()) {
             return config.waves();
         }
         Optional<String> writer = store.get(keys.writer(group), WriterRecord.class).join()
                 .map(r -> r.value().cluster());
         Policies.WriterOrder policy = config.policies().writerOrder();
         List<List<String>> order = WaveOrder.of(config.waves(), step, policy, writer);
-        journal = journal.withWaveOrder(step, order);
-        move(journal.state(), step, journal.wave(), journal.doneClusters(), null);
+        journal.update(j -> j.withWaveOrder(step, order));
+        journal.move(journal.now().state(), step, journal.now().wave(), journal.now().doneClusters(), null);
         audit.record("phase-started", null, "version", v, "step", step.text(), "waves", order,
                 "writer", writer.orElse("(none)"), "writer_order", policy.text(),
                 "canary", order.get(0), "epoch", leadership.epoch());
@@ -415,188 +415,11 @@ public final class Rollout {
         return order;
     }
 
-    /**
-     * The gate after wave {@code w}: the applied clusters' acks carry one checksum; the replicas of the wave's
-     * clusters have replayed what the step wrote; every applied cluster has a proxy reporting (unless the policy says no proxies are required); proxies claiming the writer lease
-     * hold the writer key's epoch. Waits up to the gate timeout for conditions that may still settle.
-     */
-    private Optional<String> gate(Manifest m, Step step, List<List<String>> waves, int w, Baseline baseline) {
-        int v = m.version();
-        long windowEnd = clock.nanoTime() + errorSettings().window().toNanos();
-        List<String> applied = new ArrayList<>();
-        for (int i = 0; i <= w; i++) {
-            applied.addAll(waves.get(i));
-        }
-        Map<String, String> checksums = new TreeMap<>();
-        for (String cluster : applied) {
-            checksums.put(cluster, store.get(keys.ack(group, cluster, v, step), Ack.class).join()
-                    .map(a -> a.value().checksum()).orElse("(no ack)"));
-        }
-        if (new TreeSet<>(checksums.values()).size() != 1) {
-            return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": acked catalog checksums"
-                    + " differ: " + checksums);
-        }
-        long deadline = clock.nanoTime() + config.policies().gateTimeout().toNanos();
-        List<String> notes = new ArrayList<>();
-        List<String> problems = new ArrayList<>();
-        Map<String, String> walAfterStep = new TreeMap<>();
-        for (String cluster : waves.get(w)) {
-            try (Connection c = fleet.connect(cluster); java.sql.Statement st = c.createStatement();
-                 java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-                rs.next();
-                walAfterStep.put(cluster, rs.getString(1));
-            } catch (SQLException e) {
-                return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": cannot read the WAL"
-                        + " position of " + cluster + ": [" + e.getSQLState() + "] " + e.getMessage());
-            }
-        }
-        while (true) {
-            problems.clear();
-            notes.clear();
-            replicasBehind(walAfterStep, problems);
-            Map<EtcdKey.Proxy, ProxyStatus> statuses = store.proxyStatuses(group).join();
-            for (String cluster : applied) {
-                long proxies = statuses.keySet().stream().filter(k -> k.cluster().equals(cluster)).count();
-                if (proxies == 0) {
-                    if (config.policies().requireProxies()) {
-                        problems.add(cluster + " has no proxy reporting");
-                    } else {
-                        notes.add(cluster + ": no proxy reporting (policy require_proxies=false)");
-                    }
-                }
-            }
-            Optional<Versioned<WriterRecord>> writer = store.get(keys.writer(group), WriterRecord.class).join();
-            if (writer.isPresent()) {
-                long epoch = writer.get().entry().createRevision();
-                statuses.forEach((k, s) -> {
-                    if (s.writer() && s.epoch() != epoch) {
-                        problems.add("proxy " + k.proxyId() + " of " + k.cluster() + " claims writer epoch " + s.epoch()
-                                + " but the writer key has epoch " + epoch);
-                    }
-                });
-            } else if (config.policies().requireProxies()) {
-                problems.add("no cluster holds the writer lease of group " + group);
-            } else {
-                notes.add("no writer lease held (policy require_proxies=false)");
-            }
-            if (problems.isEmpty() || clock.nanoTime() - deadline >= 0) {
-                break;
-            }
-            pause();
-        }
-        if (!problems.isEmpty()) {
-            return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + " failed after "
-                    + config.policies().gateTimeout().toMillis() + " ms: " + String.join("; ", problems));
-        }
-        String errors = "error-rate gate off (policy error_window=0)";
-        ErrorRateGate.Settings settings = errorSettings();
-        if (settings.enabled()) {
-            waitUntil(windowEnd, "while measuring errors after wave " + w + " of " + step.text() + " V" + v);
-            ErrorRateGate.Verdict verdict = ErrorRateGate.judge(settings, waves.get(w), baseline.b0(),
-                    baseline.b(), store.proxyStatuses(group).join());
-            if (!verdict.passed()) {
-                return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": errors rose: "
-                        + verdict.failures() + ". Rule: " + verdict.rule());
-            }
-            errors = verdict.summary();
-        }
-        audit.record("gate-passed", null, "version", v, "step", step.text(), "wave", w, "clusters", applied,
-                "checksum", checksums.values().iterator().next(), "notes", String.join("; ", notes),
-                "errors", errors, "error_rule", settings.enabled() ? settings.rule() : "off");
-        progress.accept("  gate after wave " + w + " of " + step.text() + " V" + v + ": passed (errors: " + errors + ")");
-        return afterWave.after(v, step.text(), w).map(why -> "after wave " + w + " of " + step.text() + " V" + v + ": "
-                + why);
-    }
-
-    /**
-     * Adds a problem for every replica (physical standby or logical subscriber, as {@code pg_stat_replication}
-     * lists them) of the wave's clusters that has not yet replayed up to the WAL position read just after the step.
-     * A logically replicated fleet needs this before the next wave: a subscriber that drops a column while rows
-     * carrying it are still on their way can never apply them.
-     */
-    private void replicasBehind(Map<String, String> walAfterStep, List<String> problems) {
-        walAfterStep.forEach((cluster, lsn) -> {
-            try (Connection c = fleet.connect(cluster); java.sql.PreparedStatement st = c.prepareStatement(
-                    "SELECT application_name, coalesce(replay_lsn::text, 'none'),"
-                            + " coalesce(replay_lsn >= ?::pg_lsn, false) FROM pg_stat_replication")) {
-                st.setString(1, lsn);
-                try (java.sql.ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        if (!rs.getBoolean(3)) {
-                            problems.add("replica " + rs.getString(1) + " of " + cluster + " has replayed up to "
-                                    + rs.getString(2) + ", not yet " + lsn + " (the position after the step)");
-                        }
-                    }
-                }
-            } catch (SQLException e) {
-                problems.add("cannot read pg_stat_replication on " + cluster + ": [" + e.getSQLState() + "] "
-                        + e.getMessage());
-            }
-            logicalSlotsBehind(cluster, lsn, problems);
-        });
-    }
-
-    /**
-     * Adds a problem for every logical replication slot of {@code cluster} whose subscriber has not confirmed
-     * {@code lsn}. A subscriber whose apply worker fails (a column it cannot apply, a conflict) drops out of
-     * {@code pg_stat_replication} while it restarts, so that view alone would let the gate pass; its slot stays,
-     * with {@code confirmed_flush_lsn} stuck. A slot nobody uses any more blocks the gate too, until it times
-     * out naming the slot: it also holds back WAL, and the operator should drop it.
-     */
-    private void logicalSlotsBehind(String cluster, String lsn, List<String> problems) {
-        try (Connection c = fleet.connect(cluster); java.sql.PreparedStatement st = c.prepareStatement(
-                "SELECT slot_name, active, coalesce(confirmed_flush_lsn::text, 'none'),"
-                        + " coalesce(confirmed_flush_lsn >= ?::pg_lsn, false) FROM pg_replication_slots"
-                        + " WHERE slot_type = 'logical' AND database = current_database()")) {
-            st.setString(1, lsn);
-            try (java.sql.ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    if (!rs.getBoolean(4)) {
-                        problems.add("logical slot " + rs.getString(1) + " of " + cluster + " ("
-                                + (rs.getBoolean(2) ? "active" : "inactive: its subscriber is not connected")
-                                + ") has confirmed up to " + rs.getString(3) + ", not yet " + lsn);
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            problems.add("cannot read pg_replication_slots on " + cluster + ": [" + e.getSQLState() + "] "
-                    + e.getMessage());
-        }
-    }
-
-    /** The proxies' counters a window before a wave's step and just before it (the error gate's baseline). */
-    private record Baseline(Map<EtcdKey.Proxy, ProxyStatus> b0, Map<EtcdKey.Proxy, ProxyStatus> b) {}
-
-    private ErrorRateGate.Settings errorSettings() {
-        return new ErrorRateGate.Settings(config.policies().errorWindow(), config.policies().errorMaxRise(),
-                config.policies().errorMinStatements());
-    }
-
-    /**
-     * Reads the proxies' counters, waits one error window, and reads them again, before the wave's step. A wave
-     * whose clusters are all done already (a resumed run), or a group where no proxy reports, gets no baseline:
-     * its "before" is unknown.
-     */
-    private Baseline baseline(List<String> wave, Step step, int v) {
-        ErrorRateGate.Settings settings = errorSettings();
-        if (!settings.enabled() || journal.doneClusters().containsAll(wave)) {
-            return new Baseline(Map.of(), store.proxyStatuses(group).join());
-        }
-        Map<EtcdKey.Proxy, ProxyStatus> b0 = store.proxyStatuses(group).join();
-        if (b0.isEmpty()) {
-            // No proxy reports: there is no baseline to measure (the gate notes "not judged" for such clusters).
-            return new Baseline(Map.of(), b0);
-        }
-        long end = clock.nanoTime() + settings.window().toNanos();
-        progress.accept("  measuring the error baseline of " + wave + " for " + settings.window().toMillis() + " ms");
-        waitUntil(end, "while measuring the error baseline before " + step.text() + " V" + v);
-        return new Baseline(b0, store.proxyStatuses(group).join());
-    }
-
     /** Waits until no proxy of the group reports a connection of the old version; halts after the drain timeout. */
     private Optional<RolloutOutcome> drain(Manifest m) {
         int old = m.version() - 1;
-        long deadline = clock.nanoTime() + config.policies().drainTimeout().toNanos();
+        // The drain's time box is journaled like a gate's: a restart does not extend it.
+        java.time.Instant deadline = calendar.gateDeadline(config.policies().drainTimeout());
         boolean told = false;
         while (true) {
             requireLeader("while draining V" + old);
@@ -614,22 +437,24 @@ public final class Rollout {
                 progress.accept("  waiting for V" + old + " to drain: " + (unknown ? "no proxy reporting"
                         : using + " connection(s) still use it"));
                 told = true;
+                calendar.gateWaiting("V" + old + " to drain", deadline, unknown ? "no proxy reporting"
+                        : using + " connection(s) still use it");
             }
-            if (clock.nanoTime() - deadline >= 0) {
+            if (!wall.now().isBefore(deadline)) {
                 String reason = "drain of V" + old + " timed out after " + config.policies().drainTimeout().toSeconds()
                         + " s: " + (unknown ? "no proxy reporting" : using + " connection(s) still use it");
-                move(State.HALTED, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), reason);
+                journal.move(State.HALTED, m.contract() == null ? null : Step.CONTRACT, 0, Set.of(), reason);
                 audit.record("halt", null, "version", m.version(), "reason", reason);
                 return Optional.of(new RolloutOutcome.Halted(m.version(), reason));
             }
-            pause();
+            waits.pause();
         }
     }
 
     private RolloutOutcome fail(Manifest m, Step step, String cluster, String action, String reason) {
         int v = m.version();
         audit.record(action, cluster, "version", v, "step", step.text(), "reason", reason);
-        move(State.HALTED, step, journal.wave(), journal.doneClusters(), reason);
+        journal.move(State.HALTED, step, journal.now().wave(), journal.now().doneClusters(), reason);
         audit.record("halt", cluster, "version", v, "reason", reason);
         progress.accept("  HALTED: " + reason);
         boolean beforeWindow = step == Step.EXPAND || step == Step.BACKFILL;
@@ -643,8 +468,8 @@ public final class Rollout {
     /** Runs the down SQL of every applied phase (contract, backfill, expand) on clusters in reverse order. */
     private RolloutOutcome rollbackRun(Manifest m, String reason) {
         int v = m.version();
-        if (journal.state() != State.ROLLING_BACK) {
-            move(State.ROLLING_BACK, journal.step(), journal.wave(), journal.doneClusters(), reason);
+        if (journal.now().state() != State.ROLLING_BACK) {
+            journal.move(State.ROLLING_BACK, journal.now().step(), journal.now().wave(), journal.now().doneClusters(), reason);
         }
         List<String> configuredReverse = new ArrayList<>(config.rolloutOrder());
         Collections.reverse(configuredReverse);
@@ -655,7 +480,7 @@ public final class Rollout {
             }
             Step step = Step.parse(name.key());
             // Each step is undone in the reverse of the order it was applied in (its journaled waves).
-            List<String> order = journal.waveOrder(step).map(WaveOrder::reversed).orElse(configuredReverse);
+            List<String> order = journal.now().waveOrder(step).map(WaveOrder::reversed).orElse(configuredReverse);
             for (String cluster : order) {
                 requireLeader("before rolling back " + name.key() + " of V" + v + " on " + cluster);
                 StepOutcome outcome;
@@ -676,7 +501,7 @@ public final class Rollout {
                             + oneLine(f.sql()) + ") failed: [" + f.sqlState() + "] " + f.message());
                 }
                 if (outcome instanceof StepOutcome.StaleEpoch || outcome instanceof StepOutcome.LeaseLost) {
-                    throw new Stop(new RolloutOutcome.LostLeadership("rollback of " + name.key() + " V" + v + " on "
+                    throw new RolloutStop(new RolloutOutcome.LostLeadership("rollback of " + name.key() + " V" + v + " on "
                             + cluster + " refused: " + outcome));
                 }
                 store.delete(keys.ack(group, cluster, v, step)).join();
@@ -690,7 +515,7 @@ public final class Rollout {
             audit.record("window-narrowed", null, "window", Window.of(v - 1), "why", "rollback of V" + v);
         }
         store.delete(keys.catalog(group, v)).join();
-        move(State.ROLLED_BACK, null, 0, Set.of(), reason);
+        journal.move(State.ROLLED_BACK, null, 0, Set.of(), reason);
         audit.record("rolled-back", null, "version", v, "reason", reason);
         progress.accept("V" + v + " rolled back: " + reason);
         return new RolloutOutcome.RolledBack(v, reason);
@@ -698,7 +523,7 @@ public final class Rollout {
 
     private RolloutOutcome rollbackFailed(Manifest m, Step step, String cluster, String why) {
         String reason = "rollback of " + step.text() + " V" + m.version() + " on " + cluster + " failed: " + why;
-        move(State.HALTED, step, 0, Set.of(), reason);
+        journal.move(State.HALTED, step, 0, Set.of(), reason);
         audit.record("halt", cluster, "version", m.version(), "reason", reason);
         return new RolloutOutcome.Halted(m.version(), reason);
     }
@@ -714,7 +539,7 @@ public final class Rollout {
             audit.record("window-widened", null, "window", wide, "version", v);
             progress.accept("  window widened to {" + (v - 1) + ", " + v + "}");
         }
-        move(State.WINDOW_WIDENED, null, 0, Set.of(), null);
+        journal.move(State.WINDOW_WIDENED, null, 0, Set.of(), null);
         crash.reach("window-widened/V" + v);
     }
 
@@ -725,8 +550,8 @@ public final class Rollout {
         }
         store.put(keys.window(group), Window.of(v)).join();
         audit.record("window-narrowed", null, "window", Window.of(v), "version", v);
-        move(State.DONE, null, 0, Set.of(), null);
-        audit.record("done", null, "version", v, "run", journal.runId());
+        journal.move(State.DONE, null, 0, Set.of(), null);
+        audit.record("done", null, "version", v, "run", journal.now().runId());
         progress.accept("V" + v + " done; window {" + v + "}");
     }
 
@@ -747,7 +572,7 @@ public final class Rollout {
         try (Connection c = fleet.connect(canary)) {
             fp = CatalogFingerprint.take(c);
         } catch (SQLException e) {
-            throw new Stop(new RolloutOutcome.Halted(version, "cannot read the catalog of " + canary + ": ["
+            throw new RolloutStop(new RolloutOutcome.Halted(version, "cannot read the catalog of " + canary + ": ["
                     + e.getSQLState() + "] " + e.getMessage()));
         }
         store.put(keys.catalog(group, version), new Catalog(version, fp.checksum(), fp.tables())).join();
@@ -769,66 +594,12 @@ public final class Rollout {
     }
 
     private Manifest manifest(ManifestSet set, int version) {
-        return set.version(version).orElseThrow(() -> new Stop(new RolloutOutcome.Refused("no manifest for V"
+        return set.version(version).orElseThrow(() -> new RolloutStop(new RolloutOutcome.Refused("no manifest for V"
                 + version + " in " + set.folder())));
     }
 
-    private Optional<Versioned<MigrationJournal>> readJournal() {
-        return store.get(keys.migration(group), MigrationJournal.class).join();
-    }
-
-    private void adopt(Versioned<MigrationJournal> existing) {
-        if (existing.value().controlEpoch() > leadership.epoch()) {
-            throw new Stop(new RolloutOutcome.LostLeadership("the journal was written at control epoch "
-                    + existing.value().controlEpoch() + ", newer than ours (" + leadership.epoch() + ")"));
-        }
-        journal = existing.value();
-        journalRevision = existing.modRevision();
-    }
-
-    /** Rewrites the journal with compare-and-set; losing the race ends this instance's run. */
-    private void move(State to, Step step, int wave, Set<String> done, String reason) {
-        requireLeader("before moving the journal to " + to.text());
-        MigrationJournal next = journal.moveTo(to, step, wave, done, leadership.epoch(), Instant.now(), reason);
-        PutResult r = store.compareAndSet(keys.migration(group), next, journalRevision).join();
-        if (r instanceof PutResult.Written w) {
-            journal = next;
-            journalRevision = w.revision();
-            crash.reach("journal/V" + next.version() + "/" + to.text());
-            return;
-        }
-        throw new Stop(new RolloutOutcome.LostLeadership("the migration journal changed under us (expected mod revision "
-                + journalRevision + ") while moving V" + next.version() + " to " + to.text()
-                + "; another control instance is acting"));
-    }
-
     private void requireLeader(String when) {
-        if (!leadership.writable()) {
-            throw new Stop(new RolloutOutcome.LostLeadership("control's leader lease is not writable " + when));
-        }
-    }
-
-    /** Sleeps until {@code end} on the rollout's clock, checking the leader lease at least every 200 ms. */
-    private void waitUntil(long end, String when) {
-        long left;
-        while ((left = end - clock.nanoTime()) > 0) {
-            requireLeader(when);
-            try {
-                Thread.sleep(Math.max(1, Math.min(200, left / 1_000_000)));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new Stop(new RolloutOutcome.Halted(0, "interrupted"));
-            }
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(200);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new Stop(new RolloutOutcome.Halted(0, "interrupted"));
-        }
+        waits.requireLeader(when);
     }
 
     private static String oneLine(String sql) {

@@ -51,6 +51,64 @@ class FleetConfigLoaderTest {
     }
 
     @Test
+    void readsTheCalendarKeys() {
+        String yaml = VALID.replace("policies: {auto_rollback: false, gate_timeout: 10s, require_proxies: false}", """
+                policies:
+                  cooldown: {expand: 30m, backfill: 0s, contract: 2h}
+                  windows:
+                    - {days: [mon-fri], from: "09:00", to: "17:00", zone: Europe/Berlin}
+                    - {days: [sat], from: "22:00", to: "06:00", zone: UTC}
+                  gate_timeout: {default: 45s, backfill: 5m}
+                """);
+        Policies p = assertInstanceOf(FleetConfigLoader.Result.Loaded.class,
+                FleetConfigLoader.parse("control.yaml", yaml, Map.of("EU_PW", "x")::get)).config().policies();
+        assertEquals(Duration.ofMinutes(30), p.calendar().cooldown(io.fenceline.config.records.Step.EXPAND));
+        assertEquals(Duration.ZERO, p.calendar().cooldown(io.fenceline.config.records.Step.BACKFILL));
+        assertEquals(Duration.ofHours(2), p.calendar().cooldown(io.fenceline.config.records.Step.CONTRACT));
+        assertEquals("[mon,tue,wed,thu,fri 09:00-17:00 Europe/Berlin, sat 22:00-06:00 UTC]",
+                p.calendar().windows().toString());
+        assertEquals(Duration.ofSeconds(45), p.gateTimeout());
+        assertEquals(Duration.ofSeconds(45), p.gateTimeout(io.fenceline.config.records.Step.EXPAND));
+        assertEquals(Duration.ofMinutes(5), p.gateTimeout(io.fenceline.config.records.Step.BACKFILL));
+
+        Policies one = assertInstanceOf(FleetConfigLoader.Result.Loaded.class, FleetConfigLoader.parse("control.yaml",
+                VALID.replace("gate_timeout: 10s", "gate_timeout: 10s, cooldown: 5m"), Map.of("EU_PW", "x")::get))
+                .config().policies();
+        assertEquals(Duration.ofMinutes(5), one.calendar().cooldown(io.fenceline.config.records.Step.CONTRACT));
+        assertEquals(Duration.ofSeconds(10), one.gateTimeout(io.fenceline.config.records.Step.CONTRACT));
+        assertTrue(!one.calendar().windows().configured());
+    }
+
+    @Test
+    void calendarProblemsNameTheirKeys() {
+        String yaml = VALID.replace("policies: {auto_rollback: false, gate_timeout: 10s, require_proxies: false}", """
+                policies:
+                  cooldown: {expand: soon, migrate: 5m}
+                  windows:
+                    - {days: [mon-funday], from: "9am", to: "25:00", zone: Mars/Olympus, colour: red}
+                    - {days: [mon], from: "10:00", to: "10:00", zone: UTC}
+                    - {from: "10:00", to: "11:00", zone: UTC}
+                  gate_timeout: {default: 0s, verify: 1m}
+                """);
+        List<String> problems = assertInstanceOf(FleetConfigLoader.Result.Invalid.class,
+                FleetConfigLoader.parse("control.yaml", yaml, Map.of("EU_PW", "x")::get)).problems();
+        String all = String.join("\n", problems);
+        for (String expected : List.of("control.yaml: policies.cooldown.expand: 'soon' is not a positive duration",
+                "control.yaml: policies.cooldown.migrate: unknown key",
+                "control.yaml: policies.windows[0].days: 'mon-funday' is not a day",
+                "control.yaml: policies.windows[0].from: '9am' is not a time HH:MM",
+                "control.yaml: policies.windows[0].to: '25:00' is not a time HH:MM",
+                "control.yaml: policies.windows[0].zone: 'Mars/Olympus' is not a time zone",
+                "control.yaml: policies.windows[0].colour: unknown key",
+                "control.yaml: policies.windows[1]: from and to are both 10:00: an empty window",
+                "control.yaml: policies.windows[2].days: is required",
+                "control.yaml: policies.gate_timeout.default: '0s' is not a positive duration",
+                "control.yaml: policies.gate_timeout.verify: unknown key")) {
+            assertTrue(all.contains(expected), "missing '" + expected + "' in:\n" + all);
+        }
+    }
+
+    @Test
     void listsEveryProblemAtOnceWithFileAndKey() {
         String bad = """
                 group: "bad group"

@@ -667,6 +667,34 @@ class RolloutIT {
     }
 
     @Test
+    void applyRefusesAPlanWhoseMatrixLeavesAnApplicationVersionWithoutACompatibleSchema() throws Exception {
+        try (World w = new World("matrix", true, false, true)) {
+            // V1's expand drops a column the V0 application uses, while V0 is the only version connected.
+            w.manifest("0001-drop-name.yaml", """
+                    version: 1
+                    description: drop name too early
+                    expand:
+                      sql: ALTER TABLE accounts DROP COLUMN name;
+                      down: ALTER TABLE accounts ADD COLUMN name text;
+                    """);
+            Run apply = w.cli("apply");
+            assertEquals(ExitCodes.REFUSED, apply.code(), apply::toString);
+            assertTrue(apply.out().contains("application version 0 has no compatible schema during expand of V1: at V1"
+                    + " expand column public.accounts.name does not exist"), apply::toString);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(0, w.history(i).size(), "nothing applied on c" + (i + 1));
+                try (Connection c = w.connect(i); Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.columns"
+                             + " WHERE table_name = 'accounts' AND column_name = 'name'")) {
+                    rs.next();
+                    assertEquals(1, rs.getInt(1), "c" + (i + 1) + " still has accounts.name");
+                }
+            }
+            assertTrue(w.journal().isEmpty(), "no run was started");
+        }
+    }
+
+    @Test
     void driftByHandIsDetectedAtPreflightAndAnEditedManifestIsRefused() throws Exception {
         try (World w = new World("drift", true, false, true)) {
             w.manifest("0001-add-contact.yaml", V1);
