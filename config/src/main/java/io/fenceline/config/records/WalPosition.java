@@ -1,5 +1,7 @@
 package io.fenceline.config.records;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -37,6 +39,20 @@ public record WalPosition(String cluster, long epoch, long lsn, Instant at, List
     /** A position without slot names (a physical standby compares its replay position, not a subscription's). */
     public WalPosition(String cluster, long epoch, long lsn, Instant at) {
         this(cluster, epoch, lsn, at, List.of());
+    }
+
+    /** The JSON form, where {@code slots} may be missing (a record of an older proxy). */
+    static final class Json {
+        public String cluster;
+        public Long epoch;
+        public Long lsn;
+        public Instant at;
+        public List<String> slots;
+    }
+
+    @JsonCreator
+    static WalPosition fromJson(Json j) {
+        return new WalPosition(j.cluster, Checks.notNull("epoch", j.epoch), Checks.notNull("lsn", j.lsn), j.at, j.slots);
     }
 
     /** Whether this position was read more than {@code age} before {@code instant}. */

@@ -329,6 +329,9 @@ final class Handoff {
     /** Old writer: the authority was lost while pausing; give the handoff up (the authority then fences). */
     void abandon(String why) {
         if (role == Role.PAUSING) {
+            if (ctx.replication() != null) {
+                ctx.db().execute(() -> PausePosition.sweepNow(ctx.replication(), ctx.sessions(), group));
+            }
             abort(why);
         }
     }

@@ -36,6 +36,20 @@ final class PausePosition {
     private PausePosition() {
     }
 
+    /**
+     * The sweep of a pause given up because the authority was lost: the database fence queues behind a drain
+     * still waiting, so running statements holding a transaction id are cancelled from here at once, idle
+     * bypassing ones terminated, and the proxy's own reported. Best effort (logged); the fence follows.
+     */
+    static void sweepNow(ReplicationLag database, SessionFence sessions, String group) {
+        try {
+            settle(database, sessions, new HashSet<>(), group);
+        } catch (RuntimeException e) {
+            LOG.error("group {}: sweeping writers after losing authority during a handoff pause failed: {}", group,
+                    e.getMessage());
+        }
+    }
+
     static long read(ReplicationLag database, SessionFence sessions, Duration bound, String group) {
         long end = System.nanoTime() + bound.toNanos();
         List<String> prepared = database.preparedTransactions();
@@ -46,6 +60,25 @@ final class PausePosition {
         }
         Set<Integer> reported = new HashSet<>();
         while (true) {
+            Set<Integer> running = settle(database, sessions, reported, group);
+            if (running.isEmpty()) {
+                break;
+            }
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("backends " + running + " still run writes " + bound.toMillis()
+                        + " ms after the drain cancelled them");
+            }
+            sleep();
+        }
+        long lsn = database.localWalLsn();
+        database.awaitFlushed(lsn, Duration.ofNanos(Math.max(1, end - System.nanoTime())));
+        return lsn;
+    }
+
+    /** One round: reports, terminates and cancels as the class describes; returns what was still running. */
+    private static Set<Integer> settle(ReplicationLag database, SessionFence sessions, Set<Integer> reported,
+                                       String group) {
+        {
             Map<Integer, String> holders = database.transactionIdHolders();
             Set<Integer> ours = sessions.backendPids();
             Set<Integer> held = sessions.heldBackendPids();
@@ -75,19 +108,13 @@ final class PausePosition {
                 LOG.warn("group {}: handoff pause: terminated idle writing transactions of backends {}", group,
                         terminate);
             }
-            if (running.isEmpty() && terminate.isEmpty()) {
-                break;
+            if (!running.isEmpty()) {
+                database.cancel(running);
+                LOG.warn("group {}: handoff pause: cancelled the running writes of backends {}", group, running);
             }
-            if (System.nanoTime() > end) {
-                throw new IllegalStateException("backends " + running + " still run writes " + bound.toMillis()
-                        + " ms after the drain cancelled them (transaction ids held: " + holders + ")");
-            }
-            database.cancel(running);
-            sleep();
+            running.addAll(terminate);
+            return running;
         }
-        long lsn = database.localWalLsn();
-        database.awaitFlushed(lsn, Duration.ofNanos(Math.max(1, end - System.nanoTime())));
-        return lsn;
     }
 
     private static void sleep() {

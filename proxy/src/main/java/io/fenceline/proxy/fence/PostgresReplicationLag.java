@@ -58,6 +58,12 @@ public final class PostgresReplicationLag implements ReplicationLag {
             + " WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
             + " AND s.subslotname = ANY (?)";
 
+    private static final String INSERT_POSITION = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn,"
+            + " current_setting('wal_block_size')::bigint, pg_size_bytes(current_setting('wal_segment_size'))";
+    /** {@code SizeOfXLogShortPHD} and {@code SizeOfXLogLongPHD} on 64-bit builds. */
+    private static final long SHORT_PAGE_HEADER = 24;
+    private static final long LONG_PAGE_HEADER = 40;
+
     private final DataSource database;
     private final String subscription;
     private final int timeoutSeconds;
@@ -74,10 +80,40 @@ public final class PostgresReplicationLag implements ReplicationLag {
 
     @Override
     public long localWalLsn() {
-        return query("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn").orElseThrow(
-                () -> new IllegalStateException("pg_current_wal_insert_lsn() returned no value"));
+        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(INSERT_POSITION)) {
+            s.setQueryTimeout(timeoutSeconds);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return endOfWal(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+            }
+        } catch (SQLException e) {
+            throw failed(e, INSERT_POSITION);
+        }
     }
 
+    /**
+     * The end of the WAL written so far, from the insert position: when the last record ended exactly at a page
+     * boundary, {@code pg_current_wal_insert_lsn()} points past the next page's header (24 bytes, 40 on the first
+     * page of a segment), where no record exists yet — nothing flushes it, and no WAL sender reports it. The
+     * page start is then the end (as after {@code pg_switch_wal()}).
+     */
+    static long endOfWal(long insert, long pageSize, long segmentSize) {
+        if (insert % segmentSize == LONG_PAGE_HEADER) {
+            return insert - LONG_PAGE_HEADER;
+        }
+        if (insert % pageSize == SHORT_PAGE_HEADER && insert % segmentSize != SHORT_PAGE_HEADER) {
+            return insert - SHORT_PAGE_HEADER;
+        }
+        return insert;
+    }
+
+    /**
+     * The WAL writer flushes on its own only up to the last asynchronous commit and whole pages: records of a
+     * transaction still open (a writer's, left to its COMMIT) can stay unflushed indefinitely. So each round also
+     * commits a transaction with {@code synchronous_commit = local} that writes only a logical decoding message
+     * ({@code pg_logical_emit_message}): its commit flushes the WAL up to its own record, past {@code lsn}. It
+     * changes no table, and pgoutput passes messages only to subscribers that ask for them.
+     */
     @Override
     public void awaitFlushed(long lsn, Duration bound) {
         long end = System.nanoTime() + bound.toNanos();
@@ -88,10 +124,30 @@ public final class PostgresReplicationLag implements ReplicationLag {
             }
             if (System.nanoTime() > end) {
                 throw new IllegalStateException("WAL flushed only to " + flushed + " within " + bound.toMillis()
-                        + " ms, wanted " + lsn + " (pg_current_wal_flush_lsn(); the WAL writer flushes within three"
-                        + " times wal_writer_delay)");
+                        + " ms, wanted " + lsn + " (pg_current_wal_flush_lsn())");
             }
+            flushNow();
             sleep(5);
+        }
+    }
+
+    private void flushNow() {
+        try (Connection c = database.getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.setQueryTimeout(timeoutSeconds);
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                s.execute("SET LOCAL synchronous_commit = local");
+                s.execute("SET LOCAL transaction_read_only = off");
+                // A transactional message: WAL of its own (an xid alone writes none, and such a commit is not
+                // flushed); pgoutput sends messages only to subscribers asking for them, so this replicates nothing.
+                s.execute("SELECT pg_logical_emit_message(true, 'fenceline', 'flush the WAL for a handoff pause')");
+                c.commit();
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw failed(e, "a commit to flush the WAL");
         }
     }
 
