@@ -80,6 +80,7 @@ final class FaultRig implements AutoCloseable {
     private final Map<FaultLink, Integer> cuts = new HashMap<>();
     private final List<Epoch> epochs = new CopyOnWriteArrayList<>();
     private Coordinator client;
+    private boolean closed;
 
     FaultRig(Path workDir, Path proxyJar, Consumer<String> say) {
         this.workDir = workDir;
@@ -197,6 +198,9 @@ final class FaultRig implements AutoCloseable {
     // ---- fault actions ----
 
     synchronized void startProxy(String cluster) {
+        if (closed) {
+            return;
+        }
         ProxyChild old = proxies.get(cluster);
         if (old != null && old.isAlive()) {
             return;
@@ -207,18 +211,24 @@ final class FaultRig implements AutoCloseable {
                 c.yaml(true, false), c.port(), c.adminPort(), Duration.ofSeconds(60)));
     }
 
-    synchronized void killProxy(String cluster) {
+    /** kill -9; false when the proxy was not running. */
+    synchronized boolean killProxy(String cluster) {
         ProxyChild p = proxies.get(cluster);
         if (p != null && p.isAlive()) {
             signal("KILL", p.pid());
+            return true;
         }
+        return false;
     }
 
-    synchronized void stopProxy(String cluster) {
+    /** SIGSTOP; false when the proxy was not running. */
+    synchronized boolean stopProxy(String cluster) {
         ProxyChild p = proxies.get(cluster);
         if (p != null && p.isAlive()) {
             signal("STOP", p.pid());
+            return true;
         }
+        return false;
     }
 
     synchronized void continueProxy(String cluster) {
@@ -322,7 +332,12 @@ final class FaultRig implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        proxies.values().forEach(p -> continueProxy(p.cluster()));
         List<AutoCloseable> order = new ArrayList<>(proxies.values());
         if (client != null) {
             order.add(client);

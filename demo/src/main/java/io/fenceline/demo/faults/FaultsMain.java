@@ -17,6 +17,10 @@ public final class FaultsMain {
     }
 
     public static void main(String[] args) throws Exception {
+        if (System.getProperty("logback.configurationFile") == null) {
+            // The demo's logging: libraries and fixtures warn on stderr, the schedule lines alone go to stdout.
+            System.setProperty("logback.configurationFile", "demo-logback.xml");
+        }
         int schedules = 5;
         Long seed = null;
         long base = System.currentTimeMillis() % 1_000_000;

@@ -88,6 +88,8 @@ final class FaultsRun {
         Schedule schedule = Schedule.draw(seed, durationMillis, FaultRig.TTL.toMillis(), FaultRig.CLUSTERS);
         long scheduleId = seed;
         awaitWriter();
+        // The epochs of this schedule: the writer's at its start and every later one.
+        int firstEpoch = Math.max(0, rig.epochs().size() - 1);
         Writers writers = new Writers(rig, scheduleId, seed);
         List<HistoryCheck.Isolation> isolations = Collections.synchronizedList(new ArrayList<>());
         List<String> errors = Collections.synchronizedList(new ArrayList<>());
@@ -121,12 +123,14 @@ final class FaultsRun {
         writers.stop();
         rig.healAll();
         awaitWriter();
-        HistoryCheck.Verdict v = HistoryCheck.check(rig, scheduleId, writers.outcomes(), rig.epochs(), isolations,
+        HistoryCheck.Verdict v = HistoryCheck.check(rig, scheduleId, writers.outcomes(),
+                rig.epochs().subList(firstEpoch, rig.epochs().size()), isolations,
                 Duration.ofSeconds(60));
-        out.accept(String.format("schedule %d seed %d: %s | writes ok %d refused %d unknown %d | epochs %d, final writer"
+        out.accept(String.format("schedule %d seed %d: %s | writes ok %d refused %d unknown %d | epochs %s, final writer"
                         + " %s | overlaps %d lost %d twice %d | fault-to-fence ms %s%s", number, seed, schedule.faults(),
-                v.acknowledged(), v.refused(), v.unknown(), v.epochs(), v.finalWriter(), v.overlaps(), v.lost(),
-                v.twice(), v.faultToFenceMillis(), errors.isEmpty() ? "" : " | harness errors " + errors));
+                v.acknowledged(), v.refused(), v.unknown(), rig.epochs().subList(firstEpoch, rig.epochs().size()),
+                v.finalWriter(), v.overlaps(), v.lost(), v.twice(), v.faultToFenceMillis(),
+                errors.isEmpty() ? "" : " | harness errors " + errors));
         return v;
     }
 
@@ -152,16 +156,21 @@ final class FaultsRun {
                     queue.add(new Action(end, 0, () -> rig.heal(cut)));
                 }
                 case SIGSTOP -> {
-                    rig.stopProxy(target);
+                    boolean hit = rig.stopProxy(target);
                     queue.add(new Action(end, 0, () -> rig.continueProxy(target)));
-                    if (isolatesWriter) {
+                    if (isolatesWriter && hit) {
                         isolations.add(new HistoryCheck.Isolation(f, target, at));
                     }
                 }
                 case KILL -> {
-                    rig.killProxy(target);
-                    queue.add(new Action(end, 0, () -> rig.startProxy(target)));
-                    if (isolatesWriter) {
+                    boolean hit = rig.killProxy(target);
+                    queue.add(new Action(end, 0, () -> {
+                        // A restarted proxy is a new process: no isolation of the old one lasts past it.
+                        Instant restart = Instant.now();
+                        isolations.stream().filter(i -> i.writer.equals(target)).forEach(i -> i.endNoLaterThan(restart));
+                        rig.startProxy(target);
+                    }));
+                    if (isolatesWriter && hit) {
                         isolations.add(new HistoryCheck.Isolation(f, target, at));
                     }
                 }

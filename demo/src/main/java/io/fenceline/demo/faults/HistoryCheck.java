@@ -21,11 +21,9 @@ import java.util.Set;
  * cluster, its commit timestamp ({@code pg_xact_commit_timestamp(xmin)}, {@code track_commit_timestamp = on}).
  *
  * <ul>
- *   <li><b>Overlapping write intervals</b>: the commits of each cluster are assigned to the writer epoch it held
- *       (epochs as the harness's watch of the writer key saw them, only to segment the history). A commit on a
- *       cluster after another cluster's next epoch was seen created — etcd had let the first writer go — or two
- *       epochs of different clusters whose commit intervals intersect, count once per pair of epochs. A watch
- *       sees a creation after it happened, so a commit counted here happened after the next epoch began.</li>
+ *   <li><b>Overlapping write intervals</b>: see {@link #overlaps}: the commits in time order must form runs
+ *       that map in order onto the writer epochs (etcd's revision order, from a watch of the writer key), and a
+ *       cluster's run must end before the next cluster's epoch was created.</li>
  *   <li><b>Lost acknowledged writes</b>: ids the client saw acknowledged that the final writer does not have once
  *       replication settled.</li>
  *   <li><b>Applied twice</b>: an id found committed on two clusters (two origins).</li>
@@ -34,13 +32,31 @@ import java.util.Set;
  */
 final class HistoryCheck {
 
-    /** How early (before the watch saw its epoch) a commit may still belong to a new epoch. */
-    private static final Duration ASSIGN_SLACK = Duration.ofSeconds(1);
-
     record Commit(long id, String cluster, Instant at) {}
 
-    /** A fault that isolated the writer: when, and which cluster was the writer then. */
-    record Isolation(Fault fault, String writer, Instant at) {}
+    /**
+     * A fault that isolated the writer's proxy: when, which cluster was the writer then, and until when the
+     * isolation held (the fault's end, or an earlier restart of that proxy).
+     */
+    static final class Isolation {
+        final Fault fault;
+        final String writer;
+        final Instant at;
+        volatile Instant until;
+
+        Isolation(Fault fault, String writer, Instant at) {
+            this.fault = fault;
+            this.writer = writer;
+            this.at = at;
+            this.until = at.plusMillis(fault.durationMillis());
+        }
+
+        void endNoLaterThan(Instant end) {
+            if (end.isBefore(until)) {
+                until = end;
+            }
+        }
+    }
 
     record Verdict(int overlaps, int lost, int twice, int refusedButCommitted, int acknowledged, int refused,
                    int unknown, int epochs, List<Long> faultToFenceMillis, List<Long> faultToTakeoverMillis,
@@ -99,20 +115,16 @@ final class HistoryCheck {
         }
         List<FaultRig.Epoch> sorted = new ArrayList<>(epochs);
         sorted.sort(Comparator.comparingLong(e -> e.epoch));
-        Map<FaultRig.Epoch, List<Commit>> byEpoch = assign(commits, sorted);
-        int overlaps = overlaps(sorted, byEpoch, problems);
+        int overlaps = overlaps(groups(sorted), runs(commits), problems);
         List<Long> fence = new ArrayList<>();
         List<Long> takeover = new ArrayList<>();
         for (Isolation i : isolations) {
-            FaultRig.Epoch held = heldAt(sorted, i.writer(), i.at());
-            if (held == null) {
-                continue;
-            }
-            long last = byEpoch.getOrDefault(held, List.of()).stream().map(Commit::at).filter(t -> !t.isBefore(i.at()))
-                    .mapToLong(t -> Duration.between(i.at(), t).toMillis()).max().orElse(0);
-            fence.add(last);
-            commits.stream().filter(c -> !c.cluster().equals(i.writer()) && c.at().isAfter(i.at()))
-                    .map(c -> Duration.between(i.at(), c.at()).toMillis()).min(Long::compare).ifPresent(takeover::add);
+            Instant until = i.until;
+            fence.add(commits.stream().filter(c -> c.cluster().equals(i.writer) && !c.at().isBefore(i.at)
+                    && c.at().isBefore(until)).mapToLong(c -> Duration.between(i.at, c.at()).toMillis()).max()
+                    .orElse(0));
+            commits.stream().filter(c -> !c.cluster().equals(i.writer) && c.at().isAfter(i.at))
+                    .map(c -> Duration.between(i.at, c.at()).toMillis()).min(Long::compare).ifPresent(takeover::add);
         }
         int refused = (int) outcomes.values().stream().filter(o -> !o.acknowledged() && !o.unknown()).count();
         int unknown = (int) outcomes.values().stream().filter(Writers.Outcome::unknown).count();
@@ -120,62 +132,73 @@ final class HistoryCheck {
                 fence, takeover, problems, finalWriter);
     }
 
-    /** The epoch {@code cluster} held at {@code at}: its latest one seen created by then. */
-    private static FaultRig.Epoch heldAt(List<FaultRig.Epoch> sorted, String cluster, Instant at) {
-        FaultRig.Epoch held = null;
+    /** Consecutive epochs of one cluster, in revision order; {@code from} is when the first was seen created. */
+    record Group(String cluster, Instant from, List<FaultRig.Epoch> epochs) {}
+
+    /** A maximal stretch of commits of one cluster in commit-time order. */
+    record Run(String cluster, Instant first, Instant last, int commits) {}
+
+    static List<Group> groups(List<FaultRig.Epoch> sorted) {
+        List<Group> groups = new ArrayList<>();
         for (FaultRig.Epoch e : sorted) {
-            if (e.cluster.equals(cluster) && !e.from.isAfter(at)) {
-                held = e;
+            Group last = groups.isEmpty() ? null : groups.get(groups.size() - 1);
+            if (last != null && last.cluster().equals(e.cluster)) {
+                last.epochs().add(e);
+            } else {
+                groups.add(new Group(e.cluster, e.from, new ArrayList<>(List.of(e))));
             }
         }
-        return held;
+        return groups;
     }
 
-    private static Map<FaultRig.Epoch, List<Commit>> assign(List<Commit> commits, List<FaultRig.Epoch> sorted) {
-        Map<FaultRig.Epoch, List<Commit>> byEpoch = new HashMap<>();
-        for (Commit c : commits) {
-            FaultRig.Epoch chosen = null;
-            for (FaultRig.Epoch e : sorted) {
-                if (e.cluster.equals(c.cluster()) && (chosen == null || !e.from.minus(ASSIGN_SLACK).isAfter(c.at()))) {
-                    chosen = e;
-                }
-            }
-            if (chosen != null) {
-                byEpoch.computeIfAbsent(chosen, k -> new ArrayList<>()).add(c);
+    static List<Run> runs(List<Commit> commits) {
+        List<Commit> byTime = new ArrayList<>(commits);
+        byTime.sort(Comparator.comparing(Commit::at));
+        List<Run> runs = new ArrayList<>();
+        for (Commit c : byTime) {
+            Run last = runs.isEmpty() ? null : runs.get(runs.size() - 1);
+            if (last != null && last.cluster().equals(c.cluster())) {
+                runs.set(runs.size() - 1, new Run(last.cluster(), last.first(), c.at(), last.commits() + 1));
+            } else {
+                runs.add(new Run(c.cluster(), c.at(), c.at(), 1));
             }
         }
-        return byEpoch;
+        return runs;
     }
 
-    private static int overlaps(List<FaultRig.Epoch> sorted, Map<FaultRig.Epoch, List<Commit>> byEpoch,
-                                List<String> problems) {
-        Set<String> pairs = new LinkedHashSet<>();
-        for (int i = 0; i < sorted.size(); i++) {
-            FaultRig.Epoch e = sorted.get(i);
-            List<Commit> mine = byEpoch.getOrDefault(e, List.of());
-            if (mine.isEmpty()) {
+    /**
+     * Overlaps, from the databases' commit order and etcd's order of epochs (not from when the harness saw them):
+     * the runs of commits, in time order, must map in order onto the writer epochs' clusters in revision order —
+     * a run that finds no epoch of its cluster left interleaves with another cluster's writes. And a run must
+     * end before the next epoch (of another cluster) was seen created when the next run belongs to that epoch;
+     * the watch sees a creation late, never early, so this never counts a commit that preceded it.
+     */
+    static int overlaps(List<Group> groups, List<Run> runs, List<String> problems) {
+        int overlaps = 0;
+        int at = -1;
+        Run previous = null;
+        int previousGroup = -1;
+        for (Run r : runs) {
+            int j = at + 1;
+            while (j < groups.size() && !groups.get(j).cluster().equals(r.cluster())) {
+                j++;
+            }
+            if (j == groups.size()) {
+                overlaps++;
+                problems.add(r.commits() + " commits on " + r.cluster() + " from " + r.first() + " to " + r.last()
+                        + " after other clusters' writes, with no later writer epoch of " + r.cluster());
                 continue;
             }
-            Instant first = mine.stream().map(Commit::at).min(Instant::compareTo).orElseThrow();
-            Instant last = mine.stream().map(Commit::at).max(Instant::compareTo).orElseThrow();
-            for (int j = i + 1; j < sorted.size(); j++) {
-                FaultRig.Epoch n = sorted.get(j);
-                if (n.cluster.equals(e.cluster)) {
-                    continue;
-                }
-                List<Commit> theirs = byEpoch.getOrDefault(n, List.of());
-                boolean afterCreation = last.isAfter(n.from);
-                boolean intersect = !theirs.isEmpty() && theirs.stream().anyMatch(c -> !c.at().isBefore(first)
-                        && !c.at().isAfter(last));
-                if (afterCreation || intersect) {
-                    if (pairs.add(e + "/" + n)) {
-                        problems.add("epoch " + e + " committed until " + last + ", epoch " + n + " seen created at "
-                                + n.from + (intersect ? " and committing in between" : ""));
-                    }
-                }
+            if (previous != null && j == previousGroup + 1 && previous.last().isAfter(groups.get(j).from())) {
+                overlaps++;
+                problems.add(previous.cluster() + " committed until " + previous.last() + ", after epoch "
+                        + groups.get(j).epochs().get(0) + " was seen created at " + groups.get(j).from());
             }
+            at = j;
+            previous = r;
+            previousGroup = j;
         }
-        return pairs.size();
+        return overlaps;
     }
 
     private static Map<String, Set<Long>> idsByCluster(FaultRig rig, long schedule) throws SQLException {
