@@ -199,13 +199,25 @@ final class FaultsRun {
         }
     }
 
+    /** Until a cluster holds the writer key and its proxy accepts a write (a probe row of schedule -1). */
     private void awaitWriter() throws InterruptedException {
         long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (rig.writer().isEmpty()) {
+        while (rig.writer().isEmpty() || !probe(rig.writer().get())) {
             if (System.nanoTime() > end) {
                 throw new IllegalStateException("no writer within 60 s; proxy logs:\n" + rig.proxyLogs(30));
             }
             Thread.sleep(100);
+        }
+    }
+
+    private boolean probe(String cluster) {
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:"
+                + rig.proxyPort(cluster) + "/" + FaultRig.DATABASE + "?user=postgres&connectTimeout=3&socketTimeout=10");
+             java.sql.Statement s = c.createStatement()) {
+            s.executeUpdate("INSERT INTO w (id, schedule, kind) VALUES (" + (-System.nanoTime()) + ", -1, 'probe')");
+            return true;
+        } catch (java.sql.SQLException e) {
+            return false;
         }
     }
 
