@@ -4,7 +4,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Finds the proxy's runnable jar, which {@code bin/fenceline} builds before it starts the demo. */
-final class ProxyJar {
+public final class ProxyJar {
 
     private ProxyJar() {
     }
@@ -13,7 +13,7 @@ final class ProxyJar {
      * {@code <home>/proxy/target/fenceline-proxy-<version>.jar}, where home is the {@code fenceline.home} system
      * property (bin/fenceline and the integration test set it) or the current directory.
      */
-    static Path locate() {
+    public static Path locate() {
         Path home = Path.of(System.getProperty("fenceline.home", ".")).toAbsolutePath().normalize();
         String version = Main.class.getPackage().getImplementationVersion();
         Path target = home.resolve("proxy/target");

@@ -23,6 +23,17 @@ class AuthorityRecordsTest {
     }
 
     @Test
+    void walPositionCarriesTheWritersSlotsAndAnOldRecordHasNone() {
+        WalPosition w = new WalPosition("eu-1", 42, 1, AT, java.util.List.of("us_from_eu", "ap_from_eu"));
+        assertEquals(w, Records.fromJson("/k", Records.toJson(w), WalPosition.class));
+        WalPosition old = Records.fromJson("/k", "{\"cluster\":\"eu-1\",\"epoch\":3,\"lsn\":1,"
+                + "\"at\":\"2026-11-23T23:00:00Z\"}", WalPosition.class);
+        assertEquals(java.util.List.of(), old.slots());
+        assertTrue(w.isOlderThan(java.time.Duration.ofSeconds(4), AT.plusSeconds(5)));
+        assertTrue(!w.isOlderThan(java.time.Duration.ofSeconds(5), AT.plusSeconds(5)));
+    }
+
+    @Test
     void handoffProgressRoundTripsThroughItsPhases() {
         HandoffProgress paused = new HandoffProgress("h1", "eu-1", "us-1", HandoffProgress.Phase.PAUSED, 1000, 0, null,
                 AT);

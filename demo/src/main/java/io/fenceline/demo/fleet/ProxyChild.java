@@ -36,7 +36,7 @@ public final class ProxyChild implements AutoCloseable {
      *
      * @throws IllegalStateException naming the cluster and the end of the proxy's log when it does not come up
      */
-    static ProxyChild start(String cluster, Path proxyJar, Path dir, String yaml, int port, int adminPort,
+    public static ProxyChild start(String cluster, Path proxyJar, Path dir, String yaml, int port, int adminPort,
                             Duration timeout) {
         try {
             Files.createDirectories(dir);

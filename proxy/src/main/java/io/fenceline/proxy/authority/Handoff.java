@@ -31,8 +31,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  *  old writer                                   target
  *  sees request ─ audit handoff.started
- *  gate → Hold; database read-only
- *  L = pg_current_wal_lsn()  ── PAUSED(L) ──▶  polls its applied position of the writer's WAL
+ *  gate → Hold; database drained, read-only
+ *  L = pg_current_wal_insert_lsn(), flushed
+ *    (see PausePosition) ── PAUSED(L) ──▶  polls its applied position of the writer's WAL
  *                            ◀── CAUGHT_UP ──  once applied ≥ L   (audit handoff.caught-up)
  *  CAS RELEASED; gate → 25006 (held writes
  *  get 25006); resign key; revoke lease   ──▶  key free: campaigns (eligible), wins, confirms,
@@ -40,6 +41,8 @@ import java.util.concurrent.TimeUnit;
  *  timeout before RELEASED: ABORTED, request deleted, gate and database writable again (handoff.aborted)
  * </pre>
  *
+ * Lease or key lost during the pause: the handoff is abandoned (ABORTED) and the authority fences as for any
+ * loss — the pause itself fences nothing but new writes, and the target may take the key once the lease expired.
  * The database is fenced during the pause so that nothing written after {@code L} (not even by clients
  * that bypass the proxy) can be left behind. Safety never depends on this machine: only the writer key,
  * bound to one lease at a time, decides who writes; the handoff only chooses when the key is given up and
@@ -109,7 +112,7 @@ final class Handoff {
         if (p == null) {
             // No writer answered (yet): the operator's request doubles as a manual failover, within the bound.
             WalPosition last = ctx.lastWal();
-            return Optional.of(last == null || last.cluster().equals(me) || ctx.lagWithinBound(last.lsn()));
+            return Optional.of(last == null || last.cluster().equals(me) || ctx.lagWithinBound(last));
         }
         return Optional.of(p.phase() == Phase.CAUGHT_UP || p.phase() == Phase.RELEASED);
     }
@@ -251,15 +254,23 @@ final class Handoff {
         java.util.concurrent.CompletableFuture<Void> grace = new java.util.concurrent.CompletableFuture<>();
         ctx.exec().schedule(() -> grace.complete(null), FORWARD_GRACE_MILLIS, TimeUnit.MILLISECONDS);
         String reason = "handoff " + r.requestId() + ": no write may follow the published position";
-        grace.thenCompose(x -> ctx.localFence().drain(reason,
-                        java.time.Duration.ofMillis(Math.max(1, r.timeoutMillis() / 2))))
-                .thenApplyAsync(x -> ctx.replication().localWalLsn(), ctx.db())
+        java.time.Duration half = java.time.Duration.ofMillis(Math.max(1, r.timeoutMillis() / 2));
+        long epoch = ctx.confirmed().map(WriterAuthority.Confirmed::epoch).orElse(0L);
+        grace.thenCompose(x -> ctx.localFence().drain(reason, half))
+                .thenApplyAsync(x -> new WalPosition(me, epoch, PausePosition.read(ctx.replication(), ctx.sessions(),
+                        java.time.Duration.ofMillis(Math.max(1, r.timeoutMillis() / 4)), group), Instant.now(),
+                        ctx.replication().logicalSlots()), ctx.db())
+                // The position (with this database's slots) first, so the target measures the right subscription.
+                .thenCompose(ctx::publishPosition)
+                .thenApply(WalPosition::lsn)
                 .whenComplete((lsn, e) -> ctx.submit(() -> {
                     if (role != Role.PAUSING || !current.requestId().equals(r.requestId())) {
                         return;
                     }
                     if (e != null) {
-                        abort("could not fence the database and read its WAL position: " + e.getMessage());
+                        Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null
+                                ? e.getCause() : e;
+                        abort("could not fence the database and read its WAL position: " + cause.getMessage());
                         return;
                     }
                     HandoffProgress paused = new HandoffProgress(r.requestId(), me, r.targetCluster(), Phase.PAUSED,
@@ -315,7 +326,17 @@ final class Handoff {
         }
     }
 
-    /** Old writer, before release: give up, tell everyone, and write again. */
+    /** Old writer: the authority was lost while pausing; give the handoff up (the authority then fences). */
+    void abandon(String why) {
+        if (role == Role.PAUSING) {
+            if (ctx.replication() != null) {
+                ctx.db().execute(() -> PausePosition.sweepNow(ctx.replication(), ctx.sessions(), group));
+            }
+            abort(why);
+        }
+    }
+
+    /** Old writer, before release: give up, tell everyone, and write again (if still the writer). */
     private void abort(String why) {
         HandoffRequest r = current;
         role = Role.NONE;
@@ -345,14 +366,19 @@ final class Handoff {
         stopPolling();
         polling = p.requestId();
         poll = ctx.exec().scheduleWithFixedDelay(() -> ctx.db().execute(() -> {
+            // The old writer published its position (and its slots) before PAUSED: measure against its WAL only.
+            WalPosition upstream = ctx.lastWal();
+            if (upstream == null || !upstream.cluster().equals(p.from())) {
+                return;
+            }
             OptionalLong a;
             try {
-                a = ctx.replication().appliedUpstreamLsn();
+                a = ctx.replication().appliedUpstreamLsn(upstream);
             } catch (RuntimeException e) {
                 LOG.warn("group {}: handoff {}: applied position unavailable: {}", group, p.requestId(), e.getMessage());
                 return;
             }
-            ctx.setApplied(a);
+            ctx.setApplied(new Eligibility.Applied(upstream.cluster(), upstream.epoch(), a));
             if (a.isPresent() && a.getAsLong() >= p.pauseLsn()) {
                 ctx.submit(() -> caughtUp(p.requestId(), a.getAsLong()));
             }

@@ -5,11 +5,9 @@ import io.fenceline.config.coordination.Coordinator;
 import io.fenceline.config.coordination.KeyEvent;
 import io.fenceline.config.coordination.LeaseKeeper;
 import io.fenceline.config.coordination.LeaseState;
-import io.fenceline.config.coordination.PutResult;
 import io.fenceline.config.coordination.ResumableWatch;
 import io.fenceline.config.coordination.StoredEntry;
 import io.fenceline.config.coordination.WatchListener;
-import io.fenceline.config.group.Failover;
 import io.fenceline.config.group.GroupSettings;
 import io.fenceline.config.keys.EtcdKeys;
 import io.fenceline.config.records.Mode;
@@ -34,7 +32,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 
 /**
  * Write authority of one proxy in one group: campaigns for {@code …/groups/{group}/writer} as the
@@ -54,11 +51,15 @@ import java.util.function.Supplier;
  *       before anyone is told); (2) {@link SessionFence#rollbackWritingCommits}; (3) {@link
  *       SessionFence#cancelRunningWrites}; (4) {@link LocalFence#readOnly}. Regaining authority reverses
  *       them: database writable, sessions resumed, gate opened.</li>
- *   <li>Eligibility to campaign (evaluated off the campaign's thread, read as a volatile flag): a candidate
- *       cluster not in read-only mode; during a handoff only its target; with no recorded writer only the
- *       preferred cluster; the last writer itself always; others only with {@code failover: automatic} and a
- *       lag behind the last published writer WAL position within the bound.</li>
+ *   <li>Eligibility to campaign (evaluated off the campaign's thread, read as a volatile flag): see {@link
+ *       Eligibility}. A won key is confirmed only if the published WAL position, read again after winning, still
+ *       lets this proxy campaign (else it resigns the key), and a new writer publishes its position before its
+ *       gate opens: so the "last writer" a position names is the last one that could have written.</li>
+ *   <li>A handoff's pause holds writes without fencing; once the authority is lost during the pause, the
+ *       handoff is abandoned and the full fencing sequence runs as for any loss.</li>
  * </ul>
+ * The periodic reading and publishing of positions lives in {@link Positions}, the rules of eligibility in
+ * {@link Eligibility}, a planned handoff in {@link Handoff}.
  * All state changes run on one thread; database queries run on another so a slow database never delays a
  * mode change.
  */
@@ -118,7 +119,8 @@ public final class WriterAuthority implements AutoCloseable {
     private long modeRevision;
     /** Written on the authority's thread; volatile so that the metrics' scrape can read it. */
     private volatile Confirmed confirmed;
-    private WalPosition wal;
+    /** The epoch whose first WAL position this proxy published (the gate opens only after that). */
+    private long publishedEpoch;
     private boolean sessionsFenced = true;
     private boolean reconfirming;
     private long generation;
@@ -131,8 +133,7 @@ public final class WriterAuthority implements AutoCloseable {
     /** The reason of the last eligibility answer, so that a change of reason is logged once. */
     private String eligibilityWhy = "";
     private volatile Mode currentMode;
-    private volatile OptionalLong applied = OptionalLong.empty();
-    private volatile OptionalLong lagBytes = OptionalLong.empty();
+    private final Positions positions;
 
     /**
      * @param replication the local database's replication positions, or null when unknown (never eligible
@@ -164,6 +165,7 @@ public final class WriterAuthority implements AutoCloseable {
         });
         this.campaign = etcd.campaign(keys.writer(settings.group()),
                 new WriterRecord(settings.cluster(), settings.proxyId(), Instant.now()));
+        this.positions = new Positions(settings, etcd, replication, db, this::submit);
         this.handoff = new Handoff(new HandoffContext());
     }
 
@@ -196,7 +198,7 @@ public final class WriterAuthority implements AutoCloseable {
      * when unknown (no subscription configured or readable, or no writer has published a position).
      */
     public OptionalLong replicationLagBytes() {
-        return lagBytes;
+        return positions.lagBytes();
     }
 
     /** Whether this proxy would campaign now (for tests and status). */
@@ -317,7 +319,9 @@ public final class WriterAuthority implements AutoCloseable {
         CompletableFuture<Optional<StoredEntry>> modeRead = etcd.store().getEntry(keys.mode(settings.group(),
                 settings.cluster()));
         CompletableFuture<Optional<StoredEntry>> writerRead = etcd.store().getEntry(keys.writer(settings.group()));
-        CompletableFuture.allOf(modeRead, writerRead).whenComplete((ignored, error) -> submit(() -> {
+        // Read after winning, so it is newer than any position a previous writer published before it wrote.
+        CompletableFuture<Optional<WalPosition>> walRead = positions.readNow();
+        CompletableFuture.allOf(modeRead, writerRead, walRead).whenComplete((ignored, error) -> submit(() -> {
             Optional<Campaign.Result.Won> current = campaign.won();
             if (current.isEmpty() || !current.get().equals(won)) {
                 LOG.info("group {}: epoch {} no longer won while confirming it", settings.group(), won.epoch());
@@ -342,6 +346,9 @@ public final class WriterAuthority implements AutoCloseable {
             Optional<StoredEntry> m = modeRead.join();
             applyMode(m.orElse(null), m.map(StoredEntry::modRevision).orElse(modeRevision));
             boolean fresh = confirmed == null || confirmed.epoch() != won.epoch();
+            if (fresh && !stillEligible(walRead.join().orElse(null))) {
+                return;
+            }
             confirmed = new Confirmed(won.epoch(), won.leaseId());
             if (fresh) {
                 LOG.warn("group {}: cluster {} is the writer, epoch {} (lease {})", settings.group(), settings.cluster(),
@@ -352,6 +359,34 @@ public final class WriterAuthority implements AutoCloseable {
             handoff.onConfirmedWriter();
             reconcile("writer key confirmed");
         }));
+    }
+
+    /**
+     * A key just won counts only if the position published last still lets this proxy campaign: the eligibility
+     * it campaigned with may predate a writer that came and went within a status interval. If not, the key is
+     * given back (the lease stays, for the status record) and the campaign goes on, ineligible.
+     */
+    private boolean stillEligible(WalPosition latest) {
+        positions.setLast(latest);
+        Eligibility e = computeEligible();
+        if (e.eligible()) {
+            return true;
+        }
+        LOG.warn("group {}: cluster {} won the writer key but is not eligible with the WAL position read since ({}):"
+                + " resigning it", settings.group(), settings.cluster(), e.detail());
+        audit("writer.resigned", Map.of("why", e.detail()));
+        refreshEligibility();
+        campaign.resign().whenComplete((deleted, error) -> submit(() -> {
+            if (error != null) {
+                LOG.warn("group {}: resigning the writer key failed ({}); it goes with the lease", settings.group(),
+                        error.getMessage());
+            }
+            if (!closed) {
+                startCampaign();
+            }
+        }));
+        reconcile("won the writer key while not eligible");
+        return false;
     }
 
     private void notConfirmed(Campaign.Result.Won won, String why) {
@@ -405,6 +440,12 @@ public final class WriterAuthority implements AutoCloseable {
         }
         Optional<String> handoffPause = handoff.pauseReason();
         if (handoffPause.isPresent()) {
+            if (confirmed == null || !campaign.writable(etcd.clock().nanoTime())) {
+                // Authority lost while draining: a write the drain still waits for must not commit once another
+                // cluster may take the key. Abandoning the handoff reconciles again, into the fencing sequence.
+                handoff.abandon("the writer lease or key was lost during the pause (" + why + ")");
+                return;
+            }
             // The handoff drains and fences the database itself (without cancelling writes under way).
             gate.pause(handoffPause.get());
             return;
@@ -455,12 +496,42 @@ public final class WriterAuthority implements AutoCloseable {
                             || !campaign.writable(etcd.clock().nanoTime())) {
                         return;
                     }
-                    if (sessionsFenced) {
-                        sessions.resume();
-                        sessionsFenced = false;
+                    if (replication != null && publishedEpoch != target.epoch()) {
+                        publishFirstPosition(target, gen);
+                        return;
                     }
-                    gate.open(target.epoch(), target.leaseId());
+                    openGate(target);
                 }));
+    }
+
+    /**
+     * A new writer's first position, published before its gate opens: a candidate that wins the key after this
+     * writer then sees that this cluster was the last writer, even if it lost the key within a status interval.
+     * Retried (by reconciling again) until written or superseded.
+     */
+    private void publishFirstPosition(Confirmed target, long gen) {
+        positions.publish(target.epoch()).whenComplete((p, error) -> submit(() -> {
+            if (gen != generation || !target.equals(confirmed)) {
+                return;
+            }
+            if (error != null) {
+                exec.schedule(() -> submit(() -> reconcile("publishing the first WAL position of epoch "
+                        + target.epoch() + " again")), 200, TimeUnit.MILLISECONDS);
+                return;
+            }
+            publishedEpoch = target.epoch();
+            if (mode == Mode.WRITABLE && campaign.writable(etcd.clock().nanoTime())) {
+                openGate(target);
+            }
+        }));
+    }
+
+    private void openGate(Confirmed target) {
+        if (sessionsFenced) {
+            sessions.resume();
+            sessionsFenced = false;
+        }
+        gate.open(target.epoch(), target.leaseId());
     }
 
     /** Steps 1–4 of the fencing sequence, in order; the future completes when the database is fenced. */
@@ -509,61 +580,20 @@ public final class WriterAuthority implements AutoCloseable {
     }
 
     private void readWalThenPositions() {
-        etcd.store().get(keys.walPosition(settings.group()), WalPosition.class).whenComplete((w, e) -> submit(() -> {
-            if (e != null) {
-                LOG.debug("group {}: reading the writer WAL position failed: {}", settings.group(), e.getMessage());
-            } else {
-                wal = w.map(v -> v.value()).orElse(null);
-            }
-            readPositions();
-        }));
-    }
-
-    private void readPositions() {
-        if (replication == null) {
-            refreshEligibility();
-            publishStatus();
-            return;
-        }
-        Confirmed c = gate.allows(etcd.clock().nanoTime()) ? confirmed : null;
-        WalPosition last = wal;
-        db.execute(() -> {
-            try {
-                if (c != null) {
-                    long lsn = replication.localWalLsn();
-                    submit(() -> publishWal(c, lsn));
-                } else {
-                    OptionalLong a = replication.appliedUpstreamLsn();
-                    applied = a;
-                    lagBytes = last == null || a.isEmpty() ? OptionalLong.empty()
-                            : OptionalLong.of(Math.max(0, last.lsn() - a.getAsLong()));
-                }
-            } catch (RuntimeException e) {
-                LOG.warn("group {}: replication position unavailable: {}", settings.group(), e.getMessage());
-                applied = OptionalLong.empty();
-                lagBytes = OptionalLong.empty();
-            }
-            submit(() -> {
+        positions.read(() -> {
+            Confirmed c = gate.allows(etcd.clock().nanoTime()) ? confirmed : null;
+            if (replication == null) {
                 refreshEligibility();
                 publishStatus();
-            });
-        });
-    }
-
-    private void publishWal(Confirmed c, long lsn) {
-        String key = keys.walPosition(settings.group());
-        WalPosition mine = new WalPosition(settings.cluster(), c.epoch(), lsn, Instant.now());
-        etcd.store().get(key, WalPosition.class).thenCompose(current -> {
-            if (current.isPresent() && current.get().value().epoch() > c.epoch()) {
-                return CompletableFuture.completedFuture((PutResult) new PutResult.Conflict(Optional.empty()));
-            }
-            return etcd.store().compareAndSet(key, mine, current.map(v -> v.modRevision()).orElse(0L));
-        }).whenComplete((r, e) -> {
-            if (e != null) {
-                LOG.debug("group {}: publishing WAL position {} failed: {}", settings.group(), lsn, e.getMessage());
+            } else if (c != null) {
+                positions.publish(c.epoch()).whenComplete((p, e) -> submit(this::publishStatus));
+            } else {
+                positions.measure(() -> {
+                    refreshEligibility();
+                    publishStatus();
+                });
             }
         });
-        lagBytes = OptionalLong.of(0);
     }
 
     /** Recomputes whether this proxy should campaign and nudges the campaign when it becomes eligible. */
@@ -588,56 +618,9 @@ public final class WriterAuthority implements AutoCloseable {
         }
     }
 
-    /** Whether to campaign, why (a fixed phrase, compared between ticks), and the why with its figures. */
-    private record Eligibility(boolean eligible, String why, String detail) {
-        static Eligibility of(boolean eligible, String why) {
-            return new Eligibility(eligible, why, why);
-        }
-    }
-
     private Eligibility computeEligible() {
-        if (!settings.isCandidate()) {
-            return Eligibility.of(false, "cluster " + settings.cluster() + " is not a candidate");
-        }
-        if (mode == null) {
-            return Eligibility.of(false, "its mode has not been read yet");
-        }
-        if (mode == Mode.READ_ONLY) {
-            return Eligibility.of(false, "its mode is read-only");
-        }
-        Optional<Boolean> duringHandoff = handoff.eligibility();
-        if (duringHandoff.isPresent()) {
-            return Eligibility.of(duringHandoff.get(), duringHandoff.get() ? "it is the target of a handoff"
-                    : "a handoff is in progress to another cluster");
-        }
-        WalPosition last = wal;
-        if (last == null) {
-            boolean preferred = settings.cluster().equals(settings.preferred());
-            return Eligibility.of(preferred, "no writer has published a WAL position yet, so only the preferred cluster "
-                    + settings.preferred() + " campaigns");
-        }
-        if (last.cluster().equals(settings.cluster())) {
-            return Eligibility.of(true, "it published the last WAL position");
-        }
-        if (settings.failover() != Failover.AUTOMATIC) {
-            return Eligibility.of(false, "failover is manual and cluster " + last.cluster() + " was the last writer");
-        }
-        OptionalLong a = applied;
-        if (a.isEmpty()) {
-            return Eligibility.of(false, "its applied position of cluster " + last.cluster() + "'s WAL is unknown"
-                    + " (no subscription position yet, a table still synchronising, or the query failed)");
-        }
-        long lag = last.lsn() - a.getAsLong();
-        boolean within = lag <= settings.maxLagBytes();
-        String why = within ? "its replication lag is within the bound" : "its replication lag is above the bound";
-        return new Eligibility(within, why, why + " (" + Math.max(0, lag) + " bytes behind " + last.cluster()
-                + "'s last published position, bound " + settings.maxLagBytes() + ")");
-    }
-
-    /** Whether the applied position of the last writer's WAL is within {@code bound} bytes of {@code lsn}. */
-    boolean lagWithinBound(long lsn, long bound) {
-        OptionalLong a = applied;
-        return a.isPresent() && lsn - a.getAsLong() <= bound;
+        return Eligibility.evaluate(settings, mode, handoff.eligibility(), positions.last(), positions.applied(),
+                positions.freshness(), positions.reference());
     }
 
     private void publishStatus() {
@@ -647,7 +630,7 @@ public final class WriterAuthority implements AutoCloseable {
         long now = etcd.clock().nanoTime();
         boolean writer = gate.allows(now);
         Confirmed c = confirmed;
-        OptionalLong lag = lagBytes;
+        OptionalLong lag = positions.lagBytes();
         ProxyStatus status;
         try {
             status = new ProxyStatus(held.leaseId(), mode == null ? Mode.READ_ONLY : mode, writer,
@@ -763,16 +746,25 @@ public final class WriterAuthority implements AutoCloseable {
             return Optional.ofNullable(confirmed);
         }
 
-        boolean lagWithinBound(long lsn) {
-            return WriterAuthority.this.lagWithinBound(lsn, settings.maxLagBytes());
+        boolean lagWithinBound(WalPosition position) {
+            return positions.lagWithinBound(position, settings.maxLagBytes());
         }
 
         WalPosition lastWal() {
-            return wal;
+            return positions.last();
         }
 
-        void setApplied(OptionalLong position) {
-            applied = position;
+        void setApplied(Eligibility.Applied position) {
+            positions.setApplied(position);
+        }
+
+        SessionFence sessions() {
+            return sessions;
+        }
+
+        /** Publishes {@code position} as this writer's (unless a later epoch published); completes when written. */
+        CompletableFuture<WalPosition> publishPosition(WalPosition position) {
+            return positions.publish(position);
         }
 
         void reconcile(String why) {

@@ -1,5 +1,6 @@
 package io.fenceline.proxy.fence;
 
+import io.fenceline.config.records.WalPosition;
 import io.fenceline.proxy.authority.ReplicationLag;
 
 import javax.sql.DataSource;
@@ -7,14 +8,26 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Replication positions read from the local PostgreSQL.
  *
  * <ul>
- *   <li>Own WAL position: {@code pg_current_wal_lsn()}.</li>
- *   <li>Applied position of the writer's WAL, for a logical-replication subscriber:
+ *   <li>Own WAL position: {@code pg_current_wal_insert_lsn()}. The write position ({@code pg_current_wal_lsn()})
+ *       is not enough: with {@code synchronous_commit = off} a commit is acknowledged once its record is
+ *       inserted, before the WAL writer wrote it, so the write position can lie before acknowledged commits. A
+ *       handoff then waits until {@code pg_current_wal_flush_lsn()} passes the insert position, since WAL
+ *       senders send flushed WAL only.</li>
+ *   <li>Applied position of another cluster's WAL, for a logical-replication subscriber: the subscription whose
+ *       slot ({@code pg_subscription.subslotname}) is one of the slots that cluster published with its
+ *       position — never a subscription to some other cluster, whose WAL positions are not comparable. Then
  *       {@code pg_stat_subscription.latest_end_lsn} of the subscription's apply worker. It is set when the
  *       apply worker handles a keepalive from the writer's WAL sender, which carries the sender's position;
  *       the worker handles messages in order and applies each transaction at its commit, so every change
@@ -29,19 +42,35 @@ import java.util.OptionalLong;
  *       the subscription is not yet {@code ready} in {@code pg_subscription_rel} (its initial copy and catch-up
  *       run in a table-sync worker with its own origin), the position is unknown — a handoff found a target
  *       "caught up" whose table still lacked acknowledged rows.</li>
- *   <li>For a physical standby (in recovery): {@code pg_last_wal_replay_lsn()}, in the same WAL stream.</li>
+ *   <li>For a physical standby (in recovery, no subscription configured): {@code pg_last_wal_replay_lsn()}, in
+ *       its primary's WAL stream.</li>
  * </ul>
  * The lag compared with a bound is therefore "bytes of the writer's WAL not yet applied here", measured
  * against the position the writer published.
  */
 public final class PostgresReplicationLag implements ReplicationLag {
 
+    private static final String APPLIED = "SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_subscription_rel r"
+            + " WHERE r.srsubid = s.oid AND r.srsubstate <> 'r') THEN NULL ELSE greatest("
+            + "(SELECT max(latest_end_lsn) FROM pg_stat_subscription st WHERE st.subid = s.oid AND st.relid IS NULL),"
+            + " (SELECT o.remote_lsn FROM pg_replication_origin_status o WHERE o.external_id = 'pg_' || s.oid))"
+            + " - '0/0'::pg_lsn END, s.subname FROM pg_subscription s"
+            + " WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            + " AND s.subslotname = ANY (?)";
+
+    private static final String INSERT_POSITION = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn,"
+            + " current_setting('wal_block_size')::bigint, pg_size_bytes(current_setting('wal_segment_size'))";
+    /** {@code SizeOfXLogShortPHD} and {@code SizeOfXLogLongPHD} on 64-bit builds. */
+    private static final long SHORT_PAGE_HEADER = 24;
+    private static final long LONG_PAGE_HEADER = 40;
+
     private final DataSource database;
     private final String subscription;
     private final int timeoutSeconds;
 
     /**
-     * @param subscription the subscription bringing the writer's changes, or null for a physical standby
+     * @param subscription a subscription bringing the writer's changes (the proxy is a logical subscriber and
+     *                     looks the right one up per writer), or null for a physical standby
      */
     public PostgresReplicationLag(DataSource database, String subscription, int timeoutSeconds) {
         this.database = database;
@@ -51,33 +80,184 @@ public final class PostgresReplicationLag implements ReplicationLag {
 
     @Override
     public long localWalLsn() {
-        OptionalLong lsn = query("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn", null);
-        return lsn.orElseThrow(() -> new IllegalStateException("pg_current_wal_lsn() returned no value"));
+        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(INSERT_POSITION)) {
+            s.setQueryTimeout(timeoutSeconds);
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                return endOfWal(rs.getLong(1), rs.getLong(2), rs.getLong(3));
+            }
+        } catch (SQLException e) {
+            throw failed(e, INSERT_POSITION);
+        }
+    }
+
+    /**
+     * The end of the WAL written so far, from the insert position: when the last record ended exactly at a page
+     * boundary, {@code pg_current_wal_insert_lsn()} points past the next page's header (24 bytes, 40 on the first
+     * page of a segment), where no record exists yet — nothing flushes it, and no WAL sender reports it. The
+     * page start is then the end (as after {@code pg_switch_wal()}).
+     */
+    static long endOfWal(long insert, long pageSize, long segmentSize) {
+        if (insert % segmentSize == LONG_PAGE_HEADER) {
+            return insert - LONG_PAGE_HEADER;
+        }
+        if (insert % pageSize == SHORT_PAGE_HEADER && insert % segmentSize != SHORT_PAGE_HEADER) {
+            return insert - SHORT_PAGE_HEADER;
+        }
+        return insert;
+    }
+
+    /**
+     * The WAL writer flushes on its own only up to the last asynchronous commit and whole pages: records of a
+     * transaction still open (a writer's, left to its COMMIT) can stay unflushed indefinitely. So each round also
+     * commits a transaction with {@code synchronous_commit = local} that writes only a logical decoding message
+     * ({@code pg_logical_emit_message}): its commit flushes the WAL up to its own record, past {@code lsn}. It
+     * changes no table, and pgoutput passes messages only to subscribers that ask for them.
+     */
+    @Override
+    public void awaitFlushed(long lsn, Duration bound) {
+        long end = System.nanoTime() + bound.toNanos();
+        while (true) {
+            long flushed = query("SELECT pg_current_wal_flush_lsn() - '0/0'::pg_lsn").orElse(0);
+            if (flushed >= lsn) {
+                return;
+            }
+            if (System.nanoTime() > end) {
+                throw new IllegalStateException("WAL flushed only to " + flushed + " within " + bound.toMillis()
+                        + " ms, wanted " + lsn + " (pg_current_wal_flush_lsn())");
+            }
+            flushNow();
+            sleep(5);
+        }
+    }
+
+    private void flushNow() {
+        try (Connection c = database.getConnection(); java.sql.Statement s = c.createStatement()) {
+            s.setQueryTimeout(timeoutSeconds);
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try {
+                s.execute("SET LOCAL synchronous_commit = local");
+                s.execute("SET LOCAL transaction_read_only = off");
+                // A transactional message: WAL of its own (an xid alone writes none, and such a commit is not
+                // flushed); pgoutput sends messages only to subscribers asking for them, so this replicates nothing.
+                s.execute("SELECT pg_logical_emit_message(true, 'fenceline', 'flush the WAL for a handoff pause')");
+                c.commit();
+            } finally {
+                c.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw failed(e, "a commit to flush the WAL");
+        }
     }
 
     @Override
-    public OptionalLong appliedUpstreamLsn() {
-        if (subscription == null) {
-            return query("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn END",
-                    null);
-        }
-        // Unknown (null) while a table of the subscription is still being synchronised: its rows arrive through a
-        // table-sync worker with an origin of its own, which the apply worker's positions below do not cover.
-        return query("SELECT CASE WHEN EXISTS (SELECT 1 FROM pg_subscription_rel r JOIN pg_subscription s"
-                + " ON s.oid = r.srsubid WHERE s.subname = ? AND r.srsubstate <> 'r') THEN NULL ELSE greatest("
-                + "(SELECT max(latest_end_lsn) FROM pg_stat_subscription WHERE subname = ? AND relid IS NULL),"
-                + " (SELECT o.remote_lsn FROM pg_replication_origin_status o JOIN pg_subscription s"
-                + " ON o.external_id = 'pg_' || s.oid WHERE s.subname = ?)) - '0/0'::pg_lsn END", subscription);
-    }
-
-    private OptionalLong query(String sql, String parameter) {
-        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+    public List<String> logicalSlots() {
+        List<String> slots = new ArrayList<>();
+        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT slot_name FROM pg_replication_slots WHERE slot_type = 'logical'"
+                        + " AND database = current_database() ORDER BY slot_name")) {
             s.setQueryTimeout(timeoutSeconds);
-            if (parameter != null) {
-                for (int i = 1; i <= s.getParameterMetaData().getParameterCount(); i++) {
-                    s.setString(i, parameter);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    slots.add(rs.getString(1));
                 }
             }
+        } catch (SQLException e) {
+            throw failed(e, "pg_replication_slots");
+        }
+        return slots;
+    }
+
+    @Override
+    public OptionalLong appliedUpstreamLsn(WalPosition upstream) {
+        if (subscription == null) {
+            return query("SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn() - '0/0'::pg_lsn END");
+        }
+        if (upstream.slots().isEmpty()) {
+            return OptionalLong.empty();
+        }
+        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(APPLIED)) {
+            s.setQueryTimeout(timeoutSeconds);
+            s.setArray(1, c.createArrayOf("text", upstream.slots().toArray()));
+            try (ResultSet rs = s.executeQuery()) {
+                // Exactly one subscription of this database uses one of the cluster's slots; none or several:
+                // which WAL this database applied is not known, so neither is the lag.
+                if (!rs.next()) {
+                    return OptionalLong.empty();
+                }
+                java.math.BigDecimal v = rs.getBigDecimal(1);
+                if (rs.next()) {
+                    return OptionalLong.empty();
+                }
+                return v == null ? OptionalLong.empty() : OptionalLong.of(v.longValueExact());
+            }
+        } catch (SQLException e) {
+            throw failed(e, APPLIED + " (slots " + upstream.slots() + ")");
+        }
+    }
+
+    @Override
+    public List<String> preparedTransactions() {
+        List<String> gids = new ArrayList<>();
+        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT gid FROM pg_prepared_xacts WHERE database = current_database() ORDER BY prepared")) {
+            s.setQueryTimeout(timeoutSeconds);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    gids.add(rs.getString(1));
+                }
+            }
+        } catch (SQLException e) {
+            throw failed(e, "pg_prepared_xacts");
+        }
+        return gids;
+    }
+
+    @Override
+    public Map<Integer, String> transactionIdHolders() {
+        Map<Integer, String> pids = new LinkedHashMap<>();
+        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT pid, coalesce(state, '') FROM pg_stat_activity WHERE backend_type = 'client backend'"
+                        + " AND pid <> pg_backend_pid() AND backend_xid IS NOT NULL ORDER BY pid")) {
+            s.setQueryTimeout(timeoutSeconds);
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    pids.put(rs.getInt(1), rs.getString(2));
+                }
+            }
+        } catch (SQLException e) {
+            throw failed(e, "pg_stat_activity");
+        }
+        return pids;
+    }
+
+    @Override
+    public void cancel(Set<Integer> pids) {
+        signal("pg_cancel_backend", pids);
+    }
+
+    @Override
+    public void terminate(Set<Integer> pids) {
+        signal("pg_terminate_backend", pids);
+    }
+
+    private void signal(String function, Set<Integer> pids) {
+        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(
+                "SELECT " + function + "(?)")) {
+            s.setQueryTimeout(timeoutSeconds);
+            for (int pid : pids) {
+                s.setInt(1, pid);
+                s.execute();
+            }
+        } catch (SQLException e) {
+            throw failed(e, function + " " + pids);
+        }
+    }
+
+    private OptionalLong query(String sql) {
+        try (Connection c = database.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setQueryTimeout(timeoutSeconds);
             try (ResultSet rs = s.executeQuery()) {
                 if (!rs.next()) {
                     return OptionalLong.empty();
@@ -86,8 +266,21 @@ public final class PostgresReplicationLag implements ReplicationLag {
                 return v == null ? OptionalLong.empty() : OptionalLong.of(v.longValueExact());
             }
         } catch (SQLException e) {
-            throw new IllegalStateException("replication position query failed [" + e.getSQLState() + "] "
-                    + e.getMessage() + "; query: " + sql + (parameter == null ? "" : " (" + parameter + ")"), e);
+            throw failed(e, sql);
+        }
+    }
+
+    private static IllegalStateException failed(SQLException e, String query) {
+        return new IllegalStateException("replication position query failed [" + e.getSQLState() + "] "
+                + e.getMessage() + "; query: " + query, e);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the WAL flush", e);
         }
     }
 }
