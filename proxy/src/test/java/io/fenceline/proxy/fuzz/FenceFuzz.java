@@ -31,7 +31,7 @@ final class FenceFuzz {
     }
 
     /** The totals of a run. */
-    record Report(int sessions, int runs, int writes, int stuck, List<Finding> findings, Map<String, Integer> writesByTarget,
+    record Report(int sessions, int runs, int writes, int stuck, int refusedReads, List<Finding> findings, Map<String, Integer> writesByTarget,
                   Set<Integer> failingIndexes, double seconds, double cpuSeconds) {
         String lastLine() {
             return "sessions: " + sessions + ", writes that reached the database: " + writes;
@@ -58,6 +58,7 @@ final class FenceFuzz {
         int writes = 0;
         int stuck = 0;
         int runs = 0;
+        int refusedReads = 0;
         long start = System.nanoTime();
         double cpu0 = CpuTime.seconds(rig.servers());
         for (int i = 0; i < sessions; i++) {
@@ -65,6 +66,14 @@ final class FenceFuzz {
             for (FenceRig.Target t : rig.targets()) {
                 runs++;
                 WireClient.Outcome o = new WireClient(t.address(), readTimeoutMillis).run(s, FuzzDatabase.ROLE, t.oracle().database());
+                if (!o.sqlStates().isEmpty() && !s.steps().isEmpty() && s.steps().stream()
+                        .allMatch(x -> x.generator().equals(SessionGenerator.PIPELINED_READS))) {
+                    refusedReads++;
+                    if (refusedReads <= 3) {
+                        log.accept("READ REFUSED by the non-writer proxy '" + t.name() + "': " + o.summary() + "\n"
+                                + s.describe().indent(2).stripTrailing());
+                    }
+                }
                 if (o.stuck()) {
                     stuck++;
                     log.accept("stuck: session " + i + " of seed " + seed + " on '" + t.name() + "': " + o.note());
@@ -91,7 +100,7 @@ final class FenceFuzz {
             }
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        return new Report(sessions, runs, writes, stuck, findings, byTarget, failing, seconds,
+        return new Report(sessions, runs, writes, stuck, refusedReads, findings, byTarget, failing, seconds,
                 CpuTime.seconds(rig.servers()) - cpu0);
     }
 

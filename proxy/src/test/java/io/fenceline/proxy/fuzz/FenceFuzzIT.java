@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The fence harness in CI: a fixed seed and a bounded count of sessions against a non-writer proxy with its
  * database fenced and one with only the proxy standing, PostgreSQL's logical decoding as the oracle, and the
  * schema-version oracle on the same seed. System properties: {@code fenceline.fuzz.seed} (default 13),
- * {@code fenceline.fuzz.sessions} (default 150), {@code fenceline.fuzz.schemaStatements} (default 300),
+ * {@code fenceline.fuzz.sessions} (default 120), {@code fenceline.fuzz.schemaStatements} (default 200),
  * {@code fenceline.fuzz.expect}: {@code zero} (default: any write or disagreement fails the test, printing the
  * smallest sessions) or {@code report} (print, never fail: for looking at today's holes).
  */
@@ -18,8 +18,8 @@ class FenceFuzzIT {
     @Test
     void noSessionWritesThroughANonWriterAndTheSchemaCheckAgreesWithPostgresql() {
         long seed = Long.getLong("fenceline.fuzz.seed", 13);
-        int sessions = Integer.getInteger("fenceline.fuzz.sessions", 150);
-        int statements = Integer.getInteger("fenceline.fuzz.schemaStatements", 300);
+        int sessions = Integer.getInteger("fenceline.fuzz.sessions", 120);
+        int statements = Integer.getInteger("fenceline.fuzz.schemaStatements", 200);
         String expect = System.getProperty("fenceline.fuzz.expect", "zero");
         assertTrue(expect.equals("zero") || expect.equals("report"),
                 "fenceline.fuzz.expect must be zero or report, not " + expect);

@@ -17,6 +17,14 @@ final class FuzzRun {
     }
 
     static Result run(long seed, int sessions, int schemaStatements, int maxShrunk, PrintStream out) {
+        Result result = runInRig(seed, sessions, schemaStatements, maxShrunk, out);
+        // After the rig closed, so nothing printed while stopping can come after it.
+        out.println(result.fence().lastLine());
+        out.flush();
+        return result;
+    }
+
+    private static Result runInRig(long seed, int sessions, int schemaStatements, int maxShrunk, PrintStream out) {
         try (FenceRig rig = new FenceRig(); SchemaOracle schemaOracle = new SchemaOracle(rig)) {
             out.println("fuzz-fence: seed " + seed + ", " + sessions + " sessions against " + rig.targets().size()
                     + " non-writer proxies (" + String.join(", ", rig.targets().stream().map(FenceRig.Target::name).toList())
@@ -26,15 +34,14 @@ final class FuzzRun {
             out.println(String.format(Locale.ROOT,
                     "fuzz-fence: %d session runs (%d sessions x %d proxies) in %.1f s: %.1f sessions/s wall clock, "
                             + "%.1f CPU s (this JVM with its proxies, and PostgreSQL): %.1f session runs per CPU second; "
-                            + "%d stuck", fence.runs(), fence.sessions(), rig.targets().size(), fence.seconds(),
+                            + "%d stuck; %d sessions of pipelined reads got an error", fence.runs(), fence.sessions(), rig.targets().size(), fence.seconds(),
                     fence.sessions() / fence.seconds(), fence.cpuSeconds(),
-                    fence.cpuSeconds() > 0 ? fence.runs() / fence.cpuSeconds() : 0.0, fence.stuck()));
+                    fence.cpuSeconds() > 0 ? fence.runs() / fence.cpuSeconds() : 0.0, fence.stuck(), fence.refusedReads()));
             out.println("fuzz-fence: writes by proxy " + fence.writesByTarget() + "; failing session indexes (first 40) "
                     + fence.failingIndexes().stream().limit(40).toList() + "; " + fence.findings().size()
                     + " distinct smallest sessions printed above");
             out.println("fuzz-fence: schema versions: " + schema.statements() + " statements, "
                     + schema.disagreements().size() + " disagreements with PostgreSQL on a version's own catalog");
-            out.println(fence.lastLine());
             return new Result(fence, schema);
         }
     }

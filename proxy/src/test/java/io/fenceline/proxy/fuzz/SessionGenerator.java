@@ -18,6 +18,9 @@ import java.util.SplittableRandom;
  */
 public final class SessionGenerator {
 
+    /** The generator of steps that only read: any error they get is a read refused by a non-writer. */
+    static final String PIPELINED_READS = "protocol.pipelined-reads";
+
     private static final String[] STATEMENT_NAMES = {"", "s1", "s2"};
     private static final String[] PORTAL_NAMES = {"", "p1"};
 
@@ -32,28 +35,60 @@ public final class SessionGenerator {
         SplittableRandom r = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + index * 0xBF58476D1CE4E5B9L + 1);
         Builder b = new Builder(r);
         Map<String, String> startup = b.startup();
-        if (r.nextBoolean()) {
-            // The shape of the holes: something that changes how text is read, a lift, a write, a commit.
-            if (r.nextInt(3) == 0) {
-                b.setting();
-            }
-            if (r.nextInt(4) != 0) {
-                b.lift();
-            }
-            b.write();
-            if (r.nextInt(3) == 0) {
+        switch (r.nextInt(5)) {
+            case 0, 1 -> {
+                // The shape of the holes: something that changes how text is read, a lift, a write, a commit.
+                if (r.nextInt(3) == 0) {
+                    b.setting();
+                }
+                if (r.nextInt(4) != 0) {
+                    b.lift();
+                }
                 b.write();
-            }
-            b.commit();
-        } else {
-            int n = 1 + r.nextInt(8);
-            for (int i = 0; i < n; i++) {
-                b.any();
-            }
-            if (r.nextBoolean()) {
+                if (r.nextInt(3) == 0) {
+                    b.write();
+                }
                 b.commit();
             }
+            case 2 -> {
+                // Text read differently: standard_conforming_strings off or a client encoding with 0x5C trail
+                // bytes, then a write hidden in a string the proxy's lexer ends elsewhere.
+                boolean strings = r.nextBoolean();
+                b.readingSetting(strings);
+                if (r.nextBoolean()) {
+                    b.lift();
+                }
+                // A write the inspector sees in plain text: if it reaches the database, the lexer was misled.
+                b.hidden(strings ? 0 : 1, Texts.PLAIN_WRITES);
+                if (r.nextBoolean()) {
+                    b.commit();
+                }
+            }
+            case 3 -> {
+                if (r.nextBoolean()) {
+                    b.lift();
+                }
+                if (r.nextInt(4) == 0) {
+                    b.pipelinedReads();
+                    b.pipelinedReads();
+                } else {
+                    b.protocol();
+                }
+                if (r.nextBoolean()) {
+                    b.commit();
+                }
+            }
+            default -> {
+                int n = 1 + r.nextInt(8);
+                for (int i = 0; i < n; i++) {
+                    b.any();
+                }
+                if (r.nextBoolean()) {
+                    b.commit();
+                }
+            }
         }
+        startup.putAll(b.startupExtra);
         return new FuzzSession(seed, index, startup, b.steps);
     }
 
@@ -61,6 +96,8 @@ public final class SessionGenerator {
     private static final class Builder {
         private final SplittableRandom r;
         private final List<Step> steps = new ArrayList<>();
+        private final Map<String, String> startupExtra = new LinkedHashMap<>();
+        private int readNames;
         private Charset cs = StandardCharsets.UTF_8;
 
         Builder(SplittableRandom r) {
@@ -94,7 +131,13 @@ public final class SessionGenerator {
                 case 2, 3 -> write();
                 case 4 -> setting();
                 case 5 -> transaction();
-                case 6 -> protocol();
+                case 6 -> {
+                    if (r.nextInt(3) == 0) {
+                        pipelinedReads();
+                    } else {
+                        protocol();
+                    }
+                }
                 case 7 -> hidden();
                 case 8 -> read();
                 default -> encoding();
@@ -156,10 +199,15 @@ public final class SessionGenerator {
          * fragments around a write.
          */
         void hidden() {
-            String w = Texts.pick(r.nextBoolean() ? Texts.PLAIN_WRITES : Texts.HIDDEN_WRITES, r);
+            hidden(r.nextInt(4), r.nextBoolean() ? Texts.PLAIN_WRITES : Texts.HIDDEN_WRITES);
+        }
+
+        /** {@link #hidden()} of one kind: 0 backslash-quote, 1 multi-byte 0x5C, 2 quoting, 3 soup. */
+        void hidden(int kind, List<String> writes) {
+            String w = Texts.pick(writes, r);
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             String gen;
-            switch (r.nextInt(4)) {
+            switch (kind) {
                 case 0 -> {
                     gen = "hide.backslash-quote";
                     b.writeBytes(bytes(pickOf("SELECT 'x\\'' ; ", "SELECT E'x\\'' ; ", "SELECT 'a\\\\' ; ",
@@ -208,6 +256,52 @@ public final class SessionGenerator {
                 }
             }
             steps.add(shape(gen, List.of(b.toByteArray())));
+        }
+
+        /**
+         * A setting under which PostgreSQL reads text differently: standard_conforming_strings off (SET, SET
+         * LOCAL in a block, set_config, or the startup options), or a client encoding whose two-byte characters
+         * may end in 0x5C (SET client_encoding, SET NAMES, or the startup parameter).
+         */
+        void readingSetting(boolean strings) {
+            if (strings) {
+                String how = pickOf("SET standard_conforming_strings = off", "SET standard_conforming_strings TO 'off'",
+                        "SELECT set_config('standard_conforming_strings', 'off', false)", "startup");
+                if (how.equals("startup")) {
+                    startupExtra.put("options", "-c standard_conforming_strings=off");
+                } else {
+                    statements("setting.standard_conforming_strings", List.of(how));
+                }
+                return;
+            }
+            Texts.Encoding e = Texts.ENCODINGS.get(1 + r.nextInt(3)); // SJIS, BIG5, GBK
+            if (r.nextInt(3) == 0) {
+                startupExtra.put("client_encoding", e.pg());
+                cs = e.java();
+            } else {
+                String sql = r.nextBoolean() ? "SET client_encoding = '" + e.pg() + "'" : "SET NAMES '" + e.pg() + "'";
+                steps.add(new Step("setting.client_encoding", List.of(Msg.query(bytes(sql), cs)), true));
+                cs = e.java();
+            }
+        }
+
+        /**
+         * Reads only, in several Sync batches sent at once without waiting (each with its own statement and portal
+         * names): a non-writer must answer every one; an error here is a read refused.
+         */
+        void pipelinedReads() {
+            List<Msg> m = new ArrayList<>();
+            int batches = 2 + r.nextInt(4);
+            for (int i = 0; i < batches; i++) {
+                int k = readNames++;
+                String name = r.nextBoolean() ? "" : "r" + k;
+                String portal = r.nextBoolean() ? "" : "q" + k;
+                m.add(Msg.parse(name, bytes(pickOf("SELECT 1", "SELECT count(*) FROM t", "SELECT $$x$$", "VALUES (2)")), cs));
+                m.add(Msg.bind(portal, name));
+                m.add(Msg.execute(portal));
+                m.add(Msg.sync());
+            }
+            steps.add(new Step(PIPELINED_READS, m, false));
         }
 
         /** COPY FROM STDIN with its data and CopyDone in the same write, simple or extended. */
@@ -309,7 +403,8 @@ public final class SessionGenerator {
          */
         private Step shape(String generator, List<byte[]> sql) {
             List<Msg> m = new ArrayList<>();
-            int how = r.nextInt(5);
+            // A text holding several statements is refused by the server in a Parse: hidden writes mostly go simple.
+            int how = generator.startsWith("hide.") && r.nextInt(5) != 0 ? 1 : r.nextInt(5);
             if (how == 0 && sql.size() > 1) {
                 ByteArrayOutputStream all = new ByteArrayOutputStream();
                 for (byte[] s : sql) {
