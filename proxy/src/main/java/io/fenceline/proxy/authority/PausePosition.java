@@ -78,43 +78,41 @@ final class PausePosition {
     /** One round: reports, terminates and cancels as the class describes; returns what was still running. */
     private static Set<Integer> settle(ReplicationLag database, SessionFence sessions, Set<Integer> reported,
                                        String group) {
-        {
-            Map<Integer, String> holders = database.transactionIdHolders();
-            Set<Integer> ours = sessions.backendPids();
-            Set<Integer> held = sessions.heldBackendPids();
-            Set<Integer> running = new HashSet<>();
-            Set<Integer> report = new HashSet<>();
-            Set<Integer> terminate = new HashSet<>();
-            holders.forEach((pid, state) -> {
-                boolean active = state.equals("active");
-                if (ours.contains(pid) && (!active || held.contains(pid))) {
-                    report.add(pid);
-                } else if (active) {
-                    running.add(pid);
-                } else if (state.equals("idle in transaction")) {
-                    terminate.add(pid);
-                }
-            });
-            report.removeAll(reported);
-            if (!report.isEmpty()) {
-                // Before anything else: from now on their COMMIT rolls back.
-                sessions.wroteInDatabase(Set.copyOf(report));
-                reported.addAll(report);
-                LOG.warn("group {}: handoff pause: the proxy's backends {} hold a transaction id; their commits roll"
-                        + " back", group, report);
+        Map<Integer, String> holders = database.transactionIdHolders();
+        Set<Integer> ours = sessions.backendPids();
+        Set<Integer> held = sessions.heldBackendPids();
+        Set<Integer> running = new HashSet<>();
+        Set<Integer> report = new HashSet<>();
+        Set<Integer> terminate = new HashSet<>();
+        holders.forEach((pid, state) -> {
+            boolean active = state.equals("active");
+            if (ours.contains(pid) && (!active || held.contains(pid))) {
+                report.add(pid);
+            } else if (active) {
+                running.add(pid);
+            } else if (state.equals("idle in transaction")) {
+                terminate.add(pid);
             }
-            if (!terminate.isEmpty()) {
-                database.terminate(terminate);
-                LOG.warn("group {}: handoff pause: terminated idle writing transactions of backends {}", group,
-                        terminate);
-            }
-            if (!running.isEmpty()) {
-                database.cancel(running);
-                LOG.warn("group {}: handoff pause: cancelled the running writes of backends {}", group, running);
-            }
-            running.addAll(terminate);
-            return running;
+        });
+        report.removeAll(reported);
+        if (!report.isEmpty()) {
+            // Before anything else: from now on their COMMIT rolls back.
+            sessions.wroteInDatabase(Set.copyOf(report));
+            reported.addAll(report);
+            LOG.warn("group {}: handoff pause: the proxy's backends {} hold a transaction id; their commits roll"
+                    + " back", group, report);
         }
+        if (!terminate.isEmpty()) {
+            database.terminate(terminate);
+            LOG.warn("group {}: handoff pause: terminated idle writing transactions of backends {}", group,
+                    terminate);
+        }
+        if (!running.isEmpty()) {
+            database.cancel(running);
+            LOG.warn("group {}: handoff pause: cancelled the running writes of backends {}", group, running);
+        }
+        running.addAll(terminate);
+        return running;
     }
 
     private static void sleep() {
