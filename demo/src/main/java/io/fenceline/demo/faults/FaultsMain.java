@@ -63,9 +63,23 @@ public final class FaultsMain {
             rig.start();
             FaultsRun.Totals t = new FaultsRun(rig, System.out::println, durationMillis).run(seeds);
             System.out.println("[faults] " + seeds.size() + " schedules in " + (System.nanoTime() - started) / 1_000_000_000
-                    + " s (rig start included)");
+                    + " s (rig start included)" + (t.failedSeeds().isEmpty() ? "" : "; proxy logs kept in " + work));
+            if (t.failedSeeds().isEmpty()) {
+                deleteLater(work);
+            }
             return t;
         }
+    }
+
+    /** Removes the proxies' configuration and log directories once the rig has stopped them (a shutdown hook). */
+    private static void deleteLater(Path work) {
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var paths = Files.walk(work)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (java.io.IOException e) {
+                System.err.println("[faults] could not remove " + work + ": " + e.getMessage());
+            }
+        }));
     }
 
     private static String value(String[] args, int i, String option) {
