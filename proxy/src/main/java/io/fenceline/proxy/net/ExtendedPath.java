@@ -157,8 +157,8 @@ final class ExtendedPath {
             String token = path.denials.register(deny);
             frame.release();
             path.forward = new Execute(token, 0).encode(path.alloc);
-            // The denied commit fails the block; the ROLLBACK after this batch's Sync ends it.
-            marks.rollbackAtSync |= commit;
+            // A denied commit fails the block; the ROLLBACK after this batch's Sync ends it, as a failed COMMIT does.
+            marks.rollbackAtSync |= commit || effects.commits();
             marks.batchExecuted = true;
             if (path.tracker != null) {
                 path.tracker.executed(token, batch);
