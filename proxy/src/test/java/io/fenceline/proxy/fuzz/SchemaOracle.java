@@ -49,6 +49,15 @@ final class SchemaOracle implements AutoCloseable {
 
     /** One disagreement between the proxy and PostgreSQL on a version's catalog. */
     record Disagreement(int version, String protocol, String sql, String proxy, String scratch, String live) {
+        /**
+         * True when the proxy let through a statement that PostgreSQL on version N's catalog refuses: something
+         * outside the version reached the database (the guarantee broken). False for the other kind, a valid
+         * statement of the version refused by the proxy (an availability defect, not a safety one).
+         */
+        boolean leak() {
+            return !proxy.contains("in schema version");
+        }
+
         String describe() {
             return "SCHEMA disagreement, version " + version + " (" + protocol + "): " + sql
                     + "\n  through the proxy: " + proxy + "\n  PostgreSQL holding only version " + version + "'s catalog: "
