@@ -98,7 +98,7 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
             Objects.requireNonNull(settings, "settings");
             Objects.requireNonNull(fenceDatabase, "fenceDatabase");
             if (fencePoolSize < 2 || fencePoolSize > 20) {
-                throw new IllegalArgumentException("group.fence.poolSize: " + fencePoolSize + " must be between 2 and 20");
+                throw new IllegalArgumentException("group.fence.pool_size: " + fencePoolSize + " must be between 2 and 20");
             }
         }
     }
@@ -128,8 +128,8 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
 
         public Inspection {
             if (cacheMegabytes < 1 || offloadThreshold < 0) {
-                throw new IllegalArgumentException("inspection.cacheMegabytes must be at least 1 (was " + cacheMegabytes
-                        + ") and inspection.offloadThreshold not negative (was " + offloadThreshold + ")");
+                throw new IllegalArgumentException("inspection.cache_megabytes must be at least 1 (was " + cacheMegabytes
+                        + ") and inspection.offload_threshold not negative (was " + offloadThreshold + ")");
             }
         }
     }

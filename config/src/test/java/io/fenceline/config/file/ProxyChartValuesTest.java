@@ -65,7 +65,7 @@ class ProxyChartValuesTest {
         assertEquals(chart.value("proxy.config.admin.port").asInt(), settings.admin().orElseThrow().port());
         // In a pod, SIGTERM is followed by SIGKILL after the grace period: the proxy must finish first.
         assertTrue(settings.shutdownGrace().toSeconds() < chart.value("proxy.terminationGracePeriodSeconds").asInt(),
-                "proxy.config.shutdownGrace must be shorter than proxy.terminationGracePeriodSeconds");
+                "proxy.config.shutdown_grace must be shorter than proxy.terminationGracePeriodSeconds");
         assertEquals(new ProxySettings.Upstream.Tcp("127.0.0.1", chart.value("postgres.port").asInt()), settings.upstream(),
                 "in sidecar mode the proxy relays to the PostgreSQL container of its own pod");
         // The write authority and the schema checks are on by default, for one group.
@@ -105,7 +105,7 @@ class ProxyChartValuesTest {
 
     @Test
     void aTypoInTheValuesWouldStopTheProxy() {
-        String yaml = chart.toYaml("proxy.config").replace("maxConnections:", "maxConnection:");
+        String yaml = chart.toYaml("proxy.config").replace("max_connections:", "maxConnection:");
         assertNotEquals(chart.toYaml("proxy.config"), yaml);
         ConfigResult<ProxySettings> result = ProxySettingsLoader.parse(yaml, "proxy.yaml", Path.of("/etc/fenceline"));
         assertTrue(invalid(result).stream().anyMatch(p -> p.key().equals("limits.maxConnection")

@@ -59,7 +59,7 @@ class ControlChartValuesTest {
         assertEquals(chart.value("proxy.config.etcd.prefix").asText(), chart.value("control.config.etcd.prefix").asText());
         assertEquals(chart.value("proxy.config.etcd.endpoints"), chart.value("control.config.etcd.endpoints"));
         // The proxies let DDL through only from schema.controlRole: control must migrate as that role.
-        String role = chart.value("proxy.config.schema.controlRole").asText();
+        String role = chart.value("proxy.config.schema.control_role").asText();
         for (JsonNode c : chart.value("control.config.clusters")) {
             assertEquals(role, c.get("user").asText(), "control.config.clusters[].user of " + c.get("name"));
         }
