@@ -125,7 +125,7 @@ class RolloutIT {
             config = dir.resolve("control.yaml");
             StringBuilder yaml = new StringBuilder("group: main\ninstance: control-a\netcd:\n  endpoints: [")
                     .append(String.join(", ", etcd.endpoints())).append("]\n  prefix: /t-").append(name)
-                    .append("\n  lease_ttl: 3s\n  request_timeout: 1s\nclusters:\n");
+                    .append("\n  lease_ttl: 6s\n  request_timeout: 3s\nclusters:\n");
             for (int i = 0; i < 3; i++) {
                 yaml.append("  - {name: ").append(CLUSTERS.get(i)).append(", jdbc_url: \"").append(PG.get(i).jdbcUrl(name))
                         .append("\", user: ").append(PG.get(i).superuser()).append("}\n");
