@@ -1,7 +1,7 @@
 # Fenceline's prerequisites, shared by bin/test and bin/fenceline demo (source this file, then call
 # fenceline_prerequisites): Java 17+ and Maven to build, PostgreSQL server binaries, psql/pgbench and etcd to
-# run. As root, what is missing is installed with apt-get; otherwise the exact command is printed and the
-# caller stops. Needs say() and fail() from the caller.
+# run, and every other command the tests and bin/bench call (etcdctl, pgbouncer, openssl, ...). As root,
+# what is missing is installed with apt-get; otherwise the exact command is printed and the caller stops. Needs say() and fail() from the caller.
 
 fenceline_prerequisites() {
   # --- Java 17+ and Maven: installed with apt-get when missing and running as root --------------------
@@ -30,22 +30,40 @@ fenceline_prerequisites() {
     if command -v pg_config >/dev/null 2>&1 && [[ -x "$(pg_config --bindir)/initdb" ]]; then return 0; fi
     compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null
   }
+  # The library directory beside the server binaries have_pg_server found, where PostgreSQL loads output
+  # plugins such as test_decoding from (the same search order as PostgresServer's).
+  pg_lib_dir() {
+    local bin=""
+    if command -v initdb >/dev/null 2>&1; then bin="$(dirname "$(readlink -f "$(command -v initdb)")")"
+    elif command -v pg_config >/dev/null 2>&1 && [[ -x "$(pg_config --bindir)/initdb" ]]; then bin="$(pg_config --bindir)"
+    else bin="$(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1)"
+    fi
+    [[ -n "$bin" && -d "$bin/../lib" ]] && (cd "$bin/../lib" && pwd)
+  }
 
+  # --- Every external command the build, the tests, bin/fenceline and bin/bench call --------------------
   packages=()
-  if command -v etcd >/dev/null 2>&1; then
-    say "etcd: $(command -v etcd)"
-  else
-    packages+=(etcd-server)
-  fi
+  want() { # want COMMAND PACKAGE
+    if command -v "$1" >/dev/null 2>&1; then return 0; fi
+    [[ " ${packages[*]} " == *" $2 "* ]] || packages+=("$2")
+  }
+  want etcd etcd-server
+  want etcdctl etcd-client
+  want psql postgresql-client
+  want pgbench postgresql-client
+  want pg_dump postgresql-client
+  want pgbouncer pgbouncer
+  want openssl openssl
+  want python3 python3
+  want runuser util-linux
   if have_pg_server; then
-    say "PostgreSQL server binaries: found"
+    pg_lib="$(pg_lib_dir)"
+    if [[ -n "$pg_lib" && ! -f "$pg_lib/test_decoding.so" ]]; then packages+=(postgresql-contrib); fi
   else
     packages+=(postgresql postgresql-contrib)
   fi
-  if command -v psql >/dev/null 2>&1 && command -v pgbench >/dev/null 2>&1; then
-    say "psql and pgbench: found"
-  else
-    packages+=(postgresql-client)
+  if (( ${#packages[@]} == 0 )); then
+    say "etcd, etcdctl, PostgreSQL (server, test_decoding, psql, pgbench, pg_dump), pgbouncer, openssl, python3: found"
   fi
 
   if (( ${#packages[@]} > 0 )); then
@@ -57,6 +75,12 @@ fenceline_prerequisites() {
     say "installing missing packages: ${install_cmd}"
     apt-get update
     DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+    local missing=()
+    for c in etcd etcdctl psql pgbench pg_dump pgbouncer openssl python3 runuser; do
+      command -v "$c" >/dev/null 2>&1 || missing+=("$c")
+    done
+    have_pg_server || missing+=(initdb)
+    (( ${#missing[@]} == 0 )) || fail "installed ${packages[*]} but still not on the PATH: ${missing[*]}"
   fi
 
   # PostgreSQL refuses to run as root: as root, the fixtures start it as the postgres OS user.

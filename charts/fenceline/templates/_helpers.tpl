@@ -121,7 +121,7 @@ app.kubernetes.io/component: control
       readOnly: true
     {{- end }}
     {{- if or (eq .Values.mode "sidecar") .Values.postgres.existingSecret }}
-    - name: postgres-password     # for group.fence.passwordFile
+    - name: postgres-password     # for group.fence.password_file
       mountPath: /etc/fenceline/postgres
       readOnly: true
     {{- end }}

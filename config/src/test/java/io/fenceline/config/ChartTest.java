@@ -1,8 +1,14 @@
 package io.fenceline.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.marcnuri.helm.LintResult;
 import io.fenceline.testing.Chart;
+import io.fenceline.testing.ChartExamples;
+import io.fenceline.testing.HelmChart;
+import io.fenceline.testing.KubernetesSchema;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,12 +21,15 @@ import java.util.TreeSet;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The Helm chart's structure without a {@code helm} binary: its YAML files parse, each template is a
- * well-formed YAML skeleton of Kubernetes objects, every {@code .Values} path a template names exists in
- * {@code values.yaml}, and every value (outside the configuration subtrees rendered verbatim) is used.
+ * The Helm chart through Helm itself ({@link HelmChart}): {@code helm lint --strict} passes, and {@code helm
+ * template} with the defaults and with every example the docs show ({@link ChartExamples}) renders objects
+ * that Kubernetes' schemas accept ({@link KubernetesSchema}). Besides, every {@code .Values} path a template
+ * names exists in {@code values.yaml}, and every value (outside the configuration subtrees rendered
+ * verbatim) is used.
  * The configuration subtrees themselves are checked by the loaders' own chart tests
  * ({@code ProxyChartValuesTest}, {@code ControlChartValuesTest}).
  */
@@ -41,66 +50,67 @@ class ChartTest {
     }
 
     @Test
-    void everyTemplateIsAWellFormedSkeletonOfKubernetesObjects() throws IOException {
+    void helmLintStrictPasses() {
+        LintResult lint = HelmChart.lint();
+        assertFalse(lint.isFailed(), String.join("\n", lint.getMessages()));
+        assertTrue(lint.getMessages().stream().noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]")),
+                String.join("\n", lint.getMessages()));
+    }
+
+    /** Every rendering the docs show passes Kubernetes' schemas: the defaults and each documented example. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.fenceline.testing.ChartExamples#all")
+    void everyDocumentedRenderingMatchesKubernetesSchemas(ChartExamples.Example example) {
+        HelmChart.Rendered r = example.render();
         List<String> problems = new ArrayList<>();
-        int objects = 0;
-        for (Map.Entry<String, String> t : chart.templates().entrySet()) {
-            if (!t.getKey().endsWith(".yaml")) {
-                continue;
-            }
-            List<JsonNode> docs;
-            try {
-                docs = Chart.documents(Chart.skeleton(t.getValue()));
-            } catch (IOException e) {
-                problems.add(t.getKey() + ": not YAML once the template actions are replaced: " + e.getMessage());
-                continue;
-            }
-            for (JsonNode doc : docs) {
-                objects++;
-                for (String key : List.of("apiVersion", "kind", "metadata")) {
-                    if (!doc.has(key)) {
-                        problems.add(t.getKey() + ": a document without " + key + ": " + doc);
-                    }
-                }
-                if (!doc.path("metadata").has("name")) {
-                    problems.add(t.getKey() + ": a document without metadata.name: " + doc);
-                }
-            }
+        for (JsonNode o : r.objects()) {
+            problems.addAll(KubernetesSchema.problems(o));
         }
-        assertEquals(List.of(), problems);
-        // StatefulSet, proxy Deployment, two Services, two PDBs, ServiceMonitor, PrometheusRule, four Secrets, four
-        // ConfigMaps, control Deployment: the skeleton keeps every conditional object.
-        assertEquals(17, objects, "objects found in the templates");
+        assertEquals(List.of(), problems, r.names().toString());
+        assertTrue(r.ofKind("ConfigMap").stream().anyMatch(c -> c.path("data").has("proxy.yaml")), r.names().toString());
+        // Every Fenceline container runs the image bin/image builds, as the non-root user the image declares.
+        for (Map.Entry<String, JsonNode> c : r.containers().entrySet()) {
+            if (c.getKey().endsWith("/postgres")) {
+                continue;
+            }
+            assertEquals("fenceline/fenceline:" + chartMeta().path("appVersion").asText(),
+                    c.getValue().path("image").asText(), c.getKey());
+        }
     }
 
     @Test
-    void helperFragmentsAreWellFormedYaml() {
-        List<String> problems = new ArrayList<>();
-        Map<String, String> defines = chart.defines();
-        assertTrue(defines.keySet().containsAll(List.of("fenceline.proxyContainer", "fenceline.proxyVolumes",
-                "fenceline.labels")), defines.keySet().toString());
-        for (Map.Entry<String, String> d : defines.entrySet()) {
-            try {
-                Chart.documents(Chart.skeleton(d.getValue()));
-            } catch (IOException e) {
-                problems.add(d.getKey() + ": " + e.getMessage());
-            }
-        }
-        assertEquals(List.of(), problems);
+    void theDefaultRenderingHasTheObjectsOfASidecarRelease() {
+        HelmChart.Rendered r = HelmChart.template("eu", List.of(), Map.of());
+        assertEquals(new TreeSet<>(List.of("PodDisruptionBudget/eu-fenceline-proxy", "Secret/eu-fenceline-postgres",
+                        "ConfigMap/eu-fenceline-proxy", "Service/eu-fenceline-headless", "Service/eu-fenceline",
+                        "StatefulSet/eu-fenceline")),
+                new TreeSet<>(r.names()));
+        JsonNode proxy = r.containers().get("StatefulSet/eu-fenceline/proxy");
+        assertEquals("/health", proxy.at("/livenessProbe/httpGet/path").asText());
+        assertEquals("admin", proxy.at("/livenessProbe/httpGet/port").asText());
+        assertEquals("/ready", proxy.at("/readinessProbe/httpGet/path").asText());
+        assertEquals("admin", proxy.at("/readinessProbe/httpGet/port").asText());
+        assertEquals(List.of("proxy", "--config", "/etc/fenceline/proxy.yaml"),
+                Chart.YAML.convertValue(proxy.path("args"), List.class), proxy.toString());
+        JsonNode security = proxy.path("securityContext");
+        assertTrue(security.path("runAsNonRoot").asBoolean(), security.toString());
+        assertTrue(security.path("readOnlyRootFilesystem").asBoolean(), security.toString());
+        assertFalse(security.path("allowPrivilegeEscalation").asBoolean(true), security.toString());
     }
 
     @Test
-    void theProxyContainerHasProbesOnTheAdminPortAndRunsLocked() throws IOException {
-        JsonNode container = Chart.documents(Chart.skeleton(chart.defines().get("fenceline.proxyContainer"))).get(0).get(0);
-        assertEquals("/health", container.at("/livenessProbe/httpGet/path").asText());
-        assertEquals("admin", container.at("/livenessProbe/httpGet/port").asText());
-        assertEquals("/ready", container.at("/readinessProbe/httpGet/path").asText());
-        assertEquals("admin", container.at("/readinessProbe/httpGet/port").asText());
-        JsonNode security = chart.value("proxy.securityContext");
-        assertTrue(security.path("runAsNonRoot").asBoolean());
-        assertTrue(security.path("readOnlyRootFilesystem").asBoolean());
-        assertFalse(security.path("allowPrivilegeEscalation").asBoolean(true));
-        assertTrue(chart.value("control.securityContext").path("readOnlyRootFilesystem").asBoolean());
+    void helmRefusesTwoProxiesOfOneGroupInADeployment() {
+        Exception e = assertThrows(Exception.class, () -> HelmChart.template("eu", List.of(),
+                Map.of("mode", "standalone", "proxy.replicas", 2, "proxy.config.upstream.host", "db")));
+        assertTrue(e.getMessage().contains("every proxy needs its own group.proxy_id"), e.getMessage());
+    }
+
+    private JsonNode chartMeta() {
+        try {
+            return Chart.YAML.readTree(Files.readString(chart.dir().resolve("Chart.yaml")));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     @Test

@@ -114,15 +114,15 @@ class RealProxiesIT {
             Files.writeString(yaml, "listen: {host: 127.0.0.1, port: " + port + "}\n"
                     + "upstream: {host: 127.0.0.1, port: " + PG.get(i).port() + "}\n"
                     + "admin: {host: 127.0.0.1, port: " + io.fenceline.testing.FreePorts.take() + "}\n"
-                    + "shutdownGrace: 2s\n"
+                    + "shutdown_grace: 2s\n"
                     + "etcd:\n  endpoints: [" + String.join(", ", etcd.endpoints()) + "]\n  prefix: /real\n"
-                    + "  leaseTtl: 3s\n  margin: 500ms\n  requestTimeout: 1s\n"
-                    + "group:\n  name: main\n  cluster: " + CLUSTERS.get(i) + "\n  proxyId: p-" + CLUSTERS.get(i) + "\n"
-                    + "  preferred: c1\n  candidates: [c1, c2]\n  failover: manual\n  statusInterval: 200ms\n"
-                    + "  pauseBound: 5s\n"
+                    + "  lease_ttl: 3s\n  margin: 500ms\n  request_timeout: 1s\n"
+                    + "group:\n  name: main\n  cluster: " + CLUSTERS.get(i) + "\n  proxy_id: p-" + CLUSTERS.get(i) + "\n"
+                    + "  preferred: c1\n  candidates: [c1, c2]\n  failover: manual\n  status_interval: 200ms\n"
+                    + "  pause_bound: 5s\n"
                     + "  fence:\n    user: postgres\n    database: postgres\n"
                     + (i == 1 ? "    subscription: sub_c1\n" : "")
-                    + "schema:\n  group: main\n  controlRole: postgres\n");
+                    + "schema:\n  group: main\n  control_role: postgres\n");
             Path log = dir.resolve("proxy-" + CLUSTERS.get(i) + ".log");
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             PROXIES.add(new ProcessBuilder(java, "-Xmx256m", "-jar", jar.toString(), "proxy", "--config",

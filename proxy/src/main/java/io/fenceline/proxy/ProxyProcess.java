@@ -184,7 +184,7 @@ public final class ProxyProcess implements AutoCloseable {
         return metrics.scrape();
     }
 
-    /** Graceful shutdown within {@code shutdownGrace}; the admin endpoint reports not-ready meanwhile. */
+    /** Graceful shutdown within {@code shutdown_grace}; the admin endpoint reports not-ready meanwhile. */
     public ProxyServer.ShutdownReport shutdown() {
         ProxyServer.ShutdownReport report = null;
         RuntimeException failure = null;

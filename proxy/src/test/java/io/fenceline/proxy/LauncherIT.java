@@ -29,12 +29,12 @@ class LauncherIT {
     @Test
     void invalidConfigurationListsEveryProblemAndExitsWithTwo() throws Exception {
         Path config = dir.resolve("bad.yaml");
-        Files.writeString(config, "listen: { host: 127.0.0.1, port: 99999 }\nupstream: { port: 0 }\nlimits: { startupTimeout: never }\n");
+        Files.writeString(config, "listen: { host: 127.0.0.1, port: 99999 }\nupstream: { port: 0 }\nlimits: { startup_timeout: never }\n");
         Process p = new ProcessBuilder(LAUNCHER.toString(), "proxy", "--config", config.toString()).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals(2, p.exitValue(), out);
-        for (String key : new String[]{"listen.port", "upstream.host", "upstream.port", "limits.startupTimeout"}) {
+        for (String key : new String[]{"listen.port", "upstream.host", "upstream.port", "limits.startup_timeout"}) {
             assertTrue(out.contains(config + ": " + key + ": "), "missing " + key + " in:\n" + out);
         }
     }

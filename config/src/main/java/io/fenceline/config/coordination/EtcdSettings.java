@@ -91,11 +91,11 @@ public record EtcdSettings(List<String> endpoints, String prefix, Duration lease
         }
         boolean ttlOk = false;
         if (leaseTtl == null) {
-            p.add("etcd.leaseTtl: is required");
+            p.add("etcd.lease_ttl: is required");
         } else if (leaseTtl.getNano() != 0) {
-            p.add("etcd.leaseTtl: " + leaseTtl + " must be whole seconds (etcd grants TTLs in seconds)");
+            p.add("etcd.lease_ttl: " + leaseTtl + " must be whole seconds (etcd grants TTLs in seconds)");
         } else if (leaseTtl.compareTo(Duration.ofSeconds(2)) < 0) {
-            p.add("etcd.leaseTtl: " + leaseTtl + " must be at least 2s");
+            p.add("etcd.lease_ttl: " + leaseTtl + " must be at least 2s");
         } else {
             ttlOk = true;
         }
@@ -109,7 +109,7 @@ public record EtcdSettings(List<String> endpoints, String prefix, Duration lease
         }
         boolean timeoutOk = requestTimeout != null && requestTimeout.compareTo(Duration.ofMillis(10)) >= 0;
         if (!timeoutOk) {
-            p.add("etcd.requestTimeout: " + requestTimeout + " must be at least 10ms");
+            p.add("etcd.request_timeout: " + requestTimeout + " must be at least 10ms");
         }
         if (ttlOk && rhoOk && marginOk && timeoutOk) {
             // The deadline must outlast one keepalive interval plus one bounded round trip, or the lease
@@ -118,8 +118,8 @@ public record EtcdSettings(List<String> endpoints, String prefix, Duration lease
             long interval = leaseTtl.dividedBy(3).toNanos();
             long needed = interval + Math.min(interval, requestTimeout.toNanos());
             if (usable <= needed) {
-                p.add("etcd.margin: " + margin + " is too large for etcd.leaseTtl " + leaseTtl + " (rho " + rho
-                        + ", etcd.requestTimeout " + requestTimeout + "): TTL*(1-rho)-margin must exceed TTL/3 + "
+                p.add("etcd.margin: " + margin + " is too large for etcd.lease_ttl " + leaseTtl + " (rho " + rho
+                        + ", etcd.request_timeout " + requestTimeout + "): TTL*(1-rho)-margin must exceed TTL/3 + "
                         + "min(TTL/3, requestTimeout), one keepalive interval plus one keepalive round trip");
             }
         }

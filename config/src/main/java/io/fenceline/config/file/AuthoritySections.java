@@ -17,7 +17,7 @@ import java.util.Set;
 
 /**
  * Reads the {@code etcd:} and {@code group:} sections of the proxy's file (the write authority); the etcd
- * access keys ({@code user}, {@code password}/{@code passwordFile}, {@code tls}) through {@link EtcdAccessSection}. Values are
+ * access keys ({@code user}, {@code password}/{@code password_file}, {@code tls}) through {@link EtcdAccessSection}. Values are
  * validated by {@link EtcdSettings#problems}, {@link GroupSettings#problems} and
  * {@link ControlDatabase#problems}; their problems are reported with the file's key names.
  *
@@ -25,34 +25,34 @@ import java.util.Set;
  * etcd:
  *   endpoints: [http://10.0.0.1:2379, http://10.0.0.2:2379, http://10.0.0.3:2379]
  *   prefix: /fenceline          # optional
- *   leaseTtl: 5s                # optional, whole seconds
+ *   lease_ttl: 5s                # optional, whole seconds
  *   rho: 0.01                   # optional, clock-rate drift bound
  *   margin: 500ms               # optional, subtracted from every deadline
- *   requestTimeout: 1s          # optional
- *   user: proxy                 # optional etcd authentication, with password or passwordFile
- *   passwordFile: /etc/fenceline/etcd-password
+ *   request_timeout: 1s          # optional
+ *   user: proxy                 # optional etcd authentication, with password or password_file
+ *   password_file: /etc/fenceline/etcd-password
  *   tls: { ca: ca.pem, certificate: client.pem, key: client.key }   # optional, for https:// endpoints
  * group:
  *   name: main
  *   cluster: eu
- *   proxyId: eu-1
+ *   proxy_id: eu-1
  *   preferred: eu
  *   candidates: [eu, us]
  *   failover: manual            # or automatic
- *   maxLagBytes: 16MiB          # optional
- *   pauseBound: 10s             # optional
- *   handoffTimeout: 30s         # optional
- *   statusInterval: 1s          # optional
+ *   max_lag_bytes: 16MiB          # optional
+ *   pause_bound: 10s             # optional
+ *   handoff_timeout: 30s         # optional
+ *   status_interval: 1s          # optional
  *   fence:                      # the local database with control rights
  *     user: postgres
- *     password: secret          # or passwordFile; absent with trust/peer authentication
- *     database: postgres        # optional; with the upstream's host and port when jdbcUrl is absent
- *     jdbcUrl: jdbc:postgresql://127.0.0.1:5432/postgres   # optional (required with a socket upstream)
+ *     password: secret          # or password_file; absent with trust/peer authentication
+ *     database: postgres        # optional; with the upstream's host and port when jdbc_url is absent
+ *     jdbc_url: jdbc:postgresql://127.0.0.1:5432/postgres   # optional (required with a socket upstream)
  *     subscription: from_us     # optional: logical-replication subscription bringing the writer's changes
- *     fenceTimeout: 2s          # optional
- *     poolSize: 3               # optional
- *     triggers: true            # optional: the table triggers a session cannot lift
- *     exemptRoles: [postgres]   # optional: roles that may write on a fenced database (default: user)
+ *     fence_timeout: 2s          # optional
+ *     pool_size: 3               # optional
+ *     triggers: true             # optional: the table triggers a session cannot lift
+ *     exempt_roles: [postgres]   # optional: roles that may write on a fenced database (default: user)
  * </pre>
  */
 final class AuthoritySections {
@@ -60,12 +60,12 @@ final class AuthoritySections {
     /** The top-level keys this class reads. */
     static final Set<String> KEYS = Set.of("etcd", "group");
 
-    private static final Set<String> ETCD_KEYS = union(Set.of("endpoints", "prefix", "leaseTtl", "rho", "margin",
-            "requestTimeout"), EtcdAccessSection.keys(EtcdAccessSection.PASSWORD_FILE));
-    private static final Set<String> GROUP_KEYS = Set.of("name", "cluster", "proxyId", "preferred", "candidates",
-            "failover", "maxLagBytes", "pauseBound", "handoffTimeout", "statusInterval", "fence");
-    private static final Set<String> FENCE_KEYS = Set.of("user", "password", "passwordFile", "database", "jdbcUrl",
-            "subscription", "fenceTimeout", "poolSize", "triggers", "exemptRoles");
+    private static final Set<String> ETCD_KEYS = union(Set.of("endpoints", "prefix", "lease_ttl", "rho", "margin",
+            "request_timeout"), EtcdAccessSection.keys(EtcdAccessSection.PASSWORD_FILE));
+    private static final Set<String> GROUP_KEYS = Set.of("name", "cluster", "proxy_id", "preferred", "candidates",
+            "failover", "max_lag_bytes", "pause_bound", "handoff_timeout", "status_interval", "fence");
+    private static final Set<String> FENCE_KEYS = Set.of("user", "password", "password_file", "database", "jdbc_url",
+            "subscription", "fence_timeout", "pool_size", "triggers", "exempt_roles");
 
     private AuthoritySections() {
     }
@@ -87,10 +87,10 @@ final class AuthoritySections {
         r.rejectUnknown(n, "etcd", ETCD_KEYS);
         Optional<List<String>> endpoints = r.strings(n, "etcd", "endpoints", true);
         String prefix = r.string(n, "etcd", "prefix", false).orElse(EtcdKeys.DEFAULT_PREFIX);
-        Duration ttl = r.duration(n, "etcd", "leaseTtl", Duration.ZERO, Duration.ofHours(1)).orElse(EtcdSettings.DEFAULT_TTL);
+        Duration ttl = r.duration(n, "etcd", "lease_ttl", Duration.ZERO, Duration.ofHours(1)).orElse(EtcdSettings.DEFAULT_TTL);
         double rho = r.decimal(n, "etcd", "rho", 0, 0.1).orElse(EtcdSettings.DEFAULT_RHO);
         Duration margin = r.duration(n, "etcd", "margin", Duration.ZERO, Duration.ofHours(1)).orElse(EtcdSettings.DEFAULT_MARGIN);
-        Duration timeout = r.duration(n, "etcd", "requestTimeout", Duration.ZERO, Duration.ofMinutes(1))
+        Duration timeout = r.duration(n, "etcd", "request_timeout", Duration.ZERO, Duration.ofMinutes(1))
                 .orElse(EtcdSettings.DEFAULT_REQUEST_TIMEOUT);
         if (endpoints.isPresent()) {
             report(r, EtcdSettings.problems(endpoints.get(), prefix, ttl, rho, margin, timeout), "etcd.", "etcd.");
@@ -125,7 +125,7 @@ final class AuthoritySections {
         r.rejectUnknown(n, "group", GROUP_KEYS);
         String name = r.string(n, "group", "name", true).orElse(null);
         String cluster = r.string(n, "group", "cluster", true).orElse(null);
-        String proxyId = r.string(n, "group", "proxyId", true).orElse(null);
+        String proxyId = r.string(n, "group", "proxy_id", true).orElse(null);
         String preferred = r.string(n, "group", "preferred", true).orElse(null);
         List<String> candidates = r.strings(n, "group", "candidates", true).orElse(null);
         Failover failover = null;
@@ -138,12 +138,12 @@ final class AuthoritySections {
                 r.problem("group.failover", "must be manual or automatic, found '" + failoverText.get() + "'");
             }
         }
-        long maxLag = r.longSize(n, "group", "maxLagBytes", 0, Long.MAX_VALUE).orElse(GroupSettings.DEFAULT_MAX_LAG_BYTES);
-        Duration pauseBound = r.duration(n, "group", "pauseBound", Duration.ZERO, Duration.ofHours(1))
+        long maxLag = r.longSize(n, "group", "max_lag_bytes", 0, Long.MAX_VALUE).orElse(GroupSettings.DEFAULT_MAX_LAG_BYTES);
+        Duration pauseBound = r.duration(n, "group", "pause_bound", Duration.ZERO, Duration.ofHours(1))
                 .orElse(GroupSettings.DEFAULT_PAUSE_BOUND);
-        Duration handoffTimeout = r.duration(n, "group", "handoffTimeout", Duration.ZERO, Duration.ofHours(1))
+        Duration handoffTimeout = r.duration(n, "group", "handoff_timeout", Duration.ZERO, Duration.ofHours(1))
                 .orElse(GroupSettings.DEFAULT_HANDOFF_TIMEOUT);
-        Duration statusInterval = r.duration(n, "group", "statusInterval", Duration.ZERO, Duration.ofHours(1))
+        Duration statusInterval = r.duration(n, "group", "status_interval", Duration.ZERO, Duration.ofHours(1))
                 .orElse(GroupSettings.DEFAULT_STATUS_INTERVAL);
         if (name != null && cluster != null && proxyId != null && preferred != null && candidates != null
                 && failover != null) {
@@ -161,23 +161,23 @@ final class AuthoritySections {
             Optional<String> user = r.string(f, "group.fence", "user", true);
             Optional<String> password = EtcdAccessSection.password(r, f, "group.fence", EtcdAccessSection.PASSWORD_FILE, baseDir);
             String database = r.string(f, "group.fence", "database", false).orElse("postgres");
-            Optional<String> jdbcUrl = r.string(f, "group.fence", "jdbcUrl", false);
+            Optional<String> jdbcUrl = r.string(f, "group.fence", "jdbc_url", false);
             if (jdbcUrl.isPresent() && f.has("database")) {
-                r.problem("group.fence.database", "give either jdbcUrl or database (with the upstream's address), not both");
+                r.problem("group.fence.database", "give either jdbc_url or database (with the upstream's address), not both");
             }
             if (jdbcUrl.isEmpty() && upstream instanceof ProxySettings.Upstream.UnixSocket) {
-                r.problem("group.fence.jdbcUrl", "is required when the upstream is a Unix-domain socket "
+                r.problem("group.fence.jdbc_url", "is required when the upstream is a Unix-domain socket "
                         + "(pgJDBC connects over TCP)");
             }
             String url = jdbcUrl.orElse(upstream instanceof ProxySettings.Upstream.Tcp tcp ? jdbcUrl(tcp, database) : null);
             String subscription = r.string(f, "group.fence", "subscription", false).orElse(null);
-            Duration fenceTimeout = r.duration(f, "group.fence", "fenceTimeout", Duration.ZERO, Duration.ofMinutes(10))
+            Duration fenceTimeout = r.duration(f, "group.fence", "fence_timeout", Duration.ZERO, Duration.ofMinutes(10))
                     .orElse(ControlDatabase.DEFAULT_FENCE_TIMEOUT);
-            poolSize = r.integer(f, "group.fence", "poolSize", false, 2, 20).orElse(poolSize);
+            poolSize = r.integer(f, "group.fence", "pool_size", false, 2, 20).orElse(poolSize);
             if (url != null && user.isPresent()) {
                 report(r, ControlDatabase.problems(url, user.get(), subscription, fenceTimeout), "database.", "group.fence.");
                 boolean on = r.bool(f, "group.fence", "triggers").orElse(true);
-                List<String> exempt = r.strings(f, "group.fence", "exemptRoles", false).orElse(List.of(user.get()));
+                List<String> exempt = r.strings(f, "group.fence", "exempt_roles", false).orElse(List.of(user.get()));
                 report(r, FenceTriggers.problems(exempt), "fence.", "group.fence.");
                 if (r.problems().size() == before) {
                     fence = new ControlDatabase(url, user.get(), password.orElse(null), subscription, fenceTimeout);

@@ -14,22 +14,19 @@ import java.util.Set;
 /**
  * Reads how a client proves itself to etcd out of an {@code etcd:} mapping: {@code user} with
  * {@code password} or a password file, and {@code tls: {ca, certificate, key}}. The proxy's loader and
- * control's fleet loader both read these keys with this class, so the rules and messages are the same; only
- * the spelling of the password-file key follows each file's convention ({@code passwordFile} in the proxy's
- * camelCase file, {@code password_file} in control's snake_case file).
+ * control's fleet loader both read these keys with this class, so the rules and messages are the same (both
+ * files spell keys in snake_case, see {@link KeySpelling}).
  *
  * <pre>
  * user: fenceline                 # optional etcd authentication, with password or the password file
- * passwordFile: /etc/fenceline/etcd/password
+ * password_file: /etc/fenceline/etcd/password
  * tls: { ca: ca.pem, certificate: client.pem, key: client.key }   # optional, for https:// endpoints
  * </pre>
  */
 public final class EtcdAccessSection {
 
-    /** The password-file key of the proxy's file. */
-    public static final String PASSWORD_FILE = "passwordFile";
-    /** The password-file key of control's file. */
-    public static final String PASSWORD_FILE_SNAKE = "password_file";
+    /** The password-file key, in both files. */
+    public static final String PASSWORD_FILE = "password_file";
 
     private static final Set<String> TLS_KEYS = Set.of("ca", "certificate", "key");
 
@@ -60,7 +57,7 @@ public final class EtcdAccessSection {
      * @param file            the file's name, for problems
      * @param etcd            the {@code etcd:} mapping
      * @param prefix          the mapping's dotted key, {@code etcd}
-     * @param passwordFileKey {@link #PASSWORD_FILE} or {@link #PASSWORD_FILE_SNAKE}
+     * @param passwordFileKey {@link #PASSWORD_FILE} (or another key, for a section of the caller's)
      * @param endpoints       the endpoints the caller read (all must be {@code https://} with {@code tls}); null
      *                        when they were missing or invalid
      * @param baseDir         directory relative file paths resolve against; null resolves them against the

@@ -45,7 +45,8 @@ final class NodeReader {
         for (Iterator<String> names = node.fieldNames(); names.hasNext(); ) {
             String name = names.next();
             if (!known.contains(name)) {
-                problem(join(prefix, name), "unknown key (known keys here: " + String.join(", ", new java.util.TreeSet<>(known)) + ")");
+                problem(join(prefix, name), KeySpelling.renamed(name, known).orElse(
+                        "unknown key (known keys here: " + String.join(", ", new java.util.TreeSet<>(known)) + ")"));
             }
         }
     }

@@ -89,7 +89,7 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
      * @param settings      group, cluster, proxy id, candidates, failover and bounds
      * @param fenceDatabase the local database reached with control rights (read-only fence, WAL positions)
      * @param fencePoolSize connections of the fence's pool
-     * @param fenceTriggers the fence's table triggers ({@code group.fence.triggers}, {@code exemptRoles})
+     * @param fenceTriggers the fence's table triggers ({@code group.fence.triggers}, {@code exempt_roles})
      */
     public record Group(GroupSettings settings, ControlDatabase fenceDatabase, int fencePoolSize,
                         io.fenceline.config.group.FenceTriggers fenceTriggers) {
@@ -101,7 +101,7 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
             Objects.requireNonNull(fenceDatabase, "fenceDatabase");
             Objects.requireNonNull(fenceTriggers, "fenceTriggers");
             if (fencePoolSize < 2 || fencePoolSize > 20) {
-                throw new IllegalArgumentException("group.fence.poolSize: " + fencePoolSize + " must be between 2 and 20");
+                throw new IllegalArgumentException("group.fence.pool_size: " + fencePoolSize + " must be between 2 and 20");
             }
         }
 
@@ -137,8 +137,8 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
 
         public Inspection {
             if (cacheMegabytes < 1 || offloadThreshold < 0) {
-                throw new IllegalArgumentException("inspection.cacheMegabytes must be at least 1 (was " + cacheMegabytes
-                        + ") and inspection.offloadThreshold not negative (was " + offloadThreshold + ")");
+                throw new IllegalArgumentException("inspection.cache_megabytes must be at least 1 (was " + cacheMegabytes
+                        + ") and inspection.offload_threshold not negative (was " + offloadThreshold + ")");
             }
         }
     }

@@ -21,13 +21,13 @@ import java.util.Set;
  * listen:   { host: 0.0.0.0, port: 6432 }
  * upstream: { host: 127.0.0.1, port: 5432 }        # or { socket: /var/run/postgresql/.s.PGSQL.5432 }
  * tls:      { certificate: /etc/fenceline/tls.crt, key: /etc/fenceline/tls.key }   # optional
- * limits:   { maxMessageLength: 64MiB, startupTimeout: 10s, maxConnections: 1000 }  # optional
+ * limits:   { max_message_length: 64MiB, startup_timeout: 10s, max_connections: 1000 }  # optional
  * admin:    { host: 0.0.0.0, port: 9187 }           # optional
- * shutdownGrace: 30s                                 # optional
- * inspection: { enabled: true, cacheMegabytes: 32, offloadThreshold: 2048 }      # optional, these are the defaults
+ * shutdown_grace: 30s                                 # optional
+ * inspection: { enabled: true, cache_megabytes: 32, offload_threshold: 2048 }      # optional, these are the defaults
  * etcd:  { endpoints: [...], ... }                   # optional; see AuthoritySections
  * group: { name: main, cluster: eu, ..., fence: { user: postgres } }   # optional: the write authority
- * schema:   { group: main, controlRole: fenceline }  # optional: schema-version enforcement, see {@link SchemaSection}
+ * schema:   { group: main, control_role: fenceline }  # optional: schema-version enforcement, see {@link SchemaSection}
  * </pre>
  */
 public final class ProxySettingsLoader {
@@ -40,7 +40,7 @@ public final class ProxySettingsLoader {
     public static final int DEFAULT_MAX_CONNECTIONS = 1000;
 
     private static final Set<String> TOP = union(
-            Set.of("listen", "upstream", "tls", "limits", "admin", "shutdownGrace", "inspection", SchemaSection.KEY),
+            Set.of("listen", "upstream", "tls", "limits", "admin", "shutdown_grace", "inspection", SchemaSection.KEY),
             AuthoritySections.KEYS);
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
 
@@ -128,12 +128,12 @@ public final class ProxySettingsLoader {
 
         // limits (optional, with defaults when absent)
         JsonNode limitsNode = r.section(root, "", "limits", false).orElse(null);
-        r.rejectUnknown(limitsNode, "limits", Set.of("maxMessageLength", "startupTimeout", "maxConnections"));
-        int maxMessage = r.size(limitsNode, "limits", "maxMessageLength", 1024, 1L << 30)
+        r.rejectUnknown(limitsNode, "limits", Set.of("max_message_length", "startup_timeout", "max_connections"));
+        int maxMessage = r.size(limitsNode, "limits", "max_message_length", 1024, 1L << 30)
                 .orElse(ProxySettings.Limits.DEFAULT_MAX_MESSAGE_LENGTH);
-        Duration startupTimeout = r.duration(limitsNode, "limits", "startupTimeout", Duration.ofMillis(100), Duration.ofHours(1))
+        Duration startupTimeout = r.duration(limitsNode, "limits", "startup_timeout", Duration.ofMillis(100), Duration.ofHours(1))
                 .orElse(DEFAULT_STARTUP_TIMEOUT);
-        int maxConnections = r.integer(limitsNode, "limits", "maxConnections", false, 1, 1_000_000)
+        int maxConnections = r.integer(limitsNode, "limits", "max_connections", false, 1, 1_000_000)
                 .orElse(DEFAULT_MAX_CONNECTIONS);
 
         // admin (optional)
@@ -151,22 +151,35 @@ public final class ProxySettingsLoader {
             }
         }
 
-        Duration grace = r.duration(root, "", "shutdownGrace", Duration.ZERO, Duration.ofHours(1))
+        Duration grace = r.duration(root, "", "shutdown_grace", Duration.ZERO, Duration.ofHours(1))
                 .orElse(DEFAULT_SHUTDOWN_GRACE);
 
         // inspection (optional, with defaults)
         JsonNode inspectionNode = r.section(root, "", "inspection", false).orElse(null);
-        r.rejectUnknown(inspectionNode, "inspection", Set.of("enabled", "cacheMegabytes", "offloadThreshold"));
+        r.rejectUnknown(inspectionNode, "inspection", Set.of("enabled", "cache_megabytes", "offload_threshold"));
         boolean inspectionEnabled = r.bool(inspectionNode, "inspection", "enabled").orElse(true);
-        int cacheMegabytes = r.integer(inspectionNode, "inspection", "cacheMegabytes", false, 1, 65_536)
+        int cacheMegabytes = r.integer(inspectionNode, "inspection", "cache_megabytes", false, 1, 65_536)
                 .orElse(ProxySettings.Inspection.DEFAULT_CACHE_MEGABYTES);
-        int offloadThreshold = r.integer(inspectionNode, "inspection", "offloadThreshold", false, 0, 1 << 30)
+        int offloadThreshold = r.integer(inspectionNode, "inspection", "offload_threshold", false, 0, 1 << 30)
                 .orElse(ProxySettings.Inspection.DEFAULT_OFFLOAD_THRESHOLD);
 
         // etcd and group (optional: the write authority, see AuthoritySections)
         Optional<ProxySettings.Etcd> etcd = AuthoritySections.etcd(r, root, baseDir);
         Optional<ProxySettings.Group> group = AuthoritySections.group(r, root, baseDir, root.has("etcd"), upstream);
         Optional<SchemaSettings> schema = SchemaSection.read(r, root);
+        // The write gate and the schema policy judge classified statements; with inspection off nothing is
+        // classified, so a group would accept every write whoever holds the lease, and a schema every table.
+        if (!inspectionEnabled) {
+            for (String needsInspection : List.of("group", SchemaSection.KEY)) {
+                if (root.has(needsInspection)) {
+                    r.problem("inspection.enabled", "must be true with a " + needsInspection + ": section: with "
+                            + "inspection off no statement is classified, so nothing would "
+                            + (needsInspection.equals("group") ? "gate writes by the writer lease"
+                            : "hold connections to their schema version")
+                            + " (remove " + needsInspection + ": or set inspection.enabled: true)");
+                }
+            }
+        }
 
         if (!r.problems().isEmpty()) {
             return new ConfigResult.Invalid<>(r.problems());

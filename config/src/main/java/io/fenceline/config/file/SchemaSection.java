@@ -16,9 +16,9 @@ import java.util.stream.Collectors;
  * <pre>
  * schema:
  *   group: main                 # required: whose window and catalogs the proxy follows
- *   controlRole: fenceline      # required: the only role whose DDL passes
+ *   control_role: fenceline      # required: the only role whose DDL passes
  *   undeclared: newest          # newest (default) | refuse
- *   notUnderstood:
+ *   not_understood:
  *     reads: allow              # allow (default, counted) | refuse
  *     ddl: refuse               # refuse (default) | allow
  * </pre>
@@ -39,18 +39,18 @@ final class SchemaSection {
         if (!root.has("etcd")) {
             r.problem(KEY, "needs the etcd: section: the window and catalogs are read from etcd");
         }
-        r.rejectUnknown(node, KEY, Set.of("group", "controlRole", "undeclared", "notUnderstood"));
+        r.rejectUnknown(node, KEY, Set.of("group", "control_role", "undeclared", "not_understood"));
         Optional<String> group = r.string(node, KEY, "group", true);
         if (group.isPresent() && !EtcdKeys.isValidName(group.get())) {
             r.problem(KEY + ".group", "'" + group.get() + "' is not a valid group name: it must match "
                     + EtcdKeys.NAME_PATTERN);
             group = Optional.empty();
         }
-        Optional<String> role = r.string(node, KEY, "controlRole", true);
+        Optional<String> role = r.string(node, KEY, "control_role", true);
         Optional<SchemaSettings.Undeclared> undeclared = choice(r, node, KEY, "undeclared",
                 SchemaSettings.Undeclared.class, SchemaSettings.Undeclared.NEWEST);
-        Optional<JsonNode> nu = r.section(node, KEY, "notUnderstood", false);
-        String nuKey = KEY + ".notUnderstood";
+        Optional<JsonNode> nu = r.section(node, KEY, "not_understood", false);
+        String nuKey = KEY + ".not_understood";
         r.rejectUnknown(nu.orElse(null), nuKey, Set.of("reads", "ddl"));
         Optional<SchemaSettings.Action> reads = choice(r, nu.orElse(null), nuKey, "reads",
                 SchemaSettings.Action.class, SchemaSettings.NotUnderstood.DEFAULT.reads());

@@ -21,11 +21,11 @@ public record SchemaSettings(String group, Undeclared undeclared, NotUnderstood 
         Objects.requireNonNull(undeclared, "undeclared");
         Objects.requireNonNull(notUnderstood, "notUnderstood");
         if (controlRole == null || controlRole.isBlank()) {
-            throw new IllegalArgumentException("schema.controlRole must name the role control applies migrations with");
+            throw new IllegalArgumentException("schema.control_role must name the role control applies migrations with");
         }
     }
 
-    /** Defaults for {@code group} and {@code controlRole}: undeclared connections get the newest version. */
+    /** Defaults for {@code group} and {@code control_role}: undeclared connections get the newest version. */
     public static SchemaSettings of(String group, String controlRole) {
         return new SchemaSettings(group, Undeclared.NEWEST, NotUnderstood.DEFAULT, controlRole);
     }

@@ -39,7 +39,7 @@ public record ControlDatabase(String jdbcUrl, String user, String password, Stri
     public static List<String> problems(String jdbcUrl, String user, String subscription, Duration fenceTimeout) {
         List<String> p = new ArrayList<>();
         if (jdbcUrl == null || !jdbcUrl.startsWith("jdbc:postgresql:")) {
-            p.add("database.jdbcUrl: '" + jdbcUrl + "' must start with jdbc:postgresql:");
+            p.add("database.jdbc_url: '" + jdbcUrl + "' must start with jdbc:postgresql:");
         }
         if (user == null || user.isBlank()) {
             p.add("database.user: is required");
@@ -48,7 +48,7 @@ public record ControlDatabase(String jdbcUrl, String user, String password, Stri
             p.add("database.subscription: '" + subscription + "' must be a plain lower-case identifier");
         }
         if (fenceTimeout == null || fenceTimeout.compareTo(Duration.ofMillis(100)) < 0) {
-            p.add("database.fenceTimeout: " + fenceTimeout + " must be at least 100ms");
+            p.add("database.fence_timeout: " + fenceTimeout + " must be at least 100ms");
         }
         return p;
     }

@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The layer of the database fence that a session cannot lift ({@code group.fence.triggers},
- * {@code group.fence.exemptRoles}): a statement-level trigger on every table of the group that refuses writes
+ * {@code group.fence.exempt_roles}): a statement-level trigger on every table of the group that refuses writes
  * (25006) unless the database is open, "open" being a deadline in a sequence that only the fence's role may set.
  *
  * @param enabled     whether the fence installs and drives the triggers (false: only {@code
@@ -42,14 +42,14 @@ public record FenceTriggers(boolean enabled, List<String> exemptRoles) {
     public static List<String> problems(List<String> exemptRoles) {
         List<String> p = new ArrayList<>();
         if (exemptRoles == null) {
-            p.add("fence.exemptRoles: is required (an empty list exempts nobody)");
+            p.add("fence.exempt_roles: is required (an empty list exempts nobody)");
             return p;
         }
         for (int i = 0; i < exemptRoles.size(); i++) {
             String role = exemptRoles.get(i);
             // Role names end up in a SQL array literal inside the trigger function: keep them plain.
             if (role == null || !role.matches("[A-Za-z_][A-Za-z0-9_$-]{0,62}")) {
-                p.add("fence.exemptRoles[" + i + "]: '" + role + "' must be a role name of letters, digits, _ $ -"
+                p.add("fence.exempt_roles[" + i + "]: '" + role + "' must be a role name of letters, digits, _ $ -"
                         + " (at most 63 characters)");
             }
         }

@@ -84,7 +84,7 @@ public record GroupSettings(String group, String cluster, String proxyId, String
         List<String> p = new ArrayList<>();
         name(p, "group.name", group);
         name(p, "group.cluster", cluster);
-        name(p, "group.proxyId", proxyId);
+        name(p, "group.proxy_id", proxyId);
         if (candidates == null || candidates.isEmpty()) {
             p.add("group.candidates: at least one candidate cluster is required");
         } else {
@@ -107,11 +107,11 @@ public record GroupSettings(String group, String cluster, String proxyId, String
             p.add("group.failover: is required (manual or automatic)");
         }
         if (maxLagBytes < 0) {
-            p.add("group.maxLagBytes: " + maxLagBytes + " must be >= 0");
+            p.add("group.max_lag_bytes: " + maxLagBytes + " must be >= 0");
         }
-        positive(p, "group.pauseBound", pauseBound, Duration.ofMillis(1));
-        positive(p, "group.handoffTimeout", handoffTimeout, Duration.ofMillis(100));
-        positive(p, "group.statusInterval", statusInterval, Duration.ofMillis(50));
+        positive(p, "group.pause_bound", pauseBound, Duration.ofMillis(1));
+        positive(p, "group.handoff_timeout", handoffTimeout, Duration.ofMillis(100));
+        positive(p, "group.status_interval", statusInterval, Duration.ofMillis(50));
         return p;
     }
 

@@ -25,8 +25,8 @@ class EtcdSettingsTest {
                 Duration.ofMillis(-1), Duration.ZERO));
         String m = e.getMessage();
         for (String fragment : List.of("etcd.endpoints: '127.0.0.1:2379'", "etcd.endpoints: 'http://h' must name a host",
-                "etcd.prefix: 'fl/' must start with '/'", "etcd.leaseTtl: PT1.5S must be whole seconds",
-                "etcd.rho: 0.5", "etcd.margin: PT-0.001S", "etcd.requestTimeout: PT0S must be at least 10ms", "(8 problems)")) {
+                "etcd.prefix: 'fl/' must start with '/'", "etcd.lease_ttl: PT1.5S must be whole seconds",
+                "etcd.rho: 0.5", "etcd.margin: PT-0.001S", "etcd.request_timeout: PT0S must be at least 10ms", "(8 problems)")) {
             assertTrue(m.contains(fragment), fragment + " missing in: " + m);
         }
     }
@@ -35,6 +35,6 @@ class EtcdSettingsTest {
     void marginThatLeavesNoRoomForAKeepaliveIsRefused() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () ->
                 EtcdSettings.defaults(List.of("http://127.0.0.1:2379")).withLease(Duration.ofSeconds(5), Duration.ofSeconds(3)));
-        assertTrue(e.getMessage().contains("etcd.margin: PT3S is too large for etcd.leaseTtl PT5S"), e.getMessage());
+        assertTrue(e.getMessage().contains("etcd.margin: PT3S is too large for etcd.lease_ttl PT5S"), e.getMessage());
     }
 }

@@ -45,7 +45,7 @@ class AuthoritySectionsTest {
                 group:
                   name: main
                   cluster: eu
-                  proxyId: eu-1
+                  proxy_id: eu-1
                   preferred: eu
                   candidates: [eu, us]
                   fence: { user: postgres }
@@ -68,22 +68,22 @@ class AuthoritySectionsTest {
                 group:
                   name: main
                   cluster: eu
-                  proxyId: eu-1
+                  proxy_id: eu-1
                   preferred: eu
                   candidates: [eu, us]
                 """;
         assertEquals(new FenceTriggers(false, List.of("postgres")), valid(group
                 + "  fence: { user: postgres, triggers: false }\n").group().orElseThrow().fenceTriggers());
         assertEquals(new FenceTriggers(true, List.of("migrator", "fence-admin")), valid(group
-                + "  fence: { user: postgres, exemptRoles: [migrator, fence-admin] }\n").group().orElseThrow()
+                + "  fence: { user: postgres, exempt_roles: [migrator, fence-admin] }\n").group().orElseThrow()
                 .fenceTriggers());
         assertEquals(new FenceTriggers(true, List.of()), valid(group
-                + "  fence: { user: postgres, exemptRoles: [] }\n").group().orElseThrow().fenceTriggers());
+                + "  fence: { user: postgres, exempt_roles: [] }\n").group().orElseThrow().fenceTriggers());
         ConfigResult<ProxySettings> bad = ProxySettingsLoader.parse(group
-                + "  fence: { user: postgres, triggers: maybe, exemptRoles: [\"a'b\", ok] }\n", "p.yaml", dir);
+                + "  fence: { user: postgres, triggers: maybe, exempt_roles: [\"a'b\", ok] }\n", "p.yaml", dir);
         List<String> keys = ((ConfigResult.Invalid<ProxySettings>) bad).problems().stream().map(ConfigProblem::key)
                 .toList();
-        assertEquals(List.of("group.fence.triggers", "group.fence.exemptRoles[0]"), keys, bad.toString());
+        assertEquals(List.of("group.fence.triggers", "group.fence.exempt_roles[0]"), keys, bad.toString());
     }
 
     @Test
@@ -96,31 +96,31 @@ class AuthoritySectionsTest {
                 etcd:
                   endpoints: [https://10.0.0.1:2379, https://10.0.0.2:2379]
                   prefix: /fl
-                  leaseTtl: 6s
+                  lease_ttl: 6s
                   rho: 0.02
                   margin: 700ms
-                  requestTimeout: 800ms
+                  request_timeout: 800ms
                   user: proxy
-                  passwordFile: etcd-password
+                  password_file: etcd-password
                   tls: { ca: ca.pem, certificate: client.pem, key: client.key }
                 group:
                   name: orders
                   cluster: us
-                  proxyId: us-2
+                  proxy_id: us-2
                   preferred: eu
                   candidates: [eu, us]
                   failover: automatic
-                  maxLagBytes: 4GiB
-                  pauseBound: 3s
-                  handoffTimeout: 20s
-                  statusInterval: 500ms
+                  max_lag_bytes: 4GiB
+                  pause_bound: 3s
+                  handoff_timeout: 20s
+                  status_interval: 500ms
                   fence:
                     user: fence
                     password: pw
-                    jdbcUrl: jdbc:postgresql://db:5433/app
+                    jdbc_url: jdbc:postgresql://db:5433/app
                     subscription: from_eu
-                    fenceTimeout: 3s
-                    poolSize: 4
+                    fence_timeout: 3s
+                    pool_size: 4
                 """);
         ProxySettings.Etcd etcd = s.etcd().orElseThrow();
         assertEquals(new EtcdSettings(List.of("https://10.0.0.1:2379", "https://10.0.0.2:2379"), "/fl",
@@ -144,23 +144,23 @@ class AuthoritySectionsTest {
                 upstream: { socket: /tmp/.s.PGSQL.5432 }
                 etcd:
                   endpoints: [ftp://x, "http://127.0.0.1:2379"]
-                  leaseTtl: 1500ms
+                  lease_ttl: 1500ms
                   rho: 2
                   password: pw
                   colour: blue
                 group:
                   name: "bad name"
                   cluster: eu
-                  proxyId: eu-1
+                  proxy_id: eu-1
                   preferred: asia
                   candidates: [eu, us, eu]
                   failover: sometimes
-                  pauseBound: 0s
-                  fence: { poolSize: 50, fenceTimeout: 10ms }
+                  pause_bound: 0s
+                  fence: { pool_size: 50, fence_timeout: 10ms }
                 """);
         List<String> keys = problems.stream().map(ConfigProblem::key).toList();
-        assertEquals(List.of("etcd.colour", "etcd.rho", "etcd.endpoints", "etcd.leaseTtl", "etcd.user",
-                "group.failover", "group.fence.user", "group.fence.jdbcUrl", "group.fence.poolSize"), keys,
+        assertEquals(List.of("etcd.colour", "etcd.rho", "etcd.endpoints", "etcd.lease_ttl", "etcd.user",
+                "group.failover", "group.fence.user", "group.fence.jdbc_url", "group.fence.pool_size"), keys,
                 problems.toString());
         problems.forEach(p -> assertEquals("proxy.yaml", p.file()));
         assertTrue(problems.get(2).message().contains("ftp://x"), problems.get(2).message());
@@ -173,21 +173,21 @@ class AuthoritySectionsTest {
                 group:
                   name: "bad name"
                   cluster: eu
-                  proxyId: eu-1
+                  proxy_id: eu-1
                   preferred: asia
                   candidates: [eu, us, eu]
-                  pauseBound: 0s
-                  fence: { user: postgres, fenceTimeout: 10ms }
+                  pause_bound: 0s
+                  fence: { user: postgres, fence_timeout: 10ms }
                 """);
         List<String> keys = problems.stream().map(ConfigProblem::key).toList();
-        assertEquals(List.of("etcd.margin", "group.name", "group.candidates", "group.preferred", "group.pauseBound",
-                "group.fence.fenceTimeout"), keys, problems.toString());
+        assertEquals(List.of("etcd.margin", "group.name", "group.candidates", "group.preferred", "group.pause_bound",
+                "group.fence.fence_timeout"), keys, problems.toString());
     }
 
     @Test
     void aGroupNeedsEtcd() {
         List<ConfigProblem> problems = invalid(BASE + """
-                group: { name: main, cluster: eu, proxyId: eu-1, preferred: eu, candidates: [eu], fence: { user: postgres } }
+                group: { name: main, cluster: eu, proxy_id: eu-1, preferred: eu, candidates: [eu], fence: { user: postgres } }
                 """);
         assertEquals(List.of("etcd"), problems.stream().map(ConfigProblem::key).toList(), problems.toString());
     }

@@ -24,7 +24,7 @@ class ConfigurationReferenceTest {
     void theReferenceDocumentsEveryKeyTheProxyLoaderAccepts() {
         TreeSet<String> accepted = new KeyProbe(yaml -> problems(ProxySettingsLoader.parse(yaml, "probe.yaml", Path.of("."))))
                 .acceptedKeys();
-        assertTrue(accepted.containsAll(List.of("listen", "listen.port", "upstream.socket", "limits.maxConnections")),
+        assertTrue(accepted.containsAll(List.of("listen", "listen.port", "upstream.socket", "limits.max_connections")),
                 "the probe found: " + accepted);
         TreeSet<String> documented = KeyProbe.documentedKeys(HEADING);
         assertEquals(new TreeSet<>(), KeyProbe.missing(accepted, documented),

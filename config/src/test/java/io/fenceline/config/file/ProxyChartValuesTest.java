@@ -1,14 +1,19 @@
 package io.fenceline.config.file;
 
 import io.fenceline.testing.Chart;
+import io.fenceline.testing.ChartExamples;
+import io.fenceline.testing.HelmChart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -18,9 +23,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The chart's default values produce a proxy configuration that {@link ProxySettingsLoader} accepts: the
- * {@code proxy.yaml} of the chart's ConfigMap is {@code toYaml .Values.proxy.config}, plus a {@code tls:}
- * section naming the mounted Secret's files when TLS is enabled.
+ * The {@code proxy.yaml} Helm renders into the chart's ConfigMap ({@code helm template}, through
+ * {@link HelmChart}) is a configuration {@link ProxySettingsLoader} accepts — with the defaults, with every
+ * documented example ({@link ChartExamples}) and with TLS enabled (the {@code tls:} section naming the mounted
+ * Secret's files) — and agrees with the rest of the chart.
  */
 class ProxyChartValuesTest {
 
@@ -32,17 +38,23 @@ class ProxyChartValuesTest {
     @TempDir
     Path pod;
 
-    @Test
-    void defaultValuesAreAValidProxyConfiguration() throws IOException {
-        String yaml = chart.toYaml("proxy.config");
-        // Outside a pod the files the chart mounts from Secrets are absent: those are the only problems allowed,
-        // and only for files under a directory the templates mount.
+    /** The {@code proxy.yaml} Helm renders into the proxy's ConfigMap. */
+    private static String renderedProxyYaml(HelmChart.Rendered r, String release) {
+        return r.configMapData(release + "-fenceline-proxy", "proxy.yaml");
+    }
+
+    /**
+     * Loads {@code yaml} as the proxy in the pod would: outside a pod the files the chart mounts from Secrets are
+     * absent, so those are the only problems allowed, only for files under a directory the templates mount; they
+     * are then created (as the kubelet would) and the file must be valid as a whole.
+     */
+    private ProxySettings loadAsInThePod(String yaml, String source) throws IOException {
         ConfigResult<ProxySettings> outside = ProxySettingsLoader.parse(yaml, "proxy.yaml", Path.of("/etc/fenceline"));
         List<String> mounted = mountPaths();
         if (outside instanceof ConfigResult.Invalid<ProxySettings> invalid) {
             for (ConfigProblem p : invalid.problems()) {
                 Matcher m = MISSING_FILE.matcher(p.message());
-                assertTrue(m.matches(), "not a missing mounted file: " + p);
+                assertTrue(m.matches(), source + ": not a missing mounted file: " + p);
                 Path file = Path.of(m.group(1));
                 assertTrue(mounted.contains(file.getParent().toString()),
                         p + ": its directory is not a mountPath of the templates " + mounted);
@@ -50,13 +62,25 @@ class ProxyChartValuesTest {
                 Files.writeString(pod.resolve(file.toString().substring(1)), "from-the-secret\n");
             }
         }
-        // With those files in place (as in the pod), the configuration is valid as a whole.
         ConfigResult<ProxySettings> result = ProxySettingsLoader.parse(
-                yaml.replace("/etc/fenceline/", pod + "/etc/fenceline/"),
-                "charts/fenceline/values.yaml#proxy.config", Path.of("/etc/fenceline"));
+                yaml.replace("/etc/fenceline/", pod + "/etc/fenceline/"), source, Path.of("/etc/fenceline"));
         @SuppressWarnings("unchecked")
         ConfigResult.Valid<ProxySettings> valid = assertInstanceOf(ConfigResult.Valid.class, result, result::toString);
-        ProxySettings settings = valid.settings();
+        return valid.settings();
+    }
+
+    /** Every documented rendering's proxy.yaml starts the real loader without a problem. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.fenceline.testing.ChartExamples#all")
+    void everyDocumentedRenderingIsAValidProxyConfiguration(ChartExamples.Example example) throws IOException {
+        HelmChart.Rendered r = example.render();
+        loadAsInThePod(renderedProxyYaml(r, example.release()), example.name());
+    }
+
+    @Test
+    void defaultValuesAreAValidProxyConfiguration() throws IOException {
+        ProxySettings settings = loadAsInThePod(renderedProxyYaml(HelmChart.template("eu", List.of(), Map.of()), "eu"),
+                "helm template eu charts/fenceline: ConfigMap eu-fenceline-proxy, proxy.yaml");
         // The kubelet probes the pod's IP and Services route to it: neither port may listen on loopback only.
         assertEquals("0.0.0.0", settings.listen().host());
         assertEquals("0.0.0.0", settings.admin().orElseThrow().host());
@@ -65,7 +89,7 @@ class ProxyChartValuesTest {
         assertEquals(chart.value("proxy.config.admin.port").asInt(), settings.admin().orElseThrow().port());
         // In a pod, SIGTERM is followed by SIGKILL after the grace period: the proxy must finish first.
         assertTrue(settings.shutdownGrace().toSeconds() < chart.value("proxy.terminationGracePeriodSeconds").asInt(),
-                "proxy.config.shutdownGrace must be shorter than proxy.terminationGracePeriodSeconds");
+                "proxy.config.shutdown_grace must be shorter than proxy.terminationGracePeriodSeconds");
         assertEquals(new ProxySettings.Upstream.Tcp("127.0.0.1", chart.value("postgres.port").asInt()), settings.upstream(),
                 "in sidecar mode the proxy relays to the PostgreSQL container of its own pod");
         // The write authority and the schema checks are on by default, for one group.
@@ -89,24 +113,21 @@ class ProxyChartValuesTest {
     }
 
     @Test
-    void tlsSectionOfTheConfigMapNamesTheMountedSecretFiles() {
-        String template = chart.template("proxy-configmap.yaml");
-        Matcher tls = Pattern.compile("\\n(\\s*)tls:\\n\\s*certificate: (\\S+)\\n\\s*key: (\\S+)\\n").matcher(template);
-        assertTrue(tls.find(), template);
-        String yaml = chart.toYaml("proxy.config") + "tls:\n  certificate: " + tls.group(2) + "\n  key: " + tls.group(3) + "\n";
-        ConfigResult<ProxySettings> result = ProxySettingsLoader.parse(yaml, "proxy.yaml", Path.of("/etc/fenceline"));
-        // Outside a pod the Secret's files are absent: the keys are right when that is the only complaint.
-        List<ConfigProblem> problems = invalid(result).stream().filter(p -> p.key().startsWith("tls")).toList();
-        assertEquals(List.of("tls.certificate", "tls.key"), problems.stream().map(ConfigProblem::key).toList(), problems.toString());
-        problems.forEach(p -> assertTrue(p.message().startsWith("file does not exist: /etc/fenceline/tls/"), p.toString()));
+    void tlsSectionOfTheConfigMapNamesTheMountedSecretFiles() throws IOException {
+        HelmChart.Rendered r = HelmChart.template("eu", List.of(), Map.of("tls.enabled", true,
+                "tls.existingSecret", "proxy-tls"));
+        ProxySettings settings = loadAsInThePod(renderedProxyYaml(r, "eu"), "tls.enabled");
+        assertEquals(pod.resolve("etc/fenceline/tls/tls.crt"), settings.tls().orElseThrow().certificate());
+        assertEquals(pod.resolve("etc/fenceline/tls/tls.key"), settings.tls().orElseThrow().key());
         // ... and the Secret is mounted where the section says.
-        assertTrue(chart.template("_helpers.tpl").contains("mountPath: /etc/fenceline/tls"));
+        assertTrue(r.text().contains("mountPath: /etc/fenceline/tls"), r.text());
     }
 
     @Test
     void aTypoInTheValuesWouldStopTheProxy() {
-        String yaml = chart.toYaml("proxy.config").replace("maxConnections:", "maxConnection:");
-        assertNotEquals(chart.toYaml("proxy.config"), yaml);
+        String rendered = renderedProxyYaml(HelmChart.template("eu", List.of(), Map.of()), "eu");
+        String yaml = rendered.replace("max_connections:", "maxConnection:");
+        assertNotEquals(rendered, yaml);
         ConfigResult<ProxySettings> result = ProxySettingsLoader.parse(yaml, "proxy.yaml", Path.of("/etc/fenceline"));
         assertTrue(invalid(result).stream().anyMatch(p -> p.key().equals("limits.maxConnection")
                 && p.message().startsWith("unknown key")), result.toString());

@@ -39,17 +39,44 @@ class ProxySettingsLoaderTest {
         ProxySettings s = valid("""
                 listen: { host: 127.0.0.1, port: 6432 }
                 upstream: { host: db, port: 5432 }
-                inspection: { enabled: false, cacheMegabytes: 8, offloadThreshold: 4096 }
+                inspection: { enabled: false, cache_megabytes: 8, offload_threshold: 4096 }
                 """);
         assertEquals(new ProxySettings.Inspection(false, 8, 4096), s.inspection());
         List<ConfigProblem> problems = invalid("""
                 listen: { host: 127.0.0.1, port: 6432 }
                 upstream: { host: db, port: 5432 }
-                inspection: { enabled: "yes", cacheMegabytes: 0, offloadThreshold: -1, depth: 3 }
+                inspection: { enabled: "yes", cache_megabytes: 0, offload_threshold: -1, depth: 3 }
                 """);
-        assertEquals(List.of("inspection.depth", "inspection.enabled", "inspection.cacheMegabytes", "inspection.offloadThreshold"),
+        assertEquals(List.of("inspection.depth", "inspection.enabled", "inspection.cache_megabytes", "inspection.offload_threshold"),
                 problems.stream().map(ConfigProblem::key).toList(), problems.toString());
         assertTrue(problems.get(1).message().contains("true or false"), problems.get(1).message());
+    }
+
+    @Test
+    void writeAuthorityAndSchemaVersionsNeedInspection() {
+        String authority = "group: { name: main, cluster: eu, proxy_id: eu-1, preferred: eu, candidates: [eu], "
+                + "fence: { user: postgres } }\n";
+        String schema = "schema: { group: main, control_role: fenceline }\n";
+        String base = """
+                listen: { host: 127.0.0.1, port: 6432 }
+                upstream: { host: 127.0.0.1, port: 5432 }
+                etcd: { endpoints: [http://127.0.0.1:2379] }
+                """;
+        // Each is valid with inspection on (the default) ...
+        valid(base + authority + schema);
+        // ... and refused with it off, the problem on inspection.enabled naming the section.
+        for (String sections : List.of(authority, schema, authority + schema)) {
+            List<ConfigProblem> problems = invalid(base + "inspection: { enabled: false }\n" + sections);
+            assertEquals(sections.equals(authority + schema) ? 2 : 1, problems.size(), problems.toString());
+            for (ConfigProblem p : problems) {
+                assertEquals("inspection.enabled", p.key(), p.toString());
+                assertTrue(p.message().contains("nothing would"), p.message());
+            }
+            assertTrue(problems.get(0).message().contains(sections.startsWith("group") ? "with a group: section"
+                    : "with a schema: section"), problems.get(0).message());
+        }
+        // inspection off alone stays valid: bin/bench's fl-noinspect target.
+        valid(base + "inspection: { enabled: false }\n");
     }
 
     @Test
@@ -60,9 +87,9 @@ class ProxySettingsLoaderTest {
                 listen: { host: 0.0.0.0, port: 0 }
                 upstream: { socket: /var/run/postgresql/.s.PGSQL.5432 }
                 tls: { certificate: tls.crt, key: tls.key }
-                limits: { maxMessageLength: 16MiB, startupTimeout: 1500ms, maxConnections: 20 }
+                limits: { max_message_length: 16MiB, startup_timeout: 1500ms, max_connections: 20 }
                 admin: { port: 9187 }
-                shutdownGrace: 2m
+                shutdown_grace: 2m
                 """);
         assertEquals(new ProxySettings.Upstream.UnixSocket(Path.of("/var/run/postgresql/.s.PGSQL.5432")), s.upstream());
         assertEquals(Optional.of(new ProxySettings.Tls(dir.resolve("tls.crt"), dir.resolve("tls.key"))), s.tls());
@@ -77,15 +104,15 @@ class ProxySettingsLoaderTest {
                 listen: { host: "", port: 70000, colour: blue }
                 upstream: { host: db, port: 5432, socket: /tmp/s }
                 tls: { certificate: missing.crt }
-                limits: { maxMessageLength: 12, startupTimeout: soon, maxConnections: -1 }
+                limits: { max_message_length: 12, startup_timeout: soon, max_connections: -1 }
                 admin: { port: 6432 }
-                shutdownGrace: 10 minutes
+                shutdown_grace: 10 minutes
                 extra: true
                 """);
         List<String> keys = problems.stream().map(ConfigProblem::key).toList();
         assertEquals(List.of("extra", "listen.colour", "listen.host", "listen.port", "upstream",
-                "tls.certificate", "tls.key", "limits.maxMessageLength", "limits.startupTimeout",
-                "limits.maxConnections", "shutdownGrace"), keys, problems.toString());
+                "tls.certificate", "tls.key", "limits.max_message_length", "limits.startup_timeout",
+                "limits.max_connections", "shutdown_grace"), keys, problems.toString());
         problems.forEach(p -> assertEquals("proxy.yaml", p.file()));
         assertTrue(problems.get(3).message().contains("70000"), problems.get(3).message());
         assertTrue(problems.get(5).message().contains("does not exist"), problems.get(5).message());
@@ -93,7 +120,7 @@ class ProxySettingsLoaderTest {
 
     @Test
     void missingSectionsAreNamed() {
-        List<ConfigProblem> problems = invalid("shutdownGrace: 1s\n");
+        List<ConfigProblem> problems = invalid("shutdown_grace: 1s\n");
         assertEquals(List.of("listen", "upstream"), problems.stream().map(ConfigProblem::key).toList());
     }
 

@@ -25,7 +25,7 @@ class SchemaSectionTest {
 
     @Test
     void minimalSectionGetsDefaults() {
-        SchemaSettings s = valid(BASE + "schema: { group: main, controlRole: fenceline }").schema().orElseThrow();
+        SchemaSettings s = valid(BASE + "schema: { group: main, control_role: fenceline }").schema().orElseThrow();
         assertEquals(SchemaSettings.of("main", "fenceline"), s);
         assertEquals(SchemaSettings.Undeclared.NEWEST, s.undeclared());
         assertEquals(new SchemaSettings.NotUnderstood(SchemaSettings.Action.ALLOW, SchemaSettings.Action.REFUSE),
@@ -37,9 +37,9 @@ class SchemaSectionTest {
         SchemaSettings s = valid(BASE + """
                 schema:
                   group: eu-orders
-                  controlRole: migrator
+                  control_role: migrator
                   undeclared: refuse
-                  notUnderstood: { reads: refuse, ddl: allow }
+                  not_understood: { reads: refuse, ddl: allow }
                 """).schema().orElseThrow();
         assertEquals(new SchemaSettings("eu-orders", SchemaSettings.Undeclared.REFUSE,
                 new SchemaSettings.NotUnderstood(SchemaSettings.Action.REFUSE, SchemaSettings.Action.ALLOW), "migrator"), s);
@@ -50,7 +50,7 @@ class SchemaSectionTest {
         List<ConfigProblem> problems = invalid("""
                 listen: { host: 127.0.0.1, port: 6432 }
                 upstream: { host: db, port: 5432 }
-                schema: { group: main, controlRole: fenceline }
+                schema: { group: main, control_role: fenceline }
                 """);
         assertEquals(List.of("schema"), problems.stream().map(ConfigProblem::key).toList(), problems.toString());
         assertTrue(problems.get(0).message().contains("etcd"), problems.get(0).message());
@@ -62,11 +62,11 @@ class SchemaSectionTest {
                 schema:
                   group: "a/b"
                   undeclared: oldest
-                  notUnderstood: { reads: maybe, ddl: 3, writes: allow }
+                  not_understood: { reads: maybe, ddl: 3, writes: allow }
                   window: 3
                 """);
-        assertEquals(List.of("schema.window", "schema.group", "schema.controlRole", "schema.undeclared",
-                        "schema.notUnderstood.writes", "schema.notUnderstood.reads", "schema.notUnderstood.ddl"),
+        assertEquals(List.of("schema.window", "schema.group", "schema.control_role", "schema.undeclared",
+                        "schema.not_understood.writes", "schema.not_understood.reads", "schema.not_understood.ddl"),
                 problems.stream().map(ConfigProblem::key).toList(), problems.toString());
         assertTrue(problems.get(3).message().contains("newest, refuse"), problems.get(3).message());
         assertTrue(problems.get(3).message().contains("oldest"), problems.get(3).message());

@@ -25,8 +25,8 @@ class GroupSettingsTest {
                 "", "p1", "zz", List.of("eu-1", "eu-1"), null, -1, Duration.ZERO, Duration.ofMillis(5), null));
         String m = e.getMessage();
         for (String setting : List.of("group.name", "group.cluster", "group.preferred", "group.candidates",
-                "group.failover", "group.maxLagBytes", "group.pauseBound", "group.handoffTimeout",
-                "group.statusInterval")) {
+                "group.failover", "group.max_lag_bytes", "group.pause_bound", "group.handoff_timeout",
+                "group.status_interval")) {
             assertTrue(m.contains(setting), setting + " missing from: " + m);
         }
         assertTrue(m.startsWith("invalid group settings (9 problems)"), m);
@@ -43,8 +43,8 @@ class GroupSettingsTest {
     void controlDatabaseListsEveryProblemAndHidesThePassword() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new ControlDatabase("mysql://x", " ", null, "Bad-Name", Duration.ofMillis(1)));
-        for (String setting : List.of("database.jdbcUrl", "database.user", "database.subscription",
-                "database.fenceTimeout")) {
+        for (String setting : List.of("database.jdbc_url", "database.user", "database.subscription",
+                "database.fence_timeout")) {
             assertTrue(e.getMessage().contains(setting), setting + " missing from: " + e.getMessage());
         }
         ControlDatabase ok = new ControlDatabase("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "secret",

@@ -8,6 +8,7 @@ import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.config.coordination.EtcdSettings;
 import io.fenceline.config.file.ConfigProblem;
 import io.fenceline.config.file.EtcdAccessSection;
+import io.fenceline.config.file.KeySpelling;
 import io.fenceline.config.keys.EtcdKeys;
 
 import java.io.IOException;
@@ -70,7 +71,7 @@ public final class FleetConfigLoader {
     private static final Set<String> TOP = Set.of("group", "instance", "etcd", "clusters", "waves", "scratch_url",
             "policies");
     private static final Set<String> ETCD = union(Set.of("endpoints", "prefix", "lease_ttl", "request_timeout", "rho",
-            "margin"), EtcdAccessSection.keys(EtcdAccessSection.PASSWORD_FILE_SNAKE));
+            "margin"), EtcdAccessSection.keys(EtcdAccessSection.PASSWORD_FILE));
     private static final Set<String> CLUSTER = Set.of("name", "jdbc_url", "user", "password", "password_env");
     private static final Set<String> POLICIES = Set.of("auto_rollback", "max_lag_bytes", "gate_timeout",
             "drain_timeout", "require_proxies", "baseline_version", "error_window", "error_max_rise",
@@ -205,7 +206,7 @@ public final class FleetConfigLoader {
             return null;
         }
         EtcdAccessSection.Read read = EtcdAccessSection.read(p.source, node, "etcd",
-                EtcdAccessSection.PASSWORD_FILE_SNAKE, endpoints(node), baseDir);
+                EtcdAccessSection.PASSWORD_FILE, endpoints(node), baseDir);
         for (ConfigProblem problem : read.problems()) {
             p.add(problem.key(), problem.message());
         }
@@ -413,7 +414,8 @@ public final class FleetConfigLoader {
             for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
                 String field = it.next();
                 if (!allowed.contains(field)) {
-                    add(prefix + field, "unknown key (known: " + new java.util.TreeSet<>(allowed) + ")");
+                    add(prefix + field, KeySpelling.renamed(field, allowed).orElse(
+                            "unknown key (known: " + new java.util.TreeSet<>(allowed) + ")"));
                 }
             }
         }

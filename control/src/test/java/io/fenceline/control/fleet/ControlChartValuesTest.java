@@ -4,8 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fenceline.config.coordination.EtcdAccess;
 import io.fenceline.testing.Chart;
+import io.fenceline.testing.ChartExamples;
+import io.fenceline.testing.HelmChart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,12 +33,49 @@ class ControlChartValuesTest {
 
     private final Chart chart = Chart.fenceline();
 
+    /** The {@code control.yaml} Helm renders into control's ConfigMap. */
+    private static String renderedControlYaml(HelmChart.Rendered r, String release) {
+        return r.configMapData(release + "-fenceline-control", "control.yaml");
+    }
+
+    /** Every documented rendering with control in it gives control a file its real loader accepts. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("io.fenceline.testing.ChartExamples#all")
+    void everyDocumentedRenderingWithControlIsAValidControlConfiguration(ChartExamples.Example example)
+            throws IOException {
+        HelmChart.Rendered r = example.render();
+        if (r.ofKind("ConfigMap").stream().noneMatch(c -> c.path("data").has("control.yaml"))) {
+            return; // control.enabled is false in this example: there is no control.yaml to load
+        }
+        String yaml = renderedControlYaml(r, example.release());
+        // Files the chart mounts from Secrets are absent outside the pod: create them as the kubelet would.
+        FleetConfigLoader.Result outside = FleetConfigLoader.parse(example.name(), yaml, name -> "pw");
+        if (outside instanceof FleetConfigLoader.Result.Invalid invalid) {
+            for (String problem : invalid.problems()) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("file does not exist: (/etc/fenceline/\\S+)")
+                        .matcher(problem);
+                assertTrue(m.find() && r.text().contains("mountPath: " + Path.of(m.group(1)).getParent()),
+                        "not a missing file of a mounted Secret: " + problem);
+                Path file = pod.resolve(m.group(1).substring(1));
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, "from-the-secret\n");
+            }
+        }
+        FleetConfigLoader.Result result = FleetConfigLoader.parse(example.name(),
+                yaml.replace("/etc/fenceline/", pod + "/etc/fenceline/"), name -> "from-the-control-secret");
+        assertInstanceOf(FleetConfigLoader.Result.Loaded.class, result, result::toString);
+    }
+
+    @TempDir
+    Path pod;
+
     @Test
     void defaultValuesAreAValidControlConfiguration() {
         List<String> asked = new ArrayList<>();
         Map<String, String> secret = new HashMap<>();
-        FleetConfigLoader.Result result = FleetConfigLoader.parse("charts/fenceline/values.yaml#control.config",
-                chart.toYaml("control.config"), name -> {
+        FleetConfigLoader.Result result = FleetConfigLoader.parse("helm template eu --set control.enabled=true: "
+                        + "ConfigMap eu-fenceline-control, control.yaml", renderedControlYaml(HelmChart.template("eu",
+                        List.of(), Map.of("control.enabled", true)), "eu"), name -> {
                     asked.add(name);
                     return secret.computeIfAbsent(name, n -> "from-the-control-secret");
                 });
@@ -59,7 +100,7 @@ class ControlChartValuesTest {
         assertEquals(chart.value("proxy.config.etcd.prefix").asText(), chart.value("control.config.etcd.prefix").asText());
         assertEquals(chart.value("proxy.config.etcd.endpoints"), chart.value("control.config.etcd.endpoints"));
         // The proxies let DDL through only from schema.controlRole: control must migrate as that role.
-        String role = chart.value("proxy.config.schema.controlRole").asText();
+        String role = chart.value("proxy.config.schema.control_role").asText();
         for (JsonNode c : chart.value("control.config.clusters")) {
             assertEquals(role, c.get("user").asText(), "control.config.clusters[].user of " + c.get("name"));
         }

@@ -250,13 +250,13 @@ class FleetConfigLoaderTest {
                   endpoints: [http://127.0.0.1:2379]
                   lease_ttl: soon
                   password: pw
-                  password_file: /nonexistent/pw
-                  passwordFile: pw
+                  passwordFile: /nonexistent/pw
+                  password_file: pw
                   tls: {ca: /nonexistent/ca.crt, certificate: /nonexistent/tls.crt, colour: blue}""");
         FleetConfigLoader.Result r = FleetConfigLoader.parse("control.yaml", bad, Map.of("EU_PW", "x")::get);
         String all = String.join("\n", assertInstanceOf(FleetConfigLoader.Result.Invalid.class, r).problems());
         for (String expected : List.of("control.yaml: etcd.lease_ttl: 'soon' is not a positive duration",
-                "control.yaml: etcd.passwordFile: unknown key",
+                "control.yaml: etcd.passwordFile: is spelled password_file now",
                 "control.yaml: etcd.password: give either password or password_file, not both",
                 "control.yaml: etcd.tls.colour: unknown key",
                 "control.yaml: etcd.tls.ca: file does not exist: /nonexistent/ca.crt",
@@ -274,6 +274,21 @@ class FleetConfigLoaderTest {
         assertEquals(List.of("c.yaml: etcd.user: is required with etcd.password or etcd.password_file"),
                 ((FleetConfigLoader.Result.Invalid) FleetConfigLoader.parse("c.yaml", passwordOnly, Map.of("EU_PW", "x")::get))
                         .problems());
+    }
+
+    @Test
+    void theProxysOldCamelCaseSpellingIsRefusedNamingTheKey() {
+        String camel = VALID.replace("lease_ttl: 3s}", "leaseTtl: 3s, requestTimeout: 1s}")
+                .replace("gate_timeout: 10s", "gateTimeout: 10s")
+                .replace("password_env: EU_PW}", "passwordEnv: EU_PW}");
+        List<String> problems = assertInstanceOf(FleetConfigLoader.Result.Invalid.class,
+                FleetConfigLoader.parse("control.yaml", camel, Map.of("EU_PW", "x")::get)).problems();
+        for (String expected : List.of("control.yaml: etcd.leaseTtl: is spelled lease_ttl now",
+                "control.yaml: etcd.requestTimeout: is spelled request_timeout now",
+                "control.yaml: policies.gateTimeout: is spelled gate_timeout now",
+                "control.yaml: clusters[0].passwordEnv: is spelled password_env now")) {
+            assertTrue(problems.stream().anyMatch(p -> p.startsWith(expected)), "missing '" + expected + "' in " + problems);
+        }
     }
 
     @Test

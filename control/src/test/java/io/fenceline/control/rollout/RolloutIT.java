@@ -20,6 +20,7 @@ import io.fenceline.control.history.HistoryTable;
 import io.fenceline.control.history.StepOutcome;
 import io.fenceline.testing.EtcdCluster;
 import io.fenceline.testing.PostgresServer;
+import io.fenceline.testing.Progress;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,11 +44,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -70,6 +72,12 @@ class RolloutIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(RolloutIT.class);
     private static final List<String> CLUSTERS = List.of("c1", "c2", "c3");
+    /**
+     * How long a wait may see no progress (no audit record, journal change or child log line) before it fails.
+     * Waits are not bounded by wall-clock time: on a loaded 2-core machine a child control's start and each step
+     * take several times longer than on a quiet one (a fixed 60 s bound on "journal in draining" failed there).
+     */
+    private static final Duration STALL = Duration.ofSeconds(90);
 
     private static final List<PostgresServer> PG = new ArrayList<>();
     private static EtcdCluster etcd;
@@ -97,6 +105,7 @@ class RolloutIT {
     private final class World implements AutoCloseable {
         final String name;
         final Path config;
+        final List<Path> childLogs = new CopyOnWriteArrayList<>();
         final Path migrations;
         final Coordinator coordinator;
 
@@ -116,7 +125,7 @@ class RolloutIT {
             config = dir.resolve("control.yaml");
             StringBuilder yaml = new StringBuilder("group: main\ninstance: control-a\netcd:\n  endpoints: [")
                     .append(String.join(", ", etcd.endpoints())).append("]\n  prefix: /t-").append(name)
-                    .append("\n  lease_ttl: 3s\n  request_timeout: 1s\nclusters:\n");
+                    .append("\n  lease_ttl: 6s\n  request_timeout: 3s\nclusters:\n");
             for (int i = 0; i < 3; i++) {
                 yaml.append("  - {name: ").append(CLUSTERS.get(i)).append(", jdbc_url: \"").append(PG.get(i).jdbcUrl(name))
                         .append("\", user: ").append(PG.get(i).superuser()).append("}\n");
@@ -187,7 +196,27 @@ class RolloutIT {
             Path log = Files.createDirectories(Path.of("target", "rollout-children"))
                     .resolve(name + "-" + System.nanoTime() + ".log").toAbsolutePath();
             LOG.info("child control {} (crash at '{}'), log {}", String.join(" ", args), crashAt, log);
+            childLogs.add(log);
             return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        }
+
+        /**
+         * What moves while control works: its audit records, its journal, and the logs of the child controls
+         * (a child starting on a busy machine logs before it writes anything to etcd).
+         */
+        Object progress() {
+            long logs = childLogs.stream().mapToLong(l -> Progress.sizeOf(l).get()).sum();
+            return List.of(audit().size(), journal().map(Object::toString).orElse(""), logs);
+        }
+
+        /** Waits for {@code condition}; fails only after {@link #STALL} without {@link #progress()}. */
+        void await(String what, Callable<Boolean> condition) throws InterruptedException {
+            Progress.await(what, STALL, this::progress, condition);
+        }
+
+        /** A child control's exit code; fails (and kills it) only after {@link #STALL} without progress. */
+        int exitOf(Process p) throws InterruptedException {
+            return Progress.exitOf(p, "child control", STALL, this::progress);
         }
 
         private volatile Map<Integer, Integer> standIn;
@@ -236,24 +265,6 @@ class RolloutIT {
         public String toString() {
             return "exit " + code + "\n--- out\n" + out + "--- err\n" + err;
         }
-    }
-
-    private static void await(String what, Duration timeout, BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            Thread.sleep(50);
-        }
-    }
-
-    private static int exitOf(Process p, Duration timeout) throws InterruptedException {
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("child control did not exit within " + timeout);
-        }
-        return p.exitValue();
     }
 
     private static long count(List<HistoryRow> rows, int version, String phase, Direction direction) {
@@ -360,26 +371,23 @@ class RolloutIT {
             long started = System.nanoTime();
 
             // 1. Halted inside c1's expand, just before the history row's transaction commits: nothing recorded.
-            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("before-commit/V1/expand/c1", "apply", "--to", "3"),
-                    Duration.ofSeconds(60)));
+            assertEquals(CrashPoints.HALT_STATUS, w.exitOf(w.child("before-commit/V1/expand/c1", "apply", "--to", "3")));
             assertEquals(0, w.history(0).size(), "the uncommitted expand left no history row on c1");
 
             // 2. Halted after c2 committed its expand but before its ack (mid-step).
-            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("step-committed/V1/expand/c2", "resume"),
-                    Duration.ofSeconds(60)));
+            assertEquals(CrashPoints.HALT_STATUS, w.exitOf(w.child("step-committed/V1/expand/c2", "resume")));
             assertEquals(1, w.history(1).size());
             assertTrue(w.coordinator.store().get(w.coordinator.keys().ack("main", "c2", 1, Step.EXPAND),
                     io.fenceline.config.records.Ack.class).join().isEmpty(), "c2 committed but was not acked");
 
             // 3. Halted at a step boundary: after wave 1 (c2) passed its gate.
-            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("wave-done/V1/expand/1", "resume"),
-                    Duration.ofSeconds(60)));
+            assertEquals(CrashPoints.HALT_STATUS, w.exitOf(w.child("wave-done/V1/expand/1", "resume")));
 
             // 4. A resume that reaches V1's drain and waits (stand-ins still report V0 connections): SIGKILL it.
             Process draining = w.child("", "resume");
-            await("journal in draining", Duration.ofSeconds(60), () -> w.journal()
+            w.await("journal in draining", () -> w.journal()
                     .map(j -> j.version() == 1 && j.state() == MigrationJournal.State.DRAINING).orElse(false));
-            await("control waiting for V0 to drain", Duration.ofSeconds(30), () -> {
+            w.await("control waiting for V0 to drain", () -> {
                 List<AuditRecord> audit = w.audit();
                 LOG.debug("audit so far: {}", audit);
                 if (audit.stream().anyMatch(a -> a.action().equals("drained"))) {
@@ -389,7 +397,7 @@ class RolloutIT {
                         && "9".equals(a.details().get("connections"))); // 3 stand-ins x 3
             });
             draining.destroyForcibly();
-            assertEquals(137, exitOf(draining, Duration.ofSeconds(10)));
+            assertEquals(137, w.exitOf(draining));
             assertEquals(new Window(0, 1), w.coordinator.store().get(w.coordinator.keys().window("main"), Window.class)
                     .join().orElseThrow().value());
             for (int i = 0; i < 3; i++) {
@@ -401,8 +409,7 @@ class RolloutIT {
 
             // 5. Halted inside c1's batched backfill, right after its second batch committed: 100 rows backfilled,
             //    two batches recorded, no history row yet.
-            assertEquals(CrashPoints.HALT_STATUS, exitOf(w.child("batch-committed/V2/backfill/c1/2", "resume"),
-                    Duration.ofSeconds(60)));
+            assertEquals(CrashPoints.HALT_STATUS, w.exitOf(w.child("batch-committed/V2/backfill/c1/2", "resume")));
             try (Connection c = w.connect(0)) {
                 assertEquals(2, HistoryTable.batches(c, 2, "backfill", Direction.UP).size());
                 assertEquals(0, count(HistoryTable.rows(c), 2, "backfill", Direction.UP));
@@ -414,14 +421,14 @@ class RolloutIT {
             // 6. Contract of V3 waits while connections of V2 remain; once they are gone control moves on and is
             //    halted right after journaling "contracting".
             Process contract = w.child("journal/V3/contracting", "resume");
-            await("control waiting for V2 to drain", Duration.ofSeconds(60), () -> w.audit().stream()
+            w.await("control waiting for V2 to drain", () -> w.audit().stream()
                     .anyMatch(a -> a.action().equals("drain-waiting") && "2".equals(a.details().get("version"))));
             assertTrue(contract.isAlive());
             for (int i = 0; i < 3; i++) {
                 assertEquals(0, count(w.history(i), 3, "contract", Direction.UP), "no contract while V2 is in use");
             }
             w.standInProxies(Map.of(3, 3));
-            assertEquals(CrashPoints.HALT_STATUS, exitOf(contract, Duration.ofSeconds(60)));
+            assertEquals(CrashPoints.HALT_STATUS, w.exitOf(contract));
 
             // 7. In-process resume finishes.
             Run finish = w.cli("resume", "--leader-wait", "30");
@@ -486,7 +493,7 @@ class RolloutIT {
             w.manifest("0001-add-contact.yaml", V1);
             w.standInProxies(Map.of(0, 1));
             CompletableFuture<Run> first = CompletableFuture.supplyAsync(() -> w.cli("apply"));
-            await("first control waiting for V0 to drain", Duration.ofSeconds(60), () -> w.audit().stream()
+            w.await("first control waiting for V0 to drain", () -> w.audit().stream()
                     .anyMatch(a -> a.action().equals("drain-waiting")));
             long epoch = w.journal().orElseThrow().controlEpoch();
             int auditBefore = w.audit().size();
@@ -518,7 +525,8 @@ class RolloutIT {
             }
 
             w.standInProxies(Map.of(1, 1));
-            Run done = first.get(60, TimeUnit.SECONDS);
+            w.await("the first control to finish", first::isDone);
+            Run done = first.join();
             assertEquals(ExitCodes.OK, done.code(), done::toString);
             assertTrue(w.audit().stream().noneMatch(a -> a.actor().equals("control-b")));
         }

@@ -34,29 +34,29 @@ public record ProxyConfig(String cluster, int port, int adminPort, int pgPort, S
                 .append("# Fenceline demo: the proxy of cluster ").append(cluster).append('\n')
                 .append("listen:\n  host: 127.0.0.1\n  port: ").append(port).append('\n')
                 .append("upstream:\n  host: 127.0.0.1\n  port: ").append(pgPort).append('\n')
-                .append("limits:\n  maxMessageLength: 64MiB\n  startupTimeout: 10s\n  maxConnections: 200\n")
+                .append("limits:\n  max_message_length: 64MiB\n  startup_timeout: 10s\n  max_connections: 200\n")
                 .append("admin:\n  host: 127.0.0.1\n  port: ").append(adminPort).append('\n')
-                .append("shutdownGrace: 2s\n");
+                .append("shutdown_grace: 2s\n");
         if (writeAuthority || schemaVersions) {
             y.append("etcd:\n  endpoints: [").append(etcdEndpoint).append("]\n")
-                    .append("  leaseTtl: 5s\n  margin: 500ms\n  requestTimeout: 1s\n");
+                    .append("  lease_ttl: 5s\n  margin: 500ms\n  request_timeout: 1s\n");
         }
         if (writeAuthority) {
             y.append("group:\n  name: ").append(group).append('\n')
                     .append("  cluster: ").append(cluster).append('\n')
-                    .append("  proxyId: ").append(cluster).append("-1\n")
+                    .append("  proxy_id: ").append(cluster).append("-1\n")
                     .append("  preferred: ").append(preferred).append('\n')
                     .append("  candidates: [").append(String.join(", ", candidates)).append("]\n")
-                    .append("  failover: automatic\n  maxLagBytes: 16MiB\n  pauseBound: 5s\n  handoffTimeout: 20s\n")
-                    .append("  statusInterval: 500ms\n")
+                    .append("  failover: automatic\n  max_lag_bytes: 16MiB\n  pause_bound: 5s\n  handoff_timeout: 20s\n")
+                    .append("  status_interval: 500ms\n")
                     .append("  fence:\n    user: postgres\n    database: ").append(database).append('\n');
             if (subscription != null) {
                 y.append("    subscription: ").append(subscription).append('\n');
             }
-            y.append("    fenceTimeout: 2s\n");
+            y.append("    fence_timeout: 2s\n");
         }
         if (schemaVersions) {
-            y.append("schema:\n  group: ").append(group).append("\n  controlRole: postgres\n  undeclared: newest\n");
+            y.append("schema:\n  group: ").append(group).append("\n  control_role: postgres\n  undeclared: newest\n");
         }
         return y.toString();
     }

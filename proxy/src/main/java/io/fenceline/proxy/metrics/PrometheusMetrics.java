@@ -213,7 +213,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
                 .description("Bytes this cluster has not applied of the last writer's published WAL position (0 on the "
                         + "writer, NaN when unknown)").strongReference(true).register(registry);
         Gauge.builder(REPLICATION_LAG_BOUND, view, AuthorityView::replicationLagBoundBytes).tag("group", group).baseUnit("bytes")
-                .description("The group's maxLagBytes: a candidate further behind does not take over").strongReference(true).register(registry);
+                .description("The group's max_lag_bytes: a candidate further behind does not take over").strongReference(true).register(registry);
     }
 
     @Override

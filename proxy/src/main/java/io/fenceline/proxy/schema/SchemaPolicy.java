@@ -81,7 +81,7 @@ final class SchemaPolicy implements StatementPolicy {
                 return owner.refuse(Refusal.NOT_UNDERSTOOD, new Decision.Deny(SchemaEnforcement.NOT_SUPPORTED,
                         "the proxy cannot check this statement against the connection's schema version: "
                                 + verdict.detail(),
-                        readLike ? "schema.notUnderstood.reads is refuse: rewrite the query, or allow such reads"
+                        readLike ? "schema.not_understood.reads is refuse: rewrite the query, or allow such reads"
                                 : "statements that may change the schema go through the migration workflow"));
             }
             owner.metrics().schemaUnchecked("not_understood");

@@ -78,7 +78,7 @@ class PrometheusScrapeIT {
         rig.observer.store().put(keys.ack(group, "b", 1, Step.EXPAND), new Ack("c1", Instant.now(), 1)).join();
         rig.observer.store().put(keys.migration(group), new MigrationJournal("run-1", 2, MigrationJournal.State.EXPANDING,
                 Step.EXPAND, 0, Set.of(), 1, Instant.now(), null)).join();
-        String schema = "schema: { group: " + group + ", controlRole: fenceline_control }\n";
+        String schema = "schema: { group: " + group + ", control_role: fenceline_control }\n";
         a = LOGS.watch(rig.proxy(ProxyChild.Spec.of(group, "a", null), schema));
         b = LOGS.watch(rig.proxy(ProxyChild.Spec.of(group, "b", "sub_a"), schema));
         a.awaitServing(START);

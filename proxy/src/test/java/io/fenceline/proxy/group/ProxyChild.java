@@ -123,30 +123,30 @@ final class ProxyChild implements AutoCloseable, LogSource {
         y.append("listen: { host: 127.0.0.1, port: ").append(port).append(" }\n");
         y.append("upstream: { host: 127.0.0.1, port: ").append(pgPort).append(" }\n");
         y.append("admin: { host: 127.0.0.1, port: ").append(adminPort).append(" }\n");
-        y.append("shutdownGrace: 1s\n");
+        y.append("shutdown_grace: 1s\n");
         if (!spec.authority()) {
             return y.toString();
         }
         y.append("etcd:\n  endpoints: [");
         y.append(String.join(", ", etcdPorts.stream().map(p -> "http://127.0.0.1:" + p).toList()));
-        y.append("]\n  leaseTtl: ").append(spec.leaseTtl().toSeconds()).append("s\n");
+        y.append("]\n  lease_ttl: ").append(spec.leaseTtl().toSeconds()).append("s\n");
         y.append("  margin: ").append(spec.margin().toMillis()).append("ms\n");
-        y.append("  requestTimeout: 1s\n");
+        y.append("  request_timeout: 1s\n");
         y.append("group:\n");
         y.append("  name: ").append(spec.group()).append('\n');
         y.append("  cluster: ").append(spec.cluster()).append('\n');
-        y.append("  proxyId: p-").append(spec.cluster()).append('\n');
+        y.append("  proxy_id: p-").append(spec.cluster()).append('\n');
         y.append("  preferred: ").append(spec.preferred()).append('\n');
         y.append("  candidates: [").append(String.join(", ", spec.candidates())).append("]\n");
         y.append("  failover: ").append(spec.failover()).append('\n');
-        y.append("  pauseBound: ").append(spec.pauseBound().toMillis()).append("ms\n");
-        y.append("  handoffTimeout: 10s\n");
-        y.append("  statusInterval: 200ms\n");
+        y.append("  pause_bound: ").append(spec.pauseBound().toMillis()).append("ms\n");
+        y.append("  handoff_timeout: 10s\n");
+        y.append("  status_interval: 200ms\n");
         y.append("  fence:\n    user: ").append(superuser).append("\n    database: postgres\n");
         if (spec.subscription() != null) {
             y.append("    subscription: ").append(spec.subscription()).append('\n');
         }
-        y.append("    fenceTimeout: 2s\n");
+        y.append("    fence_timeout: 2s\n");
         return y.toString();
     }
 
