@@ -48,7 +48,7 @@ class LauncherIT {
             }
             Path config = dir.resolve("proxy.yaml");
             Files.writeString(config, "listen: { host: 127.0.0.1, port: " + port + " }\n"
-                    + "upstream: { host: 127.0.0.1, port: " + pg.port() + " }\nshutdownGrace: 2s\n");
+                    + "upstream: { host: 127.0.0.1, port: " + pg.port() + " }\nshutdown_grace: 2s\n");
             Process p = new ProcessBuilder(LAUNCHER.toString(), "proxy", "--config", config.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("proxy.log").toFile()).start();
             try {
