@@ -26,32 +26,7 @@ class AlertRulesTest {
     @Test
     void everySeriesAnAlertQueriesIsExported() throws IOException {
         PrometheusMetrics metrics = new PrometheusMetrics();
-        metrics.authority(new ProxyMetrics.AuthorityView() {
-            @Override
-            public String group() {
-                return "main";
-            }
-
-            @Override
-            public boolean leaseHeld() {
-                return true;
-            }
-
-            @Override
-            public double deadlineSlackSeconds() {
-                return 3;
-            }
-
-            @Override
-            public boolean writable() {
-                return true;
-            }
-
-            @Override
-            public String mode() {
-                return "writable";
-            }
-        });
+        metrics.authority(new FixedAuthorityView("main", true, 3, true, "writable"));
         metrics.migration(new ProxyMetrics.MigrationView() {
             @Override
             public String group() {

@@ -45,32 +45,7 @@ class AuthorityMetricsTest {
     @Test
     void gaugesReadTheAuthority() {
         PrometheusMetrics m = new PrometheusMetrics();
-        m.authority(new ProxyMetrics.AuthorityView() {
-            @Override
-            public String group() {
-                return "main";
-            }
-
-            @Override
-            public boolean leaseHeld() {
-                return true;
-            }
-
-            @Override
-            public double deadlineSlackSeconds() {
-                return 2.25;
-            }
-
-            @Override
-            public boolean writable() {
-                return false;
-            }
-
-            @Override
-            public String mode() {
-                return "paused";
-            }
-        });
+        m.authority(new FixedAuthorityView("main", true, 2.25, false, "paused"));
         String scrape = m.scrape();
         for (String series : new String[]{"fenceline_proxy_lease_held{group=\"main\"} 1.0",
                 "fenceline_proxy_lease_deadline_slack_seconds{group=\"main\"} 2.25",

@@ -50,32 +50,7 @@ class DashboardTest {
         // Connections per schema version exist once a schema: section runs (a series per version seen).
         metrics.schemaConnections(() -> Map.of(11, 3, 12, 5));
         // The write authority's gauges exist once a group: section starts the authority.
-        metrics.authority(new ProxyMetrics.AuthorityView() {
-            @Override
-            public String group() {
-                return "main";
-            }
-
-            @Override
-            public boolean leaseHeld() {
-                return true;
-            }
-
-            @Override
-            public double deadlineSlackSeconds() {
-                return 3.0;
-            }
-
-            @Override
-            public boolean writable() {
-                return true;
-            }
-
-            @Override
-            public String mode() {
-                return "writable";
-            }
-        });
+        metrics.authority(new FixedAuthorityView("main", true, 3.0, true, "writable"));
         Set<String> samples = new TreeSet<>();
         Set<String> labels = new HashSet<>(TARGET_LABELS);
         for (String line : metrics.scrape().split("\n")) {
