@@ -68,6 +68,11 @@ class RestingFenceIT {
         long id = System.nanoTime();
         await("the proxy is the writer and has opened its database", Duration.ofSeconds(60),
                 () -> "committed".equals(direct("INSERT INTO writes VALUES (" + id + ", 'a', 'direct')")));
+        // The proxy opens its database before it lets its own sessions write: wait for both, or the slow
+        // statement below can meet a session the proxy still runs read-only.
+        long viaProxy = System.nanoTime();
+        await("the proxy lets its sessions write", Duration.ofSeconds(60),
+                () -> "committed".equals(throughProxy("INSERT INTO writes VALUES (" + viaProxy + ", 'a', 'proxy')")));
         return proxy;
     }
 
@@ -80,6 +85,16 @@ class RestingFenceIT {
             for (String sql : statements) {
                 s.execute(sql);
             }
+            return "committed";
+        } catch (SQLException e) {
+            return e.getSQLState();
+        }
+    }
+
+    /** A write through the proxy: "committed" or the SQLSTATE. */
+    private String throughProxy(String sql) {
+        try (Connection c = proxy.connect(); Statement s = c.createStatement()) {
+            s.execute(sql);
             return "committed";
         } catch (SQLException e) {
             return e.getSQLState();
