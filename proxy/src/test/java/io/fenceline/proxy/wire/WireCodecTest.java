@@ -140,7 +140,10 @@ class WireCodecTest {
 
     @Test
     void negotiateProtocolVersionIsExact() {
+        // The version field is 3 << 16 | minor (196608 = 0x00030000 for 3.0), as PostgreSQL 15 sends it.
         byte[] v = drain(new NegotiateProtocolVersion(0, List.of("_pq_.a")).encode(ALLOC));
-        assertArrayEquals(message('v', concat(new byte[]{0, 0, 0, 0, 0, 0, 0, 1}, "_pq_.a\0".getBytes(StandardCharsets.UTF_8))), v);
+        assertArrayEquals(message('v', concat(new byte[]{0, 3, 0, 0, 0, 0, 0, 1}, "_pq_.a\0".getBytes(StandardCharsets.UTF_8))), v);
+        byte[] none = drain(new NegotiateProtocolVersion(0, List.of()).encode(ALLOC));
+        assertArrayEquals(message('v', new byte[]{0, 3, 0, 0, 0, 0, 0, 0}), none);
     }
 }
