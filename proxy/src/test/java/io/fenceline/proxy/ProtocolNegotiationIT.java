@@ -63,6 +63,31 @@ class ProtocolNegotiationIT {
         assertEquals(3 << 16, proxied.version(), "3.0, the newest version both PostgreSQL 15 and the proxy speak");
     }
 
+    /**
+     * PostgreSQL accepts a startup parameter sent twice, and the last value wins (ProcessStartupPacket assigns
+     * {@code user} and {@code database} again and applies the settings in order); so must the proxy.
+     */
+    @org.junit.jupiter.api.Test
+    void repeatedStartupParameterLastValueWins() throws Exception {
+        for (InetSocketAddress address : List.of(new InetSocketAddress("127.0.0.1", pg.port()), proxy.server().address())) {
+            try (RawClient c = new RawClient(address)) {
+                c.send(startup(3 << 16, params("user", "nobody_at_all", "database", "postgres",
+                        "application_name", "first", "user", "postgres", "application_name", "second")));
+                RawClient.Message m;
+                do {
+                    m = c.read();
+                    RawClient.Message seen = m;
+                    assertTrue(m.type() != 'E', () -> "startup at " + address + " failed: " + seen.errorFields());
+                } while (m.type() != 'Z');
+                c.send(query("SELECT current_user || '/' || current_setting('application_name')"));
+                List<RawClient.Message> answer = c.readUntilReady();
+                assertTrue(answer.stream().anyMatch(a -> a.type() == 'D'
+                        && new String(a.body(), StandardCharsets.UTF_8).endsWith("postgres/second")),
+                        "the last user and application_name win at " + address);
+            }
+        }
+    }
+
     /** Asks for 3.{@code minor}, checks the answer as libpq 18 does, runs a query, and returns the answer. */
     private static Negotiated negotiate(InetSocketAddress address, int minor, String option) throws IOException {
         int requested = 3 << 16 | minor;
