@@ -2,6 +2,7 @@ package io.fenceline.proxy.net;
 
 import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.replication.ReplicationCommand;
 import io.fenceline.proxy.sql.LastText;
 import io.fenceline.proxy.sql.SessionEffects;
 import io.fenceline.proxy.sql.SessionStatement;
@@ -50,8 +51,11 @@ final class SimplePath {
         if (sql == null) {
             return replaceQuery(frame, "", SessionText.NON_STANDARD, false);
         }
+        Verdict command = ReplicationCommand.verdict(path.replication(), sql);
         List<Verdict> verdicts;
-        if (sql.length() >= path.inspector.offloadThreshold()) {
+        if (command != null) {
+            verdicts = List.of(command);
+        } else if (sql.length() >= path.inspector.offloadThreshold()) {
             CompletableFuture<List<Verdict>> f = path.inspectAsync(sql);
             if (!f.isDone()) {
                 path.waitFor = f;
