@@ -51,6 +51,7 @@ class DashboardTest {
         metrics.schemaConnections(() -> Map.of(11, 3, 12, 5));
         // The write authority's gauges exist once a group: section starts the authority.
         metrics.authority(new FixedAuthorityView("main", true, 3.0, true, "writable"));
+        FixedTelemetry.register(metrics);
         Set<String> samples = new TreeSet<>();
         Set<String> labels = new HashSet<>(TARGET_LABELS);
         for (String line : metrics.scrape().split("\n")) {
