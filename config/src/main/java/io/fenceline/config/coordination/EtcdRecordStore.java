@@ -7,6 +7,7 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.fenceline.config.keys.EtcdKey;
@@ -128,6 +129,17 @@ final class EtcdRecordStore implements RecordStore {
     @Override
     public CompletableFuture<Boolean> delete(String key) {
         return Jetcd.bounded("delete", key, timeoutNanos, () -> kv.delete(Jetcd.bytes(key))).thenApply(r -> r.getDeleted() > 0);
+    }
+
+    @Override
+    public CompletableFuture<Boolean> deleteIfUnchanged(String key, long expectedModRevision) {
+        ByteSequence k = Jetcd.bytes(key);
+        Supplier<CompletableFuture<TxnResponse>> txn = () -> kv.txn()
+                .If(new Cmp(k, Cmp.Op.EQUAL, CmpTarget.modRevision(expectedModRevision)))
+                .Then(Op.delete(k, DeleteOption.DEFAULT))
+                .commit();
+        return Jetcd.bounded("delete if unchanged (mod revision " + expectedModRevision + ")", key, timeoutNanos, txn)
+                .thenApply(TxnResponse::isSucceeded);
     }
 
     @Override

@@ -58,6 +58,12 @@ public interface RecordStore {
     CompletableFuture<Boolean> delete(String key);
 
     /**
+     * Deletes the key only if its mod revision is still {@code expectedModRevision} (nobody replaced it since it
+     * was read); true if it was deleted, false if it was replaced or is gone.
+     */
+    CompletableFuture<Boolean> deleteIfUnchanged(String key, long expectedModRevision);
+
+    /**
      * Appends an audit record for {@code group} under the next free sequence number, allocated atomically
      * (a transaction that creates {@code …/audit/{group}/{seq}} only if absent; concurrent writers retry
      * with the next number). Sequence numbers start at 1 and have no duplicates.

@@ -292,7 +292,12 @@ final class HandoffCommand extends OperatorCommand {
         HandoffRequest r = pending.get().value();
         Optional<HandoffProgress> p = store.get(keys.handoffProgress(group), HandoffProgress.class).join()
                 .map(Versioned::value).filter(x -> x.requestId().equals(r.requestId()));
-        store.delete(keys.handoff(group)).join();
+        // Only the request shown here: one another operator put meanwhile is theirs to cancel.
+        if (!store.deleteIfUnchanged(keys.handoff(group), pending.get().entry().modRevision()).join()) {
+            err().println("fenceline handoff: the request " + r.requestId() + " of group " + group
+                    + " changed or ended while cancelling it; nothing cancelled (run `fenceline writer` to see it)");
+            return ExitCodes.REFUSED;
+        }
         audit(session).record("operator-handoff-cancel", r.targetCluster(), "request", r.requestId(),
                 "phase", p.map(x -> x.phase().name()).orElse("none"), "reason", reason == null ? "(none given)" : reason);
         String effect = p.isEmpty() ? "no writer had started it"

@@ -55,6 +55,11 @@ final class Handoff {
     private static final long POLL_MILLIS = 50;
     /** Time between pausing the gate and fencing the database: a forwarded write reaches the database first. */
     private static final long FORWARD_GRACE_MILLIS = 50;
+    /**
+     * How long past its timeout a request may stay pending before any proxy withdraws it: the old writer's own
+     * timer ends its requests at the timeout, so one still there later was left by a writer that is gone.
+     */
+    static final long EXPIRY_MARGIN_MILLIS = 5_000;
 
     private enum Role { NONE, PAUSING, RELEASED, TARGET }
 
@@ -71,10 +76,14 @@ final class Handoff {
     private Stored<HandoffProgress> progress;
     private Role role = Role.NONE;
     private HandoffRequest current;
+    /** The mod revision of {@link #current}'s request key: only that request is ever deleted by this proxy. */
+    private long currentRevision;
     private long pausedAtNanos;
     private ScheduledFuture<?> timeout;
     private ScheduledFuture<?> poll;
     private String polling;
+    private String sighted;
+    private ScheduledFuture<?> expiry;
 
     Handoff(WriterAuthority.HandoffContext ctx) {
         this.ctx = ctx;
@@ -119,6 +128,11 @@ final class Handoff {
 
     /** The authority confirmed this proxy as writer: a handoff targeting it is complete. */
     void onConfirmedWriter() {
+        complete("no writer answered: manual failover");
+    }
+
+    /** Marks the pending request targeting this confirmed writer COMPLETED; {@code note} when no writer paused. */
+    private void complete(String note) {
         HandoffRequest r = request == null ? null : request.value();
         if (r == null || !r.targetCluster().equals(me) || finished.contains(r.requestId())) {
             return;
@@ -126,11 +140,14 @@ final class Handoff {
         HandoffProgress p = progressOf(r);
         HandoffProgress done = p != null ? p.next(Phase.COMPLETED, p.appliedLsn(), "", Instant.now())
                 : new HandoffProgress(r.requestId(), ctx.lastWal() == null ? me : ctx.lastWal().cluster(), me,
-                Phase.COMPLETED, 0, 0, "no writer answered: manual failover", Instant.now());
+                Phase.COMPLETED, 0, 0, note, Instant.now());
+        long revision = request.modRevision();
         finished.add(r.requestId());
         stopPolling();
         role = Role.NONE;
-        ctx.etcd().store().put(progressKey, done).thenCompose(x -> ctx.etcd().store().delete(requestKey))
+        // A request the operator put since (to move the writer on again) must survive: delete only this one.
+        ctx.etcd().store().put(progressKey, done)
+                .thenCompose(x -> ctx.etcd().store().deleteIfUnchanged(requestKey, revision))
                 .whenComplete((x, e) -> {
                     if (e != null) {
                         LOG.warn("group {}: handoff {} completed but its keys were not updated: {}", group,
@@ -201,6 +218,16 @@ final class Handoff {
             ctx.refreshEligibility();
             return;
         }
+        watchExpiry(r);
+        if (role == Role.PAUSING && !r.requestId().equals(current.requestId())) {
+            // The operator replaced the request this proxy pauses for: its target no longer campaigns, so it could
+            // only time out with writes paused. It ends now, and the new request is taken below.
+            abort("superseded by request " + r.requestId() + " to cluster " + r.targetCluster());
+        }
+        if (role == Role.TARGET && !r.targetCluster().equals(me)) {
+            stopPolling();
+            role = Role.NONE;
+        }
         HandoffProgress p = progressOf(r);
         if (finished.contains(r.requestId()) || p != null && (p.phase() == Phase.COMPLETED
                 || p.phase() == Phase.ABORTED)) {
@@ -213,7 +240,11 @@ final class Handoff {
             ctx.refreshEligibility();
             return;
         }
-        if (r.targetCluster().equals(me)) {
+        if (r.targetCluster().equals(me) && ctx.confirmed().isPresent()) {
+            // Asked to move the writer to where it already is: done (else it would wait out its expiry, with every
+            // other cluster kept from campaigning meanwhile).
+            complete("the target is already the writer");
+        } else if (r.targetCluster().equals(me)) {
             role = Role.TARGET;
             if (p != null && p.phase() == Phase.PAUSED) {
                 startPolling(p);
@@ -227,6 +258,44 @@ final class Handoff {
         ctx.refreshEligibility();
     }
 
+    /** From the first sighting of a request here, its timeout plus {@link #EXPIRY_MARGIN_MILLIS}. */
+    private void watchExpiry(HandoffRequest r) {
+        if (r.requestId().equals(sighted)) {
+            return;
+        }
+        sighted = r.requestId();
+        cancel(expiry);
+        expiry = ctx.exec().schedule(() -> ctx.submit(() -> expire(r.requestId())),
+                r.timeoutMillis() + EXPIRY_MARGIN_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * A request nobody ended within its timeout (its old writer was killed, or lost its key to a failover while
+     * the request waited): every proxy stops honouring it, so that the usual failover rules choose the writer
+     * again, and one of them deletes it. The old writer's own requests are left to its timer.
+     */
+    private void expire(String requestId) {
+        if (request == null || !request.value().requestId().equals(requestId) || finished.contains(requestId)
+                || role == Role.PAUSING || role == Role.RELEASED) {
+            return;
+        }
+        HandoffRequest r = request.value();
+        long revision = request.modRevision();
+        finished.add(requestId);
+        stopPolling();
+        role = Role.NONE;
+        LOG.error("group {}: handoff {} to {} is still pending {} ms after its timeout; no longer honouring it (its "
+                + "old writer did not end it and may be gone), so the usual failover rules apply", group, requestId,
+                r.targetCluster(), EXPIRY_MARGIN_MILLIS);
+        ctx.etcd().store().deleteIfUnchanged(requestKey, revision).whenComplete((deleted, e) -> {
+            if (Boolean.TRUE.equals(deleted)) {
+                ctx.submit(() -> ctx.audit("handoff.expired", Map.of("request", requestId,
+                        "target", r.targetCluster(), "by", me)));
+            }
+        });
+        ctx.refreshEligibility();
+    }
+
     /** Old writer: pause, fence the database, read the WAL position, publish it. */
     private void begin(HandoffRequest r) {
         if (!ctx.settings().isCandidate(r.targetCluster()) || ctx.replication() == null) {
@@ -235,11 +304,12 @@ final class Handoff {
             LOG.error("group {}: refusing handoff {} to {}: {}", group, r.requestId(), r.targetCluster(), why);
             finished.add(r.requestId());
             ctx.audit("handoff.rejected", Map.of("request", r.requestId(), "target", r.targetCluster(), "why", why));
-            ctx.etcd().store().delete(requestKey);
+            ctx.etcd().store().deleteIfUnchanged(requestKey, request.modRevision());
             return;
         }
         role = Role.PAUSING;
         current = r;
+        currentRevision = request.modRevision();
         pausedAtNanos = ctx.etcd().clock().nanoTime();
         LOG.warn("group {}: handoff {} to {} requested by {}: pausing writes (timeout {} ms)", group, r.requestId(),
                 r.targetCluster(), r.requestedBy(), r.timeoutMillis());
@@ -250,13 +320,22 @@ final class Handoff {
                 TimeUnit.MILLISECONDS);
         // Writes already running finish (they commit before the position is read); new ones wait at the gate.
         // The drain starts a moment after the gate paused, so a write the gate allowed just before the pause
-        // reaches the database before the fence does and is drained instead of refused.
-        java.util.concurrent.CompletableFuture<Void> grace = new java.util.concurrent.CompletableFuture<>();
-        ctx.exec().schedule(() -> grace.complete(null), FORWARD_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+        // reaches the database before the fence does and is drained instead of refused. It starts on this
+        // thread and only if the handoff still pauses: a drain begun after an abort made the database writable
+        // again would leave it fenced under an open gate.
+        ctx.exec().schedule(() -> ctx.submit(() -> {
+            if (role == Role.PAUSING && current.requestId().equals(r.requestId())) {
+                drainAndPublish(r);
+            }
+        }), FORWARD_GRACE_MILLIS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Old writer, paused: drain and fence the database, read and publish its position, then PAUSED. */
+    private void drainAndPublish(HandoffRequest r) {
         String reason = "handoff " + r.requestId() + ": no write may follow the published position";
         java.time.Duration half = java.time.Duration.ofMillis(Math.max(1, r.timeoutMillis() / 2));
         long epoch = ctx.confirmed().map(WriterAuthority.Confirmed::epoch).orElse(0L);
-        grace.thenCompose(x -> ctx.localFence().drain(reason, half))
+        ctx.localFence().drain(reason, half)
                 .thenApplyAsync(x -> new WalPosition(me, epoch, PausePosition.read(ctx.replication(), ctx.sessions(),
                         java.time.Duration.ofMillis(Math.max(1, r.timeoutMillis() / 4)), group), Instant.now(),
                         ctx.replication().logicalSlots()), ctx.db())
@@ -321,7 +400,7 @@ final class Handoff {
             finished.add(requestId);
             role = Role.NONE;
             ctx.audit("handoff.expired", Map.of("request", requestId, "target", current.targetCluster()));
-            ctx.etcd().store().delete(requestKey);
+            ctx.etcd().store().deleteIfUnchanged(requestKey, request.modRevision());
             ctx.refreshEligibility();
         }
     }
@@ -347,7 +426,9 @@ final class Handoff {
         HandoffProgress p = progressOf(r);
         HandoffProgress aborted = p != null ? p.next(Phase.ABORTED, p.appliedLsn(), why, Instant.now())
                 : new HandoffProgress(r.requestId(), me, r.targetCluster(), Phase.ABORTED, 0, 0, why, Instant.now());
-        ctx.etcd().store().put(progressKey, aborted).thenCompose(x -> ctx.etcd().store().delete(requestKey))
+        long revision = currentRevision;
+        ctx.etcd().store().put(progressKey, aborted)
+                .thenCompose(x -> ctx.etcd().store().deleteIfUnchanged(requestKey, revision))
                 .whenComplete((x, e) -> {
                     if (e != null) {
                         LOG.warn("group {}: handoff {} aborted but its keys were not updated: {}", group,
@@ -412,6 +493,7 @@ final class Handoff {
 
     void close() {
         cancel(timeout);
+        cancel(expiry);
         stopPolling();
     }
 

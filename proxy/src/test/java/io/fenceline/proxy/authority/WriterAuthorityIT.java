@@ -612,6 +612,123 @@ class WriterAuthorityIT {
         }
     }
 
+    /**
+     * The operator replaces a request the writer pauses for (its target lagging) with one to a target that can
+     * catch up: the writer ends the first at once instead of waiting out its timeout (a minute here) and carries
+     * out the second. Before the fix it stayed paused for the first, then its abort deleted the second.
+     */
+    @Test
+    void aRequestReplacedDuringThePauseEndsTheOldOneAndTheNewOneCompletes() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.MANUAL);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.MANUAL);
+        String requestKey = a.etcd().keys().handoff(group);
+        subscription("DISABLE");
+        try {
+            assertEquals("ok", insertState(pgA, System.nanoTime()));
+            a.etcd().store().put(requestKey, new HandoffRequest("h-old", "b", "test", Instant.now(), 60_000))
+                    .get(5, TimeUnit.SECONDS);
+            await("a paused for h-old", Duration.ofSeconds(5),
+                    () -> a.gate().standing() instanceof WriteGate.Standing.Paused);
+            await("h-old paused", Duration.ofSeconds(10),
+                    () -> uncheckedActions(a, group).contains("handoff.paused"));
+        } finally {
+            subscription("ENABLE");
+        }
+        a.etcd().store().put(requestKey, new HandoffRequest("h-new", "b", "test", Instant.now(), 60_000))
+                .get(5, TimeUnit.SECONDS);
+        // Well inside h-old's minute: the pause of h-old must not outlive its replacement.
+        await("b is the writer by h-new", Duration.ofSeconds(30), b::allows);
+        await("h-new completed", Duration.ofSeconds(10), () -> uncheckedRecords(a, group).stream()
+                .anyMatch(r -> r.action().equals("handoff.completed") && "h-new".equals(r.details().get("request"))));
+        assertTrue(uncheckedRecords(a, group).stream().anyMatch(r -> r.action().equals("handoff.aborted")
+                && "h-old".equals(r.details().get("request"))
+                && r.details().getOrDefault("why", "").contains("superseded")), "h-old ended as superseded");
+        assertEquals("ok", insertState(pgB, System.nanoTime()));
+        assertEquals("25006", insertState(pgA, System.nanoTime()));
+        assertTrue(a.etcd().store().getEntry(requestKey).get(5, TimeUnit.SECONDS).isEmpty());
+    }
+
+    /**
+     * A request withdrawn within the moment between the pause and the drain: the drain must not start after the
+     * abort made the database writable again, or the writer keeps an open gate over a fenced database (no write
+     * succeeds anywhere: the liveness failure bin/faults --seed 7 found).
+     */
+    @Test
+    void aRequestWithdrawnAtOnceLeavesTheWritersDatabaseWritable() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.MANUAL);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.MANUAL);
+        String requestKey = a.etcd().keys().handoff(group);
+        // Withdrawn the moment a pauses (from the gate's own listener), to land inside the 50 ms before the drain.
+        java.util.concurrent.atomic.AtomicBoolean withdrawn = new java.util.concurrent.atomic.AtomicBoolean();
+        a.gate().addListener((from, to, at) -> {
+            if (to instanceof WriteGate.Standing.Paused p && p.reason().contains("h-gone")
+                    && withdrawn.compareAndSet(false, true)) {
+                a.etcd().store().delete(requestKey);
+            }
+        });
+        a.etcd().store().put(requestKey, new HandoffRequest("h-gone", "b", "test", Instant.now(), 60_000))
+                .get(5, TimeUnit.SECONDS);
+        await("abort audited", Duration.ofSeconds(10), () -> uncheckedActions(a, group).contains("handoff.aborted"));
+        await("a writes again", Duration.ofSeconds(10), a::allows);
+        // The drain would have come 50 ms after the pause, and fenced within a few more: watch for a second.
+        for (int i = 0; i < 20; i++) {
+            assertEquals("ok", insertState(pgA, System.nanoTime()), "a's database stays writable under its open gate");
+            Thread.sleep(50);
+        }
+        assertTrue(a.allows());
+        assertFalse(b.allows());
+    }
+
+    /**
+     * The old writer stops while it pauses for a handoff whose target cannot catch up: nobody is left to end the
+     * request, and the target waits for a CAUGHT_UP that never comes. After the request's timeout (plus a margin)
+     * every proxy stops honouring it and automatic failover chooses the writer again (bin/faults seed 312).
+     */
+    @Test
+    void aHandoffLeftByAWriterThatStoppedIsWithdrawnAfterItsTimeout() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.AUTOMATIC);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        Proxy b = proxy(group, "b", pgB, "sub_a", false, Failover.AUTOMATIC);
+        String requestKey = a.etcd().keys().handoff(group);
+        // b has measured its applied position (within the lag bound) before it stops applying.
+        await("b eligible while caught up", Duration.ofSeconds(10), () -> b.authority().eligible());
+        subscription("DISABLE");
+        try {
+            assertEquals("ok", insertState(pgA, System.nanoTime()));
+            a.etcd().store().put(requestKey, new HandoffRequest("h-left", "b", "test", Instant.now(), 1_000))
+                    .get(5, TimeUnit.SECONDS);
+            await("h-left paused", Duration.ofSeconds(10), () -> uncheckedActions(b, group).contains("handoff.paused"));
+            stopProxy(a);
+            await("b is the writer once h-left expired", Duration.ofSeconds(30), b::allows);
+            await("the expiry audited", Duration.ofSeconds(10),
+                    () -> uncheckedActions(b, group).contains("handoff.expired"));
+            assertTrue(b.etcd().store().getEntry(requestKey).get(5, TimeUnit.SECONDS).isEmpty(), "the request is gone");
+        } finally {
+            subscription("ENABLE");
+        }
+    }
+
+    /** A request naming the current writer completes at once (bin/faults seed 7 asks for one). */
+    @Test
+    void aRequestToTheCurrentWriterCompletesAtOnce() throws Exception {
+        String group = group();
+        Proxy a = proxy(group, "a", pgA, null, false, Failover.MANUAL);
+        await("a is the writer", Duration.ofSeconds(20), a::allows);
+        String requestKey = a.etcd().keys().handoff(group);
+        a.etcd().store().put(requestKey, new HandoffRequest("h-self", "a", "test", Instant.now(), 60_000))
+                .get(5, TimeUnit.SECONDS);
+        await("h-self completed and its request deleted", Duration.ofSeconds(20), () -> uncheckedRecords(a, group)
+                .stream().anyMatch(r -> r.action().equals("handoff.completed") && "h-self".equals(r.details().get("request")))
+                && a.etcd().store().getEntry(requestKey).join().isEmpty());
+        assertTrue(a.allows());
+        assertEquals("ok", insertState(pgA, System.nanoTime()));
+    }
+
     @Test
     void aClusterOutsideTheCandidatesAndAReadOnlyPreferredClusterNeverTakeTheKey() throws Exception {
         String group = group();
