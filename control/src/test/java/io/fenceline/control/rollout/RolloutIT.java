@@ -585,6 +585,8 @@ class RolloutIT {
                 com.fasterxml.jackson.databind.JsonNode steps = clusters.get(i).get("steps");
                 List<HistoryRow> rows = w.history(i);
                 assertEquals(CLUSTERS.get(i), clusters.get(i).get("cluster").asText());
+                // c3 was never touched (no fenceline schema): still reachable, with no batches.
+                assertTrue(clusters.get(i).get("reachable").asBoolean(), status::out);
                 assertEquals(rows.stream().filter(r -> r.direction() == Direction.UP).count(),
                         steps.get("applied").asLong(), status::out);
                 assertEquals(rows.stream().filter(r -> r.direction() == Direction.DOWN).count(),
