@@ -125,6 +125,7 @@ final class Demo implements AutoCloseable {
             handBack();
         }
         verify();
+        telemetry();
 
         workload.close();
         timeline.mark("application stops");
@@ -339,6 +340,39 @@ final class Demo implements AutoCloseable {
                 seconds, r.path("run").asText(), v.exit());
         facts.add(fact);
         say(fact);
+    }
+
+    /**
+     * The telemetry lanes as facts: the writer's epochs over the run (which cluster, from when), and per cluster the
+     * schema versions applied (its history table) and the application versions its connections used (its proxies'
+     * status records), each as the sequence of values the timeline recorded.
+     */
+    private void telemetry() {
+        List<Sampler.WriterEpoch> epochs = sampler.writerEpochs();
+        facts.add("writer over the run: " + (epochs.isEmpty() ? "no cluster held the writer key"
+                : String.join(" -> ", epochs.stream().map(e -> String.format(Locale.ROOT, "%s (epoch %d, from %s s)",
+                e.cluster(), e.epoch(), seconds(e.atMillis()))).toList()) + "; " + (epochs.size() - 1)
+                + " change(s) of hands"));
+        Timeline t = timeline.snapshot();
+        for (String c : CLUSTERS) {
+            facts.add(c + " versions: applied " + sequence(t, c, Track.SCHEMA) + "; in use by connections "
+                    + sequence(t, c, Track.IN_USE));
+        }
+    }
+
+    /** The values a track took, in order, consecutive repeats removed: {@code V0 -> V0+V1 -> V1}. */
+    static String sequence(Timeline t, String cluster, Track track) {
+        List<String> values = new ArrayList<>();
+        for (var s : t.segments(cluster, track)) {
+            if (values.isEmpty() || !values.get(values.size() - 1).equals(s.value())) {
+                values.add(s.value());
+            }
+        }
+        return values.isEmpty() ? "(not observed)" : String.join(" -> ", values);
+    }
+
+    private static String seconds(long millis) {
+        return String.format(Locale.ROOT, "%.1f", millis / 1000.0);
     }
 
     private WriteCounts count() throws InterruptedException, SQLException {

@@ -81,7 +81,25 @@ class DemoIT {
                 + " subscriptions of " + String.join(", ", Demo.CLUSTERS)), report.facts().toString());
         assertTrue(report.facts().stream().anyMatch(f -> f.startsWith("verify after the partition: clusters agree — ")
                 && f.endsWith("fenceline verify exited 0)")), report.facts().toString());
+        // The telemetry lanes: versions in use per cluster (the proxies' reports) moved to v2; the writer's epochs.
+        for (String c : Demo.CLUSTERS) {
+            String inUse = Demo.sequence(t, c, Track.IN_USE);
+            assertTrue(inUse.contains("v2"), c + " in use: " + inUse);
+            assertTrue(report.facts().contains(c + " versions: applied " + Demo.sequence(t, c, Track.SCHEMA)
+                    + "; in use by connections " + inUse), report.facts().toString());
+        }
+        List<Long> epochs = t.markers().stream().filter(m -> m.label().startsWith("writer: "))
+                .map(m -> Long.parseLong(m.label().replaceAll(".*\\(epoch (\\d+)\\)$", "$1"))).toList();
+        assertTrue(report.facts().stream().anyMatch(f -> f.startsWith("writer over the run: " + Demo.WRITER
+                + " (epoch ")), report.facts().toString());
+        for (int i = 1; i < epochs.size(); i++) {
+            assertTrue(epochs.get(i) > epochs.get(i - 1), "epochs grow: " + epochs);
+        }
         if (demo.features().writeAuthority()) {
+            // eu, then us after the partition, then eu again after the handoff: at least three epochs.
+            assertTrue(epochs.size() >= 3, t.markers().toString());
+            assertTrue(t.markers().stream().anyMatch(m -> m.label().startsWith("writer: " + Demo.TAKEOVER + " (epoch")),
+                    t.markers().toString());
             long cut = t.marker(Demo.WRITER + " cut off from etcd").orElseThrow().atMillis();
             long readOnly = t.firstAt(Demo.WRITER, Track.MODE, "read-only", cut).orElseThrow(
                     () -> new AssertionError(Demo.WRITER + " never seen read-only after the cut: " + t.segments()));
