@@ -36,6 +36,9 @@ import java.util.concurrent.TimeUnit;
                 + " 3 etcd unreachable. Without --once it runs until interrupted and exits 0."})
 final class WatchCommand extends ConsistencyCommand {
 
+    // --json (inherited): one line of JSON per change on stdout, {"from", "from_epoch", "to", "to_epoch",
+    // "last_position", "outcome": "verified" | "not_replayed", "failure" | "reason", "exit"}; progress on stderr.
+
     @Option(names = "--once", description = "exit after the first writer change was verified")
     boolean once;
 
@@ -89,6 +92,20 @@ final class WatchCommand extends ConsistencyCommand {
                 } else if (outcome instanceof AfterWriterChange.Outcome.Verified v && v.failure().isPresent()) {
                     progress.println("after the writer change " + change.describe() + ": " + v.failure().get());
                     code = ExitCodes.FINDINGS;
+                }
+                if (json) {
+                    // One JSON object per change on stdout (progress lines go to stderr).
+                    var n = Json.MAPPER.createObjectNode().put("from", change.fromCluster())
+                            .put("from_epoch", change.fromEpoch()).put("to", change.toCluster())
+                            .put("to_epoch", change.toEpoch()).put("last_position", change.lastPosition()
+                                    .map(p -> p.lsn()).orElse(null));
+                    if (outcome instanceof AfterWriterChange.Outcome.NotReplayed nr) {
+                        n.put("outcome", "not_replayed").put("reason", nr.why());
+                    } else if (outcome instanceof AfterWriterChange.Outcome.Verified v) {
+                        n.put("outcome", "verified").put("failure", v.failure().orElse(null));
+                    }
+                    out().println(n.put("exit", code).toString());
+                    out().flush();
                 }
                 progress.flush();
                 if (once) {

@@ -610,9 +610,10 @@ class VerifyIT {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
             var watch = java.util.concurrent.CompletableFuture.supplyAsync(() -> Cli.run(new String[]{"watch",
-                    "--config", w.config.toString(), "--once", "--replay-timeout", "120s"},
+                    "--config", w.config.toString(), "--once", "--replay-timeout", "120s", "--json"},
                     new PrintWriter(out, true), new PrintWriter(err, true)));
-            awaitText(out, err, "watching the writer of group main: now a (epoch " + epochA + ")");
+            // With --json the progress lines go to stderr, one JSON object per change to stdout.
+            awaitText(err, out, "watching the writer of group main: now a (epoch " + epochA + ")");
 
             // c stops applying; a takes ten more writes and publishes its position after them, as its proxy does.
             try (Connection c = w.connect(2); Statement st = c.createStatement()) {
@@ -632,19 +633,25 @@ class VerifyIT {
             // The watch must wait for c (disabled) before it verifies; c resumes once the watch says it waits (or,
             // without that wait, once a verify ran, which then sees a's late rows missing on c).
             long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (!out.toString().contains("waiting for every cluster to replay a's WAL")
+            while (!err.toString().contains("waiting for every cluster to replay a's WAL")
                     && w.audit().stream().noneMatch(r -> r.action().equals("verify"))) {
                 assertTrue(System.nanoTime() < deadline, () -> "the watch neither waited nor verified:\n" + out + err);
                 assertTrue(!watch.isDone(), () -> "the watch ended:\n" + out + err);
                 Thread.sleep(50);
             }
-            assertTrue(out.toString().contains("c: applied "), out::toString);
+            assertTrue(err.toString().contains("c: applied "), err::toString);
             try (Connection c = w.connect(2); Statement st = c.createStatement()) {
                 st.execute("ALTER SUBSCRIPTION sub_" + w.name + "_c ENABLE");
             }
             int code = watch.get(240, java.util.concurrent.TimeUnit.SECONDS);
             LOG.info("fenceline watch -> {}\n{}{}", code, out, err);
             assertEquals(1, code, () -> out + "" + err);
+            JsonNode line = JSON.readTree(out.toString());
+            assertEquals("a", line.get("from").asText(), out::toString);
+            assertEquals(epochB, line.get("to_epoch").asLong(), out::toString);
+            assertEquals("verified", line.get("outcome").asText(), out::toString);
+            assertTrue(line.get("failure").asText().contains("public.accounts on c: different [2500]"), out::toString);
+            assertEquals(1, line.get("exit").asInt(), out::toString);
 
             AuditRecord change = w.audit().stream().filter(r -> r.action().equals("writer-change")).findFirst()
                     .orElseThrow(() -> new AssertionError(w.audit().toString()));
@@ -693,10 +700,10 @@ class VerifyIT {
                 new io.fenceline.config.records.WalPosition(cluster, epoch, lsn, Instant.now(), slots)).join();
     }
 
-    private static void awaitText(StringWriter out, StringWriter err, String text) throws InterruptedException {
+    private static void awaitText(StringWriter in, StringWriter other, String text) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (!out.toString().contains(text)) {
-            assertTrue(System.nanoTime() < deadline, () -> "no '" + text + "' within 60 s:\n" + out + err);
+        while (!in.toString().contains(text)) {
+            assertTrue(System.nanoTime() < deadline, () -> "no '" + text + "' within 60 s:\n" + in + other);
             Thread.sleep(20);
         }
     }
