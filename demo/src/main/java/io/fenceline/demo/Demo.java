@@ -125,6 +125,7 @@ final class Demo implements AutoCloseable {
             handBack();
         }
         verify();
+        telemetry();
 
         workload.close();
         timeline.mark("application stops");
@@ -264,6 +265,18 @@ final class Demo implements AutoCloseable {
             await(WRITER + " holding the writer lease", Duration.ofSeconds(40),
                     () -> sampler.writer().filter(WRITER::equals).isPresent());
         }
+        // fenceline watch (policies.verify: after_writer_change, report_only) verifies after the failover by itself.
+        java.util.concurrent.atomic.AtomicBoolean watching = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicReference<String> replayed = new java.util.concurrent.atomic.AtomicReference<>();
+        Migration.Watching watch = migration.watch(migration.watchConfig("watch", List.of(List.of(WRITER),
+                CLUSTERS.stream().filter(c -> !c.equals(WRITER)).toList())), line -> {
+                    watching.compareAndSet(false, line.startsWith("watching the writer"));
+                    if (line.strip().startsWith("every cluster replayed")) {
+                        replayed.set(line.strip());
+                    }
+                    say("  watch | " + line);
+                });
+        await("fenceline watch following the writer key", Duration.ofSeconds(60), watching::get);
         long cut = timeline.mark(WRITER + " cut off from etcd");
         fleet.etcdLink(WRITER).blackhole();
         say("partition: the link between " + WRITER + "'s proxy and etcd now drops everything");
@@ -295,7 +308,34 @@ final class Demo implements AutoCloseable {
         timeline.mark(WRITER + " reconnected to etcd");
         say("partition healed: " + WRITER + "'s proxy reaches etcd again and stays read-only (" + TAKEOVER
                 + " holds the lease)");
+        afterFailover(watch, replayed.get());
         pause(options.steady());
+    }
+
+    /** The fact of the watch's verify after the failover: its audit record's summary and the watch's exit code. */
+    private void afterFailover(Migration.Watching watch, String replayed) throws InterruptedException {
+        Migration.Verified v;
+        try {
+            v = watch.done().get(120, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+            watch.stop();
+            facts.add("verify after the failover: fenceline watch did not finish within 120 s (" + e + ")");
+            return;
+        }
+        Optional<io.fenceline.config.records.AuditRecord> record = etcd.store().listAudit(GROUP, 1, 100_000).join()
+                .stream().filter(r -> r.action().equals("verify") && r.details().getOrDefault("why", "")
+                        .startsWith("after the writer change")).reduce((a, b) -> b);
+        String verdict = record.map(r -> r.details().get("outcome").equals("agree") ? "clusters agree"
+                : r.details().get("summary")).orElse("no verify ran");
+        String fact = String.format(Locale.ROOT, "verify after the failover, run by fenceline watch on its own: %s%s"
+                        + " (fenceline watch exited %d)", verdict, record.map(r -> String.format(Locale.ROOT,
+                        " — %s row(s) compared against %s in %.1f s, %s; %s", r.details().get("rows"),
+                        r.details().get("writer"), Long.parseLong(r.details().get("took_ms")) / 1000.0,
+                        r.details().get("why"), replayed == null ? "no published position of " + WRITER
+                                + " to wait for (verify's own replay wait only)" : replayed)).orElse(""),
+                v.exit());
+        facts.add(fact);
+        say(fact);
     }
 
     private void handBack() throws InterruptedException {
@@ -339,6 +379,39 @@ final class Demo implements AutoCloseable {
                 seconds, r.path("run").asText(), v.exit());
         facts.add(fact);
         say(fact);
+    }
+
+    /**
+     * The telemetry lanes as facts: the writer's epochs over the run (which cluster, from when), and per cluster the
+     * schema versions applied (its history table) and the application versions its connections used (its proxies'
+     * status records), each as the sequence of values the timeline recorded.
+     */
+    private void telemetry() {
+        List<Sampler.WriterEpoch> epochs = sampler.writerEpochs();
+        facts.add("writer over the run: " + (epochs.isEmpty() ? "no cluster held the writer key"
+                : String.join(" -> ", epochs.stream().map(e -> String.format(Locale.ROOT, "%s (epoch %d, from %s s)",
+                e.cluster(), e.epoch(), seconds(e.atMillis()))).toList()) + "; " + (epochs.size() - 1)
+                + " change(s) of hands"));
+        Timeline t = timeline.snapshot();
+        for (String c : CLUSTERS) {
+            facts.add(c + " versions: applied " + sequence(t, c, Track.SCHEMA) + "; in use by connections "
+                    + sequence(t, c, Track.IN_USE));
+        }
+    }
+
+    /** The values a track took, in order, consecutive repeats removed: {@code V0 -> V0+V1 -> V1}. */
+    static String sequence(Timeline t, String cluster, Track track) {
+        List<String> values = new ArrayList<>();
+        for (var s : t.segments(cluster, track)) {
+            if (values.isEmpty() || !values.get(values.size() - 1).equals(s.value())) {
+                values.add(s.value());
+            }
+        }
+        return values.isEmpty() ? "(not observed)" : String.join(" -> ", values);
+    }
+
+    private static String seconds(long millis) {
+        return String.format(Locale.ROOT, "%.1f", millis / 1000.0);
     }
 
     private WriteCounts count() throws InterruptedException, SQLException {

@@ -136,6 +136,56 @@ final class Migration {
         return new Verified(code, json.toString());
     }
 
+    /**
+     * Writes {@code workDir/<name>.yaml} as {@link #config} does, with {@code policies.verify: after_writer_change}
+     * and {@code on_divergence: report_only}: the configuration of the demo's {@code fenceline watch}, which reports
+     * what it finds after a writer change rather than halting the group.
+     */
+    Path watchConfig(String name, List<List<String>> waves) {
+        Path config = config(name, waves);
+        try {
+            Files.writeString(config, "  verify: after_writer_change\n  on_divergence: report_only\n",
+                    java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write control's configuration " + config, e);
+        }
+        return config;
+    }
+
+    /**
+     * Starts {@code fenceline watch --config CONFIG --once --json} on a thread of its own: it verifies after the
+     * first writer change it sees. The future completes with its exit code and JSON line; interrupting the thread
+     * (the returned handle's {@link Watching#stop()}) ends a watch that saw no change.
+     */
+    Watching watch(Path config, Consumer<String> progress) {
+        CompletableFuture<Verified> done = new CompletableFuture<>();
+        Thread thread = new Thread(() -> {
+            java.io.StringWriter json = new java.io.StringWriter();
+            PrintWriter err = new PrintWriter(new LineWriter(progress), true);
+            try {
+                int code = Cli.run(new String[]{"watch", "--config", config.toString(), "--once", "--json"},
+                        new PrintWriter(json, true), err);
+                done.complete(new Verified(code, json.toString()));
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            } finally {
+                err.close();
+            }
+        }, "demo-fenceline-watch");
+        thread.setDaemon(true);
+        thread.start();
+        return new Watching(thread, done);
+    }
+
+    /** A running {@code fenceline watch}: its thread and its outcome. */
+    record Watching(Thread thread, CompletableFuture<Verified> done) {
+        /** Ends the watch if it still waits for a change, and waits a little for its thread. */
+        void stop() throws InterruptedException {
+            thread.interrupt();
+            thread.join(10_000);
+        }
+    }
+
     /** {@code fenceline verify}'s exit code and JSON report. */
     record Verified(int exit, String json) {
     }

@@ -27,8 +27,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * in etcd (lease holder), each cluster's mode (the operator's mode key, else what its database enforces:
  * {@code default_transaction_read_only} is the proxy's database-side fence), each cluster's schema version and
  * last migration step (control's history table in the cluster's database), and the migration journal's state
- * changes as markers, and each cluster's lag as its proxies measure it (their telemetry records). The databases are read directly, not through etcd, so a proxy cut off from etcd is still
- * seen.
+ * changes as markers, each cluster's lag as its proxies measure it (their telemetry records), the application
+ * versions its connections declared (its proxies' status records), and each new epoch of the writer key as a marker
+ * (kept for the report: {@link #writerEpochs()}). The databases are read directly, not through etcd, so a proxy cut
+ * off from etcd is still seen.
  */
 final class Sampler implements AutoCloseable {
 
@@ -43,6 +45,7 @@ final class Sampler implements AutoCloseable {
     private final Map<String, Connection> connections = new HashMap<>();
     private final AtomicReference<MigrationJournal> journal = new AtomicReference<>();
     private final AtomicReference<String> writer = new AtomicReference<>();
+    private final List<WriterEpoch> epochs = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Thread thread;
     private volatile boolean stop;
     private long failures;
@@ -64,6 +67,15 @@ final class Sampler implements AutoCloseable {
     /** The journal as last seen. */
     Optional<MigrationJournal> journal() {
         return Optional.ofNullable(journal.get());
+    }
+
+    /** One holder of the writer key: its cluster, its epoch (the key's create revision), when it was first seen. */
+    record WriterEpoch(String cluster, long epoch, long atMillis) {
+    }
+
+    /** Every writer epoch seen, oldest first. */
+    List<WriterEpoch> writerEpochs() {
+        return List.copyOf(epochs);
     }
 
     /** The cluster holding the writer key as last seen, if any. */
@@ -100,10 +112,24 @@ final class Sampler implements AutoCloseable {
     }
 
     private void sample() {
-        String holder = etcd.store().get(etcd.keys().writer(group), WriterRecord.class).join()
-                .map(v -> v.value().cluster()).orElse(null);
+        Optional<Versioned<WriterRecord>> key = etcd.store().get(etcd.keys().writer(group), WriterRecord.class).join();
+        String holder = key.map(v -> v.value().cluster()).orElse(null);
         writer.set(holder);
+        if (key.isPresent() && (epochs.isEmpty() || epochs.get(epochs.size() - 1).epoch()
+                != key.get().entry().createRevision())) {
+            long epoch = key.get().entry().createRevision();
+            long at = timeline.mark("writer: " + holder + " (epoch " + epoch + ")");
+            epochs.add(new WriterEpoch(holder, epoch, at));
+        }
+        Map<String, Map<Integer, Integer>> inUse = new HashMap<>();
+        Map<String, Integer> reporting = new HashMap<>();
+        etcd.store().proxyStatuses(group).join().forEach((proxy, status) -> {
+            reporting.merge(proxy.cluster(), 1, Integer::sum);
+            status.versionsInUse().forEach((v, n) -> inUse.computeIfAbsent(proxy.cluster(), c -> new java.util.TreeMap<>())
+                    .merge(v, n, Integer::sum));
+        });
         for (String cluster : fleet.clusters()) {
+            timeline.observe(cluster, Track.IN_USE, versions(reporting.containsKey(cluster), inUse.get(cluster)));
             timeline.observe(cluster, Track.LEASE, cluster.equals(holder) ? "writer" : "-");
             Optional<String> operatorMode = etcd.store().getEntry(etcd.keys().mode(group, cluster)).join()
                     .map(StoredEntry::value).map(String::strip);
@@ -117,6 +143,16 @@ final class Sampler implements AutoCloseable {
                 || previous.version() != j.get().version())) {
             timeline.mark("V" + j.get().version() + " " + j.get().state().text());
         }
+    }
+
+    /** {@code v1+v2}: the versions with connections, oldest first; {@code none}; {@code ?} without a proxy reporting. */
+    static String versions(boolean reported, Map<Integer, Integer> counts) {
+        if (!reported) {
+            return "?";
+        }
+        List<String> used = counts == null ? List.of() : counts.entrySet().stream().filter(e -> e.getValue() > 0)
+                .map(e -> "v" + e.getKey()).toList();
+        return used.isEmpty() ? "none" : String.join("+", used);
     }
 
     /** The largest lag in seconds the cluster's proxies published in their telemetry records, as a band. */

@@ -81,7 +81,33 @@ class DemoIT {
                 + " subscriptions of " + String.join(", ", Demo.CLUSTERS)), report.facts().toString());
         assertTrue(report.facts().stream().anyMatch(f -> f.startsWith("verify after the partition: clusters agree — ")
                 && f.endsWith("fenceline verify exited 0)")), report.facts().toString());
+        // The telemetry lanes: versions in use per cluster (the proxies' reports) moved to v2; the writer's epochs.
+        for (String c : Demo.CLUSTERS) {
+            // The fact was written before the application stopped; the final timeline may have a value more.
+            String fact = report.facts().stream().filter(f -> f.startsWith(c + " versions: applied "
+                    + Demo.sequence(t, c, Track.SCHEMA) + "; in use by connections ")).findFirst()
+                    .orElseThrow(() -> new AssertionError(c + ": " + report.facts()));
+            String inUse = fact.substring(fact.indexOf("; in use by connections ") + 24);
+            assertTrue(inUse.contains("v2"), c + " in use: " + inUse);
+            assertTrue(Demo.sequence(t, c, Track.IN_USE).startsWith(inUse), c + ": " + inUse + " / "
+                    + Demo.sequence(t, c, Track.IN_USE));
+        }
+        List<Long> epochs = t.markers().stream().filter(m -> m.label().startsWith("writer: "))
+                .map(m -> Long.parseLong(m.label().replaceAll(".*\\(epoch (\\d+)\\)$", "$1"))).toList();
+        assertTrue(report.facts().stream().anyMatch(f -> f.startsWith("writer over the run: " + Demo.WRITER
+                + " (epoch ")), report.facts().toString());
+        for (int i = 1; i < epochs.size(); i++) {
+            assertTrue(epochs.get(i) > epochs.get(i - 1), "epochs grow: " + epochs);
+        }
         if (demo.features().writeAuthority()) {
+            // eu, then us after the partition, then eu again after the handoff: at least three epochs.
+            assertTrue(epochs.size() >= 3, t.markers().toString());
+            // fenceline watch verified after the failover by itself: an actual comparison against the new writer.
+            assertTrue(report.facts().stream().anyMatch(f -> f.startsWith("verify after the failover, run by fenceline"
+                    + " watch on its own: clusters agree — ") && f.contains("against " + Demo.TAKEOVER)
+                    && f.endsWith("(fenceline watch exited 0)")), report.facts().toString());
+            assertTrue(t.markers().stream().anyMatch(m -> m.label().startsWith("writer: " + Demo.TAKEOVER + " (epoch")),
+                    t.markers().toString());
             long cut = t.marker(Demo.WRITER + " cut off from etcd").orElseThrow().atMillis();
             long readOnly = t.firstAt(Demo.WRITER, Track.MODE, "read-only", cut).orElseThrow(
                     () -> new AssertionError(Demo.WRITER + " never seen read-only after the cut: " + t.segments()));

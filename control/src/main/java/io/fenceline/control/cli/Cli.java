@@ -17,7 +17,7 @@ import java.io.PrintWriter;
         subcommands = {PlanCommand.class, LintCommand.class, PreflightCommand.class, ApplyCommand.class,
                 StatusCommand.class, ResumeCommand.class, RollbackCommand.class, AuditCommand.class,
                 ModeCommand.class, HandoffCommand.class, WriterCommand.class,
-                VerifyCommand.class, ReconcileCommand.class,
+                VerifyCommand.class, ReconcileCommand.class, WatchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Cli implements Runnable {
 
@@ -39,6 +39,6 @@ public final class Cli implements Runnable {
 
     @Override
     public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing verb: plan, lint, preflight, apply, status, resume, rollback, audit, mode, handoff, writer, verify or reconcile");
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing verb: plan, lint, preflight, apply, status, resume, rollback, audit, mode, handoff, writer, verify, reconcile or watch");
     }
 }

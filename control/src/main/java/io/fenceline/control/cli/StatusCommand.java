@@ -53,6 +53,8 @@ final class StatusCommand extends FleetCommand {
                 .put("newest", w.value().newest()), () -> root.putNull("window"));
         ObjectNode counts = root.putObject("connections_by_version");
         versions.forEach((v, n) -> counts.put(Integer.toString(v), n));
+        AuditSummary audit = AuditSummary.read(store, group, journal.map(j -> j.value().runId()).orElse(null));
+        putLastVerify(root, audit);
         ArrayNode clusters = root.putArray("clusters");
         int newest = 0;
         for (String cluster : session.config.rolloutOrder()) {
@@ -91,6 +93,9 @@ final class StatusCommand extends FleetCommand {
             }
             c.put("applied_version", applied);
             newest = Math.max(newest, applied);
+            // Migration steps from the audit log: over the group's history, and in the journal's current run.
+            steps(c.putObject("steps"), AuditSummary.of(audit.total, cluster));
+            steps(c.putObject("steps_this_run"), AuditSummary.of(audit.run, cluster));
             // Each proxy's replication telemetry (lease-bound): lag in bytes and seconds, last apply latency.
             ArrayNode replication = c.putArray("replication");
             String telemetryPrefix = keys.clusterPrefix(group, cluster) + "telemetry/";
@@ -126,12 +131,16 @@ final class StatusCommand extends FleetCommand {
                 .orElse("none"));
         out().println("connections by version (proxies): " + (versions.isEmpty() ? "none reported" : versions));
         out().println("newest applied version: V" + newest + ", clusters behind it: " + behind);
+        out().println("last verify: " + lastVerifyText(root.get("last_verify")));
         for (var node : clusters) {
             out().println("  " + node.get("cluster").asText() + " (configured wave " + node.get("wave").asInt() + "): "
                     + (node.get("reachable").asBoolean() ? "epoch " + node.get("epoch").asLong() + ", "
                     + node.get("history").size() + " history row(s)" + lastRow(node) + batches(node)
                     : "UNREACHABLE " + node.get("error").asText()) + ", " + node.get("acks").size() + " ack(s)"
                     + ", applied V" + node.get("applied_version").asInt());
+            out().println("    steps: " + AuditSummary.of(audit.total, node.get("cluster").asText()).text()
+                    + (journal.isPresent() ? "; this run: " + AuditSummary.of(audit.run, node.get("cluster").asText())
+                    .text() : ""));
             for (var r : node.get("replication")) {
                 out().println("    proxy " + r.get("proxy").asText() + ": " + (r.get("upstream").isNull() ? "no writer position yet"
                         : "behind " + r.get("upstream").asText() + " " + text(r.get("lag_bytes"), " B") + " / "
@@ -139,6 +148,47 @@ final class StatusCommand extends FleetCommand {
             }
         }
         return ExitCodes.OK;
+    }
+
+    private static void steps(ObjectNode n, AuditSummary.Steps s) {
+        n.put("applied", s.applied).put("already_applied", s.alreadyApplied).put("failed", s.failed)
+                .put("rolled_back", s.rolledBack);
+    }
+
+    /** {@code last_verify}: the last verify run's audit record and what followed it (the policy, later skips). */
+    private static void putLastVerify(ObjectNode root, AuditSummary audit) {
+        if (audit.lastVerify == null) {
+            root.putNull("last_verify");
+            return;
+        }
+        var r = audit.lastVerify;
+        ObjectNode n = root.putObject("last_verify");
+        n.put("seq", r.seq()).put("at", r.at().toString()).put("actor", r.actor());
+        for (String k : java.util.List.of("run", "why", "writer", "outcome", "diverged", "summary")) {
+            n.put(k, r.details().get(k));
+        }
+        ArrayNode after = n.putArray("after");
+        for (var a : audit.afterVerify) {
+            ObjectNode x = after.addObject().put("seq", a.seq()).put("action", a.action()).put("cluster", a.cluster());
+            x.put("detail", a.details().getOrDefault("reason", a.details().getOrDefault("mode",
+                    a.details().getOrDefault("applied", ""))));
+        }
+    }
+
+    private static String lastVerifyText(com.fasterxml.jackson.databind.JsonNode v) {
+        if (v == null || v.isNull()) {
+            return "none";
+        }
+        StringBuilder b = new StringBuilder(v.get("run").asText() + " at " + v.get("at").asText() + " ("
+                + v.get("why").asText() + "), against " + v.get("writer").asText() + ": " + v.get("outcome").asText()
+                + " — " + v.get("summary").asText());
+        java.util.Map<String, java.util.List<String>> byAction = new java.util.LinkedHashMap<>();
+        for (var a : v.get("after")) {
+            byAction.computeIfAbsent(a.get("action").asText(), k -> new java.util.ArrayList<>())
+                    .add(a.get("cluster").isNull() ? a.get("detail").asText() : a.get("cluster").asText());
+        }
+        byAction.forEach((action, what) -> b.append("; then ").append(action).append(' ').append(what));
+        return b.toString();
     }
 
     private static String text(com.fasterxml.jackson.databind.JsonNode value, String unit) {

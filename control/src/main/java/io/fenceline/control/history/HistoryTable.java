@@ -417,6 +417,13 @@ public final class HistoryTable {
     public static List<long[]> batches(Connection c, int version, String phase, Direction direction)
             throws SQLException {
         List<long[]> out = new ArrayList<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regclass('fenceline.batches') IS NOT NULL")) {
+            if (!rs.next() || !rs.getBoolean(1)) {
+                // A cluster control never ran a step on (or one whose history predates batches): no batches.
+                return out;
+            }
+        }
         try (PreparedStatement ps = c.prepareStatement("SELECT statement, batch, rows FROM fenceline.batches"
                 + " WHERE version = ? AND phase = ? AND direction = ? ORDER BY generation, statement, batch")) {
             ps.setInt(1, version);

@@ -574,6 +574,31 @@ class RolloutIT {
                     "rollback-started", "rolled-back-step@c1", "rolled-back")), actions.toString());
             assertTrue(w.coordinator.store().get(w.coordinator.keys().ack("main", "c1", 1, Step.EXPAND),
                     io.fenceline.config.records.Ack.class).join().isEmpty(), "c1's ack withdrawn");
+
+            // status counts the steps per cluster from the audit log; the history tables say the same: c1's expand
+            // applied (up) and rolled back (down), c2's failed (its transaction left no row), c3 untouched.
+            Run status = w.cli("status", "--json");
+            assertEquals(ExitCodes.OK, status.code(), status::toString);
+            com.fasterxml.jackson.databind.JsonNode clusters = new com.fasterxml.jackson.databind.ObjectMapper()
+                    .readTree(status.out()).get("clusters");
+            for (int i = 0; i < 3; i++) {
+                com.fasterxml.jackson.databind.JsonNode steps = clusters.get(i).get("steps");
+                List<HistoryRow> rows = w.history(i);
+                assertEquals(CLUSTERS.get(i), clusters.get(i).get("cluster").asText());
+                // c3 was never touched (no fenceline schema): still reachable, with no batches.
+                assertTrue(clusters.get(i).get("reachable").asBoolean(), status::out);
+                assertEquals(rows.stream().filter(r -> r.direction() == Direction.UP).count(),
+                        steps.get("applied").asLong(), status::out);
+                assertEquals(rows.stream().filter(r -> r.direction() == Direction.DOWN).count(),
+                        steps.get("rolled_back").asLong(), status::out);
+                assertEquals(i == 1 ? 1 : 0, steps.get("failed").asInt(), status::out);
+                assertEquals(steps, clusters.get(i).get("steps_this_run"), status::out);
+            }
+            assertEquals(1, clusters.get(0).get("steps").get("applied").asInt(), status::out);
+            String text = w.cli("status").out();
+            assertTrue(text.contains("steps: 1 applied, 0 failed, 1 rolled back; this run: 1 applied, 0 failed,"
+                    + " 1 rolled back"), text);
+            assertTrue(text.contains("steps: 0 applied, 1 failed, 0 rolled back"), text);
         }
     }
 

@@ -576,6 +576,138 @@ class VerifyIT {
         }
     }
 
+    /**
+     * {@code fenceline watch} after an automatic failover: a's proxy (played by the test: a real lease, the writer
+     * key bound to it, a's WAL positions published as a proxy publishes them) loses its lease; b's takes the key
+     * and publishes its own position over a's. c's subscription was disabled while a took its last writes, and one
+     * row was changed on c behind the fence. The watch must see the change on its own, wait until c replayed a's WAL
+     * past the last position a published (verify's own replay wait would not: c's slot on a is inactive then), and
+     * only then verify against b: exactly the changed row, then {@code halt}. Verdicts from etcd's keys and the
+     * databases.
+     */
+    @Test
+    void afterAnAutomaticFailoverWatchWaitsForTheOldWritersLastPositionThenVerifiesAndHalts() throws Exception {
+        try (World w = new World("halt", "  verify: after_writer_change\n");
+             Coordinator proxyA = Coordinator.connect(new EtcdSettings(etcd.endpoints(), "/t-" + w.name,
+                     Duration.ofSeconds(3), EtcdSettings.DEFAULT_RHO, Duration.ofMillis(500), Duration.ofSeconds(2)))) {
+            var store = w.coordinator.store();
+            var keys = w.coordinator.keys();
+            String writerKey = keys.writer("main");
+            store.delete(writerKey).join();
+            proxyA.leaseKeeper().start();
+            long lease = proxyA.leaseKeeper().awaitHeld(Duration.ofSeconds(30)).orElseThrow().leaseId();
+            proxyA.store().putLeased(writerKey, new WriterRecord("a", "proxy-a", Instant.now()), lease).join();
+            long epochA = store.getEntry(writerKey).join().orElseThrow().createRevision();
+            List<String> slotsA = List.of(PG.get(0).queryValue(w.name, "SELECT string_agg(slot_name, ',' ORDER BY"
+                    + " slot_name) FROM pg_replication_slots WHERE database = current_database()").split(","));
+            assertEquals(2, slotsA.size(), slotsA::toString);
+            publish(w, "a", epochA, slotsA);
+            // Behind the fence, on c: one row changed.
+            try (Connection c = w.connect(2); Statement st = c.createStatement()) {
+                st.execute("UPDATE accounts SET name = 'tampered on c' WHERE id = 2500");
+            }
+
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            var watch = java.util.concurrent.CompletableFuture.supplyAsync(() -> Cli.run(new String[]{"watch",
+                    "--config", w.config.toString(), "--once", "--replay-timeout", "120s", "--json"},
+                    new PrintWriter(out, true), new PrintWriter(err, true)));
+            // With --json the progress lines go to stderr, one JSON object per change to stdout.
+            awaitText(err, out, "watching the writer of group main: now a (epoch " + epochA + ")");
+
+            // c stops applying; a takes ten more writes and publishes its position after them, as its proxy does.
+            try (Connection c = w.connect(2); Statement st = c.createStatement()) {
+                st.execute("ALTER SUBSCRIPTION sub_" + w.name + "_c DISABLE");
+            }
+            PG.get(0).executeIn(w.name, "INSERT INTO accounts (id, name) SELECT g, 'late ' || g"
+                    + " FROM generate_series(700001, 700010) g");
+            publish(w, "a", epochA, slotsA);
+            // The failover: a's lease is gone (its key with it); b's proxy campaigns and wins, then publishes b's
+            // position over a's before it opens its gate.
+            proxyA.leaseKeeper().revoke().join();
+            assertTrue(store.getEntry(writerKey).join().isEmpty(), "the writer key outlived a's lease");
+            store.put(writerKey, new WriterRecord("b", "proxy-b", Instant.now())).join();
+            long epochB = store.getEntry(writerKey).join().orElseThrow().createRevision();
+            publish(w, "b", epochB, List.of());
+
+            // The watch must wait for c (disabled) before it verifies; c resumes once the watch says it waits (or,
+            // without that wait, once a verify ran, which then sees a's late rows missing on c).
+            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+            while (!err.toString().contains("waiting for every cluster to replay a's WAL")
+                    && w.audit().stream().noneMatch(r -> r.action().equals("verify"))) {
+                assertTrue(System.nanoTime() < deadline, () -> "the watch neither waited nor verified:\n" + out + err);
+                assertTrue(!watch.isDone(), () -> "the watch ended:\n" + out + err);
+                Thread.sleep(50);
+            }
+            assertTrue(err.toString().contains("c: applied "), err::toString);
+            try (Connection c = w.connect(2); Statement st = c.createStatement()) {
+                st.execute("ALTER SUBSCRIPTION sub_" + w.name + "_c ENABLE");
+            }
+            int code = watch.get(240, java.util.concurrent.TimeUnit.SECONDS);
+            LOG.info("fenceline watch -> {}\n{}{}", code, out, err);
+            assertEquals(1, code, () -> out + "" + err);
+            JsonNode line = JSON.readTree(out.toString());
+            assertEquals("a", line.get("from").asText(), out::toString);
+            assertEquals(epochB, line.get("to_epoch").asLong(), out::toString);
+            assertEquals("verified", line.get("outcome").asText(), out::toString);
+            assertTrue(line.get("failure").asText().contains("public.accounts on c: different [2500]"), out::toString);
+            assertEquals(1, line.get("exit").asInt(), out::toString);
+
+            AuditRecord change = w.audit().stream().filter(r -> r.action().equals("writer-change")).findFirst()
+                    .orElseThrow(() -> new AssertionError(w.audit().toString()));
+            assertEquals(Map.of("from", "a", "from_epoch", Long.toString(epochA), "to", "b", "to_epoch",
+                    Long.toString(epochB)), Map.of("from", change.details().get("from"), "from_epoch",
+                    change.details().get("from_epoch"), "to", change.details().get("to"), "to_epoch",
+                    change.details().get("to_epoch")));
+            List<AuditRecord> verifies = w.audit().stream().filter(r -> r.action().equals("verify")).toList();
+            assertEquals(1, verifies.size(), verifies::toString);
+            AuditRecord v = verifies.get(0);
+            assertTrue(v.seq() > change.seq(), verifies::toString);
+            assertEquals("b", v.details().get("writer"));
+            assertEquals("after the writer change a (epoch " + epochA + ") -> b (epoch " + epochB + ")",
+                    v.details().get("why"));
+            assertEquals("diverged", v.details().get("outcome"));
+            assertEquals("1", v.details().get("diverged"), v::toString);
+            assertTrue(v.details().get("summary").contains("public.accounts on c: different [2500]"), v::toString);
+            // halt: every cluster's mode key says read-only, audited per cluster.
+            for (String c : CLUSTERS) {
+                assertEquals("read-only", store.getEntry(keys.mode("main", c)).join().orElseThrow().value(), c);
+                assertTrue(w.audit().stream().anyMatch(r -> r.action().equals("divergence-halt") && c.equals(r.cluster())
+                        && v.details().get("run").equals(r.details().get("run"))), c);
+            }
+            // The databases: c replayed a's late rows, its changed row is still there (halt changes no data).
+            assertEquals("10", PG.get(2).queryValue(w.name, "SELECT count(*) FROM accounts WHERE id > 700000"));
+            assertEquals("tampered on c", PG.get(2).queryValue(w.name, "SELECT name FROM accounts WHERE id = 2500"));
+            assertEquals("user 2500", PG.get(1).queryValue(w.name, "SELECT name FROM accounts WHERE id = 2500"));
+
+            // status shows that run and what the policy did.
+            Run status = w.cli("status", "--json");
+            JsonNode last = status.json().get("last_verify");
+            assertEquals(v.details().get("run"), last.get("run").asText(), status::out);
+            assertEquals("diverged", last.get("outcome").asText(), status::out);
+            assertEquals(3, last.get("after").size(), status::out);
+            assertTrue(w.cli("status").out().contains("last verify: " + v.details().get("run")), status::out);
+        }
+    }
+
+    /** Publishes {@code cluster}'s current WAL end at {@code …/wal}, as its writer proxy does. */
+    private static void publish(World w, String cluster, long epoch, List<String> slots) throws SQLException {
+        long lsn;
+        try (Connection c = PG.get(CLUSTERS.indexOf(cluster)).connect(w.name)) {
+            lsn = io.fenceline.config.wal.WalEnd.read(c);
+        }
+        w.coordinator.store().put(w.coordinator.keys().walPosition("main"),
+                new io.fenceline.config.records.WalPosition(cluster, epoch, lsn, Instant.now(), slots)).join();
+    }
+
+    private static void awaitText(StringWriter in, StringWriter other, String text) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (!in.toString().contains(text)) {
+            assertTrue(System.nanoTime() < deadline, () -> "no '" + text + "' within 60 s:\n" + in + other);
+            Thread.sleep(20);
+        }
+    }
+
     @Test
     void clustersThatRecordDifferentMigrationPhasesDiverge() throws Exception {
         try (World w = new World("report_only")) {

@@ -160,6 +160,11 @@ public final class HtmlReport {
         if (known != null) {
             return known;
         }
+        if (track == Track.IN_USE && value.matches("v\\d+(\\+v\\d+)*")) {
+            // Coloured by the newest version in use, as the schema track by its version.
+            int v = Integer.parseInt(value.replaceAll("^.*v(\\d+)$", "$1"));
+            return SCHEMA_COLOURS[Math.min(v, SCHEMA_COLOURS.length - 1)];
+        }
         if (track == Track.SCHEMA && value.matches("V\\d+.*")) {
             int v = Integer.parseInt(value.replaceAll("^V(\\d+).*", "$1"));
             return SCHEMA_COLOURS[Math.min(v, SCHEMA_COLOURS.length - 1)];

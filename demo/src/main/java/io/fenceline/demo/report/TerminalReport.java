@@ -105,7 +105,7 @@ public final class TerminalReport {
             return known;
         }
         char c = value.equals("-") ? '.' : Character.toUpperCase(value.charAt(0));
-        if (track == Track.SCHEMA && value.length() > 1) {
+        if ((track == Track.SCHEMA || track == Track.IN_USE && value.matches("v\\d.*")) && value.length() > 1) {
             c = value.charAt(value.length() - 1);
         }
         char candidate = c;

@@ -2,12 +2,21 @@ package io.fenceline.demo.report;
 
 /** One row of a cluster's lane in the timeline. */
 public enum Track {
-    /** Whether the cluster holds the group's writer lease ({@code writer}) or not ({@code -}). */
+    /**
+     * Whether the cluster holds the group's writer lease ({@code writer}) or not ({@code -}); each new epoch of
+     * the writer key (its create revision) is also a marker, {@code writer: us (epoch 812)}.
+     */
     LEASE("lease"),
     /** The write mode the cluster enforces: writable, read-only or paused. */
     MODE("mode"),
     /** The schema version the cluster's database is at ({@code V0}, {@code V1} ...). */
     SCHEMA("schema"),
+    /**
+     * The application versions the cluster's connections declared, as its proxies report them (their status
+     * records' connections per version, summed): {@code v1}, {@code v1+v2} while both are in use, {@code none}
+     * without connections, {@code ?} when no proxy of the cluster reports.
+     */
+    IN_USE("in use"),
     /** The migration step running or last applied on the cluster. */
     STEP("step"),
     /**
