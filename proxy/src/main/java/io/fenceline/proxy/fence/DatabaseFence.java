@@ -34,6 +34,10 @@ import java.util.function.Supplier;
  *       advances to the lease deadline while the proxy is the writer ({@link LeaseWindow}) and sets to 1970 when it
  *       fences. Closed is the resting state: a proxy that dies, hangs or loses its database leaves it to close
  *       by itself at the deadline.</li>
+ *   <li>{@link LargeObjectGrants} — with the triggers: {@code EXECUTE} on the large-object writers taken from
+ *       everybody while fenced and given back exactly as recorded when unfenced ({@code pg_largeobject} is a
+ *       catalog no trigger guards, and its writers commit in read-only transactions). {@link NewTableTrigger}
+ *       guards a table from its creation.</li>
  *   <li>{@link ReadOnlySetting} — {@code default_transaction_read_only = on} through {@code ALTER SYSTEM}: the
  *       friendly 25006 for careless clients, which any session can lift.</li>
  *   <li>{@link OpenTransactions} — the sweep (and a handoff's drain) of transactions open at the fence.</li>
@@ -94,6 +98,7 @@ public final class DatabaseFence implements LocalFence {
     private final OpenWriters openWriters;
     private final ReadOnlySetting setting;
     private final TableTriggers triggers;
+    private final LargeObjectGrants largeObjects = new LargeObjectGrants();
     private final OpenTransactions transactions;
     private final LeaseWindow window;
     private final ScheduledExecutorService worker;
@@ -226,6 +231,7 @@ public final class DatabaseFence implements LocalFence {
                 attempt++;
                 try {
                     window.close();
+                    largeObjects(true);
                     setting(true);
                     transactions.drain(end);
                     settle(true);
@@ -334,10 +340,14 @@ public final class DatabaseFence implements LocalFence {
         }
     }
 
-    /** Fence: triggers closed, setting on, sweep. Unfence: setting off, new tables covered, triggers open. */
+    /**
+     * Fence: triggers closed, large-object writers revoked, setting on, sweep. Unfence: setting off, large-object
+     * writers restored, new tables covered, triggers open.
+     */
     private void apply(boolean readOnly) throws SQLException {
         if (readOnly) {
             window.close();
+            largeObjects(true);
             setting(true);
             if (openWriters == OpenWriters.CANCEL_AND_TERMINATE) {
                 transactions.sweep();
@@ -345,7 +355,22 @@ public final class DatabaseFence implements LocalFence {
             return;
         }
         setting(false);
+        largeObjects(false);
         window.open();
+    }
+
+    /** With the triggers: EXECUTE on the large-object writers revoked (fenced) or restored as recorded. */
+    private void largeObjects(boolean fenced) throws SQLException {
+        if (!triggers.enabled()) {
+            return;
+        }
+        try (Connection c = pool.getConnection()) {
+            if (fenced) {
+                largeObjects.revoke(c);
+            } else {
+                largeObjects.restore(c);
+            }
+        }
     }
 
     /** Applies and verifies the read-only setting unless it is verified already. */

@@ -61,6 +61,7 @@ final class TableTriggers {
 
     private final FenceTriggers settings;
     private final String hint;
+    private final NewTableTrigger newTables = new NewTableTrigger();
     private long sequenceOid;
 
     /** @param hint what the 25006 of a fenced write says to do (names group and cluster) */
@@ -75,8 +76,9 @@ final class TableTriggers {
     }
 
     /**
-     * Creates (idempotently) the schema, the sequence (closed), and the trigger function; checks that the
-     * sequence belongs to the fence's role, so that nobody else can open the database.
+     * Creates (idempotently) the schema, the sequence (closed), the trigger function and the event trigger that
+     * guards new tables at their creation ({@link NewTableTrigger}); checks that the sequence belongs to the
+     * fence's role, so that nobody else can open the database.
      */
     void install(Connection c) throws SQLException {
         try (Statement s = c.createStatement()) {
@@ -142,6 +144,7 @@ final class TableTriggers {
                         + body + "$fl$");
             }
         }
+        newTables.install(c);
     }
 
     /**
