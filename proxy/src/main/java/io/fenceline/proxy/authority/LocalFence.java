@@ -30,6 +30,17 @@ public interface LocalFence extends AutoCloseable {
     CompletableFuture<Void> readOnly(String reason);
 
     /**
+     * {@link #readOnly(String)}, completing {@code refusing} as soon as a statement that starts now is refused
+     * its writes whatever its role (the read-only setting applied and verified), before the rest of the fence. The authority sends its cancels then: a statement a client pipelined behind the cancelled one runs
+     * the moment the cancel lands, and must meet the fence. By default, when the whole fence completes.
+     */
+    default CompletableFuture<Void> readOnly(String reason, CompletableFuture<Void> refusing) {
+        CompletableFuture<Void> done = readOnly(reason);
+        done.whenComplete((x, e) -> refusing.complete(null));
+        return done;
+    }
+
+    /**
      * Make the database read-only without cancelling anything at first: wait (up to {@code bound}) until no
      * statement that may write is running (one holding a transaction id, or in a transaction begun before the
      * fence), so writes already under way commit before the caller reads the WAL position; such idle

@@ -29,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,9 +49,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       database was made writable again. After a watch resync it re-reads the same way.</li>
  *   <li>Fencing, when the deadline passes, the key is lost or the operator sets read-only, runs in the order
  *       of the design: (1) the gate refuses new writes (the gate also refuses by itself at the deadline,
- *       before anyone is told); (2) {@link SessionFence#rollbackWritingCommits}; (3) {@link
- *       SessionFence#cancelRunningWrites}; (4) {@link LocalFence#readOnly}. Regaining authority reverses
- *       them: database writable, sessions resumed, gate opened.</li>
+ *       before anyone is told); (2) {@link SessionFence#rollbackWritingCommits}; (3) {@link LocalFence#readOnly}
+ *       begins; (4) {@link SessionFence#cancelRunningWrites} once the database refuses the writes of statements
+ *       that start ({@link LocalFence#readOnly(String, CompletableFuture)}), at most {@link #CANCEL_WAIT_MILLIS}
+ *       after (2) ({@link #OPERATOR_CANCEL_WAIT_MILLIS} while the key is still ours): a statement the client
+ *       pipelined behind a cancelled one starts the moment the cancel lands.
+ *       Regaining authority reverses them: database writable, sessions resumed, gate opened.</li>
  *   <li>Eligibility to campaign (evaluated off the campaign's thread, read as a volatile flag): see {@link
  *       Eligibility}. A won key is confirmed only if the published WAL position, read again after winning, still
  *       lets this proxy campaign (else it resigns the key), and a new writer publishes its position before its
@@ -68,6 +72,19 @@ public final class WriterAuthority implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WriterAuthority.class);
     private static final AtomicInteger THREADS = new AtomicInteger();
     private static final long CLOSE_FENCE_WAIT_SECONDS = 10;
+    /**
+     * After a loss of the key or the lease, the longest the cancels of running writes wait for the database to
+     * refuse new statements' writes: well inside the lease margin, as a write still running when etcd could give
+     * the lease to another cluster must have been cancelled. (The table triggers refuse statements that start
+     * after the deadline by themselves.)
+     */
+    static final long CANCEL_WAIT_MILLIS = 100;
+    /**
+     * The same wait under the operator's {@code read-only}, while the key is still this cluster's: no other cluster
+     * can write yet, so a running write may finish a moment longer, and the cancels wait until a write pipelined
+     * behind it would be refused (the setting verified, usually tens of milliseconds).
+     */
+    static final long OPERATOR_CANCEL_WAIT_MILLIS = 5_000;
 
     /** What the data path reports for the status record. */
     public interface Sessions {
@@ -122,6 +139,8 @@ public final class WriterAuthority implements AutoCloseable {
     /** The epoch whose first WAL position this proxy published (the gate opens only after that). */
     private long publishedEpoch;
     private boolean sessionsFenced = true;
+    /** Bumped at each fencing and each resume of the sessions: a late cancel of an earlier fencing is dropped. */
+    private volatile long sessionFencing;
     private boolean reconfirming;
     private long generation;
     private ResumableWatch modeWatch;
@@ -470,8 +489,8 @@ public final class WriterAuthority implements AutoCloseable {
             if (!writer) {
                 // Held writes will be refused when the pause ends; what already runs or waits to commit is
                 // fenced now, exactly as if the gate had closed.
-                fenceSessions("cluster " + c + " is not the writer of group " + g + " (paused)");
-                requestReadOnly("paused and not the writer");
+                fenceSessionsAndDatabase("cluster " + c + " is not the writer of group " + g + " (paused)",
+                        "paused and not the writer", CANCEL_WAIT_MILLIS);
             }
             return;
         }
@@ -528,6 +547,7 @@ public final class WriterAuthority implements AutoCloseable {
 
     private void openGate(Confirmed target) {
         if (sessionsFenced) {
+            sessionFencing++;
             sessions.resume();
             sessionsFenced = false;
         }
@@ -542,21 +562,54 @@ public final class WriterAuthority implements AutoCloseable {
     /** {@link #fence(Decision.Deny, String)}; {@code keyStillOurs} for the operator's read-only (see {@link WriteGate#close(Decision.Deny, boolean)}). */
     private CompletableFuture<Void> fence(Decision.Deny deny, String why, boolean keyStillOurs) {
         gate.close(deny, keyStillOurs);
-        fenceSessions(deny.message());
-        return requestReadOnly(deny.message() + " (" + why + ")");
+        return fenceSessionsAndDatabase(deny.message(), deny.message() + " (" + why + ")",
+                keyStillOurs ? OPERATOR_CANCEL_WAIT_MILLIS : CANCEL_WAIT_MILLIS);
     }
 
-    /** Steps 2 and 3, once per loss of authority. */
-    private void fenceSessions(String reason) {
-        if (!sessionsFenced) {
+    /**
+     * Steps 2–4: the sessions' commits (once per loss of authority), the database, and the cancels of running
+     * writes once the database refuses new statements' writes (at most {@code cancelWaitMillis} later). Cancelling
+     * first let a write the client had pipelined behind the cancelled statement start, and commit, before the
+     * database fence landed (issue 14 finding 1).
+     */
+    private CompletableFuture<Void> fenceSessionsAndDatabase(String sessionReason, String databaseReason,
+                                                             long cancelWaitMillis) {
+        boolean first = !sessionsFenced;
+        if (first) {
             sessionsFenced = true;
-            sessions.rollbackWritingCommits(reason);
-            sessions.cancelRunningWrites(reason);
+            sessions.rollbackWritingCommits(sessionReason);
         }
+        CompletableFuture<Void> refusing = new CompletableFuture<>();
+        CompletableFuture<Void> fenced = requestReadOnly(databaseReason, refusing);
+        if (first) {
+            long fencing = ++sessionFencing;
+            ScheduledFuture<?> bound;
+            try {
+                bound = exec.schedule(() -> refusing.complete(null), cancelWaitMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                bound = null;
+                refusing.complete(null);
+            }
+            ScheduledFuture<?> timer = bound;
+            refusing.thenRun(() -> {
+                if (timer != null) {
+                    timer.cancel(false);
+                }
+                // Not if the sessions were resumed meanwhile: the writes running now belong to a new tenure.
+                if (sessionFencing == fencing) {
+                    sessions.cancelRunningWrites(sessionReason);
+                }
+            });
+        }
+        return fenced;
     }
 
     private CompletableFuture<Void> requestReadOnly(String reason) {
-        return localFence.readOnly(reason).whenComplete((ok, error) -> {
+        return requestReadOnly(reason, new CompletableFuture<>());
+    }
+
+    private CompletableFuture<Void> requestReadOnly(String reason, CompletableFuture<Void> refusing) {
+        return localFence.readOnly(reason, refusing).whenComplete((ok, error) -> {
             if (error != null && !(error instanceof java.util.concurrent.CancellationException)
                     && !(error.getCause() instanceof java.util.concurrent.CancellationException)) {
                 LOG.error("group {}: database fence ({}) did not complete: {}", settings.group(), reason,

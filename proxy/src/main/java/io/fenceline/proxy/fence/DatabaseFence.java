@@ -90,7 +90,9 @@ public final class DatabaseFence implements LocalFence {
                 MonotonicClock.SYSTEM, 0.01, Duration.ZERO);
     }
 
-    private record Request(boolean readOnly, String reason, CompletableFuture<Void> done) {}
+    /** {@code refusing}: see {@link LocalFence#readOnly(String, CompletableFuture)} (null for writable). */
+    private record Request(boolean readOnly, String reason, CompletableFuture<Void> done,
+                           CompletableFuture<Void> refusing) {}
 
     private final ControlDatabase settings;
     private final Guard guard;
@@ -190,12 +192,19 @@ public final class DatabaseFence implements LocalFence {
 
     @Override
     public CompletableFuture<Void> readOnly(String reason) {
-        return request(true, reason);
+        return request(true, reason, null);
+    }
+
+    @Override
+    public CompletableFuture<Void> readOnly(String reason, CompletableFuture<Void> refusing) {
+        CompletableFuture<Void> done = request(true, reason, refusing);
+        done.whenComplete((x, e) -> refusing.complete(null));
+        return done;
     }
 
     @Override
     public CompletableFuture<Void> writable(String reason) {
-        return request(false, reason);
+        return request(false, reason, null);
     }
 
     /** The fence's small control pool, shared with replication-position queries. */
@@ -260,7 +269,7 @@ public final class DatabaseFence implements LocalFence {
         return done;
     }
 
-    private CompletableFuture<Void> request(boolean readOnly, String reason) {
+    private CompletableFuture<Void> request(boolean readOnly, String reason, CompletableFuture<Void> refusing) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         synchronized (pending) {
             if (closed) {
@@ -273,7 +282,7 @@ public final class DatabaseFence implements LocalFence {
                 window.aimAtCurrentLease();
             }
             desiredReadOnly = readOnly;
-            pending.add(new Request(readOnly, reason, done));
+            pending.add(new Request(readOnly, reason, done, refusing));
         }
         worker.execute(this::converge);
         return done;
@@ -347,8 +356,11 @@ public final class DatabaseFence implements LocalFence {
     private void apply(boolean readOnly) throws SQLException {
         if (readOnly) {
             window.close();
-            largeObjects(true);
+            // The setting before the rest: with it on, a statement that starts now is refused whatever its role
+            // (the triggers let their exempt roles through), so the authority may send its cancels.
             setting(true);
+            refusing();
+            largeObjects(true);
             if (openWriters == OpenWriters.CANCEL_AND_TERMINATE) {
                 transactions.sweep();
             }
@@ -371,6 +383,19 @@ public final class DatabaseFence implements LocalFence {
                 largeObjects.restore(c);
             }
         }
+    }
+
+    /** A layer that refuses new statements' writes is in place: the pending read-only requests may say so. */
+    private void refusing() {
+        List<CompletableFuture<Void>> waiting = new ArrayList<>();
+        synchronized (pending) {
+            for (Request r : pending) {
+                if (r.readOnly() && r.refusing() != null) {
+                    waiting.add(r.refusing());
+                }
+            }
+        }
+        waiting.forEach(f -> f.complete(null));
     }
 
     /** Applies and verifies the read-only setting unless it is verified already. */
