@@ -29,7 +29,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -141,6 +140,8 @@ public final class WriterAuthority implements AutoCloseable {
     private boolean sessionsFenced = true;
     /** Bumped at each fencing and each resume of the sessions: a late cancel of an earlier fencing is dropped. */
     private volatile long sessionFencing;
+    /** Completes when the cancels of the current fencing go (see {@link #fenceSessionsAndDatabase}). */
+    private CompletableFuture<Void> cancels;
     private boolean reconfirming;
     private long generation;
     private ResumableWatch modeWatch;
@@ -574,32 +575,31 @@ public final class WriterAuthority implements AutoCloseable {
      */
     private CompletableFuture<Void> fenceSessionsAndDatabase(String sessionReason, String databaseReason,
                                                              long cancelWaitMillis) {
-        boolean first = !sessionsFenced;
-        if (first) {
+        if (!sessionsFenced) {
             sessionsFenced = true;
             sessions.rollbackWritingCommits(sessionReason);
-        }
-        CompletableFuture<Void> refusing = new CompletableFuture<>();
-        CompletableFuture<Void> fenced = requestReadOnly(databaseReason, refusing);
-        if (first) {
             long fencing = ++sessionFencing;
-            ScheduledFuture<?> bound;
-            try {
-                bound = exec.schedule(() -> refusing.complete(null), cancelWaitMillis, TimeUnit.MILLISECONDS);
-            } catch (RejectedExecutionException stopping) {
-                bound = null;
-                refusing.complete(null);
-            }
-            ScheduledFuture<?> timer = bound;
-            refusing.thenRun(() -> {
-                if (timer != null) {
-                    timer.cancel(false);
-                }
+            CompletableFuture<Void> go = new CompletableFuture<>();
+            cancels = go;
+            go.thenRun(() -> {
                 // Not if the sessions were resumed meanwhile: the writes running now belong to a new tenure.
                 if (sessionFencing == fencing) {
                     sessions.cancelRunningWrites(sessionReason);
                 }
             });
+        }
+        CompletableFuture<Void> refusing = new CompletableFuture<>();
+        CompletableFuture<Void> fenced = requestReadOnly(databaseReason, refusing);
+        // Every fencing request may bring the cancels forward: a loss of the lease during the operator's
+        // read-only shortens their wait to the lease's bound.
+        CompletableFuture<Void> go = cancels;
+        if (go != null && !go.isDone()) {
+            refusing.thenRun(() -> go.complete(null));
+            try {
+                exec.schedule(() -> go.complete(null), cancelWaitMillis, TimeUnit.MILLISECONDS);
+            } catch (RejectedExecutionException stopping) {
+                go.complete(null);
+            }
         }
         return fenced;
     }
