@@ -117,8 +117,8 @@ class ProxyChartValuesTest {
         HelmChart.Rendered r = HelmChart.template("eu", List.of(), Map.of("tls.enabled", true,
                 "tls.existingSecret", "proxy-tls"));
         ProxySettings settings = loadAsInThePod(renderedProxyYaml(r, "eu"), "tls.enabled");
-        assertEquals(pod.resolve("etc/fenceline/tls/tls.crt"), settings.tls().orElseThrow().certificate());
-        assertEquals(pod.resolve("etc/fenceline/tls/tls.key"), settings.tls().orElseThrow().key());
+        assertEquals(pod.resolve("etc/fenceline/tls/tls.crt"), settings.tls().orElseThrow().listener().orElseThrow().certificate());
+        assertEquals(pod.resolve("etc/fenceline/tls/tls.key"), settings.tls().orElseThrow().listener().orElseThrow().key());
         // ... and the Secret is mounted where the section says.
         assertTrue(r.text().contains("mountPath: /etc/fenceline/tls"), r.text());
     }
