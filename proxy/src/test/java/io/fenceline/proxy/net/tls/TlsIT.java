@@ -297,5 +297,10 @@ class TlsIT {
                 url.replace("channelBinding=disable", "channelBinding=require"), props).close());
         assertNotEquals("08006", required.getSQLState(), "refused by the driver, before any proxy error: " + required);
         assertTrue(required.getMessage().toLowerCase().contains("channel binding"), required.getMessage());
+        // pgJDBC's default, prefer, on TLS: the GS2 flag says "y", which the database would refuse.
+        SQLException preferred = assertThrows(SQLException.class, () -> DriverManager.getConnection(
+                url.replace("&channelBinding=disable", ""), props).close());
+        assertTrue(preferred.getMessage().contains("SCRAM channel binding negotiation cannot pass through the proxy"),
+                preferred.getMessage());
     }
 }
