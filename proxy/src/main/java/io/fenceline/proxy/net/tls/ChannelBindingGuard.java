@@ -9,9 +9,14 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 
+import javax.net.ssl.SSLPeerUnverifiedException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -29,6 +34,10 @@ import java.util.List;
  *       (the SCRAM downgrade protection; the flag is covered by the client's proof, so the proxy cannot change
  *       it). The proxy refuses it first with FATAL 08P01 that says what to do: {@code channel_binding=disable}.</li>
  * </ul>
+ * One case binds end to end: {@code tls-server-end-point} hashes the server's certificate, not the TLS session,
+ * so when the proxy shows clients the very certificate the database showed the proxy (it holds the database's
+ * certificate and key), the client's binding data is what the database computes. Then, for a client on TLS, PLUS
+ * is relayed and nothing is refused.
  * After AuthenticationOk, or any server message other than an authentication request, it leaves the pipeline.
  */
 final class ChannelBindingGuard extends ChannelDuplexHandler {
@@ -38,13 +47,26 @@ final class ChannelBindingGuard extends ChannelDuplexHandler {
     private static final int AUTHENTICATION_OK = 0;
 
     private final boolean clientOnTls;
+    /** The DER of the certificate clients are shown, or null. */
+    private final byte[] listenerCertificate;
+    /** Decided at the first AuthenticationSASL: the client on TLS sees the database's own certificate. */
+    private boolean bindsEndToEnd;
     private ByteBuf pending;
     private boolean saslOffered;
     private boolean refused;
 
-    /** @param clientOnTls whether the client's own connection to the proxy is TLS */
-    ChannelBindingGuard(boolean clientOnTls) {
+    /**
+     * @param clientOnTls         whether the client's own connection to the proxy is TLS
+     * @param listenerCertificate DER of the certificate clients are shown, or null
+     */
+    ChannelBindingGuard(boolean clientOnTls, byte[] listenerCertificate) {
         this.clientOnTls = clientOnTls;
+        this.listenerCertificate = listenerCertificate;
+    }
+
+    /** For a client not on TLS, or shown another certificate than the database's. */
+    ChannelBindingGuard(boolean clientOnTls) {
+        this(clientOnTls, null);
     }
 
     @Override
@@ -82,7 +104,10 @@ final class ChannelBindingGuard extends ChannelDuplexHandler {
             if (type == BackendType.AUTHENTICATION && length >= 8) {
                 int code = message.getInt(message.readerIndex() + 5);
                 if (code == AuthenticationSASL.CODE) {
-                    message = withoutPlus(ctx, message);
+                    bindsEndToEnd = clientOnTls && sameCertificateAsTheDatabase(ctx);
+                    if (!bindsEndToEnd) {
+                        message = withoutPlus(ctx, message);
+                    }
                     saslOffered = true;
                 } else if (code == AUTHENTICATION_OK) {
                     done = true;
@@ -103,6 +128,19 @@ final class ChannelBindingGuard extends ChannelDuplexHandler {
         }
         for (ByteBuf b : out) {
             ctx.fireChannelRead(b);
+        }
+    }
+
+    private boolean sameCertificateAsTheDatabase(ChannelHandlerContext ctx) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        if (listenerCertificate == null || tls == null) {
+            return false;
+        }
+        try {
+            Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && Arrays.equals(chain[0].getEncoded(), listenerCertificate);
+        } catch (SSLPeerUnverifiedException | CertificateEncodingException e) {
+            return false;
         }
     }
 
@@ -142,7 +180,7 @@ final class ChannelBindingGuard extends ChannelDuplexHandler {
     }
 
     private String refusal(SASLInitialResponse response) {
-        if (response == null) {
+        if (response == null || bindsEndToEnd) {
             return null;   // the server judges malformed messages itself
         }
         if (AuthenticationSASL.SCRAM_SHA_256_PLUS.equals(response.mechanism())) {

@@ -35,18 +35,21 @@ public final class TlsLegs {
     private static final String GUARD = "channel-binding-guard";
 
     /** No TLS on either leg. */
-    public static final TlsLegs NONE = new TlsLegs(null, null, null, UpstreamTls.DISABLED, null, 0);
+    public static final TlsLegs NONE = new TlsLegs(null, null, null, null, UpstreamTls.DISABLED, null, 0);
 
     private final SslContext listener;
+    /** DER of the first certificate clients are shown, or null. */
+    private final byte[] listenerCertificate;
     private final ClientCertificates clientCertificates;
     private final SslContext upstream;
     private final UpstreamTls upstreamSettings;
     private final String upstreamHost;
     private final int upstreamPort;
 
-    private TlsLegs(SslContext listener, ClientCertificates clientCertificates, SslContext upstream,
-                    UpstreamTls upstreamSettings, String upstreamHost, int upstreamPort) {
+    private TlsLegs(SslContext listener, byte[] listenerCertificate, ClientCertificates clientCertificates,
+                    SslContext upstream, UpstreamTls upstreamSettings, String upstreamHost, int upstreamPort) {
         this.listener = listener;
+        this.listenerCertificate = listenerCertificate;
         this.clientCertificates = clientCertificates;
         this.upstream = upstream;
         this.upstreamSettings = upstreamSettings;
@@ -66,6 +69,7 @@ public final class TlsLegs {
         ProxySettings.Tls tls = settings.tls().get();
         List<String> problems = new ArrayList<>();
         SslContext listener = null;
+        byte[] listenerCertificate = null;
         ClientCertificates clients = null;
         if (tls.listener().isPresent()) {
             ListenerTls l = tls.listener().get();
@@ -81,6 +85,7 @@ public final class TlsLegs {
                 });
             }
             clients = new ClientCertificates(l.required());
+            listenerCertificate = firstCertificate(l.certificate());
         }
         SslContext upstream = null;
         UpstreamTls u = tls.upstream();
@@ -116,7 +121,7 @@ public final class TlsLegs {
         if (!problems.isEmpty()) {
             throw new IllegalStateException("the tls: section cannot be used:\n  " + String.join("\n  ", problems));
         }
-        return new TlsLegs(listener, clients, upstream, u, host, port);
+        return new TlsLegs(listener, listenerCertificate, clients, upstream, u, host, port);
     }
 
     /** True when SSLRequest is answered {@code S}. */
@@ -162,7 +167,7 @@ public final class TlsLegs {
             return ready.setSuccess(null);
         }
         boolean clientOnTls = client.pipeline().get(SslHandler.class) != null;
-        backend.pipeline().addFirst(GUARD, new ChannelBindingGuard(clientOnTls));
+        backend.pipeline().addFirst(GUARD, new ChannelBindingGuard(clientOnTls, listenerCertificate));
         backend.pipeline().addFirst(NEGOTIATION, new UpstreamNegotiation(upstream, upstreamHost, upstreamPort,
                 upstreamSettings.mode() == UpstreamTls.SslMode.VERIFY_FULL,
                 "tls.upstream.sslmode " + upstreamSettings.mode().spelling(), ready));
@@ -186,6 +191,15 @@ public final class TlsLegs {
             parts.add("TLS to the database (sslmode " + upstreamSettings.mode().spelling() + ")");
         }
         return parts.isEmpty() ? "no TLS" : String.join(", ", parts);
+    }
+
+    private static byte[] firstCertificate(Path file) {
+        List<X509Certificate> chain = PemFiles.certificates(file, "tls.certificate", new ArrayList<>());
+        try {
+            return chain.isEmpty() ? null : chain.get(0).getEncoded();
+        } catch (java.security.cert.CertificateEncodingException e) {
+            return null;
+        }
     }
 
     private static boolean pair(Path certificate, Path key, String certKey, String keyKey, List<String> problems) {

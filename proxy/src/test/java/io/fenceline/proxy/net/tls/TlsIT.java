@@ -55,11 +55,13 @@ class TlsIT {
     static Path strangerCert;
     static Path strangerKey;
     static Path pgFiles;
+    static Path[] dbCertificate;
 
     @BeforeAll
     static void start() throws Exception {
         certs = TestCertificates.make(dir);
         Path[] db = certs.issue("db", "db", "DNS:localhost");
+        dbCertificate = db;
         Path[] proxyClient = certs.issue("proxy-client", "fenceline-proxy", null);
         Path[] cu = certs.issue("cert-user", "cert_user", null);
         Path[] app = certs.issue("app-user", "app", null);
@@ -204,6 +206,31 @@ class TlsIT {
         Psql r = psql(port(), app("sslmode=disable channel_binding=prefer"), OWN_TLS);
         assertEquals(0, r.exit(), r.output());
         assertEquals("true,TLSv1.3,/CN=fenceline-proxy,app", r.output());
+    }
+
+    @Test
+    void channelBindingWorksEndToEndWhenTheProxyShowsTheDatabasesOwnCertificate() throws Exception {
+        // tls-server-end-point hashes the server's certificate: a proxy holding the database's certificate and key
+        // gives the client the same binding data the database computes.
+        ProxySettings same = new ProxySettings(new ProxySettings.Listen("127.0.0.1", 0),
+                new ProxySettings.Upstream.Tcp("localhost", pg.port()),
+                Optional.of(new ProxySettings.Tls(Optional.of(new ListenerTls(dbCertificate[0], dbCertificate[1])),
+                        new UpstreamTls(UpstreamTls.SslMode.VERIFY_FULL, Optional.of(certs.ca()), Optional.empty(),
+                                Optional.empty()))),
+                new ProxySettings.Limits(1 << 20, Duration.ofSeconds(20), 10), Optional.empty(), Duration.ofSeconds(1));
+        try (ProxyProcess p = ProxyProcess.start(same)) {
+            int port = p.server().address().getPort();
+            String conninfo = "host=localhost hostaddr=127.0.0.1 user=app password=app-secret sslmode=verify-full sslrootcert="
+                    + certs.ca() + " channel_binding=require";
+            Psql r = psql(port, conninfo, OWN_TLS);
+            // psql's "host=127.0.0.1" comes first in its command line; the later host= wins.
+            assertEquals(0, r.exit(), r.output());
+            // The database accepted SCRAM-SHA-256-PLUS: it checked the binding against its own certificate.
+            assertEquals("true,TLSv1.3,-,app", r.output());
+            // A plain-text client leg still gets no PLUS (libpq refuses PLUS offered without TLS).
+            Psql plain = psql(port, "user=app password=app-secret sslmode=disable", "SELECT 1");
+            assertEquals(0, plain.exit(), plain.output());
+        }
     }
 
     @Test
