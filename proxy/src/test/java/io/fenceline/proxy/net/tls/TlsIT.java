@@ -308,6 +308,24 @@ class TlsIT {
     }
 
     @Test
+    void aCancelReachesTheDatabaseWhosePgHbaAllowsOnlyTls() throws Exception {
+        Properties props = new Properties();
+        props.setProperty("user", "app");
+        props.setProperty("password", "app-secret");
+        String url = "jdbc:postgresql://127.0.0.1:" + port() + "/postgres?ssl=true&sslmode=verify-full&sslrootcert="
+                + certs.ca() + "&channelBinding=disable";
+        try (Connection c = DriverManager.getConnection(url, props); var st = c.createStatement()) {
+            st.setQueryTimeout(1);
+            SQLException e = assertThrows(SQLException.class, () -> st.execute("SELECT pg_sleep(60)"));
+            // 57014 is the database's: its backend was cancelled (a CancelRequest is not subject to pg_hba.conf).
+            assertEquals("57014", e.getSQLState(), e.toString());
+            try (ResultSet rs = st.executeQuery("SELECT 'still usable'")) {
+                assertTrue(rs.next());
+            }
+        }
+    }
+
+    @Test
     void pgJdbcVerifyFullThroughTheProxy() throws Exception {
         Properties props = new Properties();
         props.setProperty("user", "app");
