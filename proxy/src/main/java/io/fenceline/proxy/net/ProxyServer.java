@@ -183,6 +183,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         shared.metrics().connectionOpened();
         FrontendHandler handler = new FrontendHandler(shared);
+        if (shared.tls().listening()) {
+            ch.pipeline().addLast("direct-tls", shared.tls().directTlsDetector(FrontendHandler.TLS));
+        }
         ch.pipeline().addLast(FrontendHandler.DECODER, handler.decoder());
         ch.pipeline().addLast("frontend", handler);
         clients.add(ch);

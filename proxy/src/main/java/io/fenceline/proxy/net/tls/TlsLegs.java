@@ -6,6 +6,8 @@ import io.fenceline.config.file.UpstreamTls;
 import io.fenceline.proxy.wire.ProtocolViolation;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -33,6 +35,8 @@ public final class TlsLegs {
     static final String UPSTREAM_TLS = "upstream-tls";
     private static final String NEGOTIATION = "upstream-ssl-negotiation";
     private static final String GUARD = "channel-binding-guard";
+    /** The ALPN protocol of PostgreSQL connections (required for direct TLS). */
+    static final String ALPN_POSTGRESQL = "postgresql";
 
     /** No TLS on either leg. */
     public static final TlsLegs NONE = new TlsLegs(null, null, null, null, UpstreamTls.DISABLED, null, 0);
@@ -81,6 +85,10 @@ public final class TlsLegs {
                     // Asked, not demanded: which users need one is decided at the StartupMessage. A certificate
                     // that is sent but does not verify fails the handshake, as with PostgreSQL's ssl_ca_file.
                     l.clientCa().ifPresent(ca -> b.trustManager(ca.toFile()).clientAuth(ClientAuth.OPTIONAL));
+                    // "postgresql" when the client offers it (libpq 17+); a client that offers none is served too.
+                    b.applicationProtocolConfig(new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
+                            ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                            ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, ALPN_POSTGRESQL));
                     return b.build();
                 });
             }
@@ -137,6 +145,15 @@ public final class TlsLegs {
     /** A new server-side TLS handler for a client that sent SSLRequest; only when {@link #listening()}. */
     public SslHandler newClientHandler(ByteBufAllocator alloc) {
         return listener.newHandler(alloc);
+    }
+
+    /**
+     * The handler to put first in a new client channel's pipeline when {@link #listening()}: it accepts direct TLS
+     * (a ClientHello instead of SSLRequest) by putting a TLS handler named {@code tlsName} in its place, and
+     * leaves at once otherwise.
+     */
+    public ChannelHandler directTlsDetector(String tlsName) {
+        return new DirectTls(listener, tlsName);
     }
 
     /**

@@ -326,6 +326,39 @@ class TlsIT {
     }
 
     @Test
+    void directTlsOfPostgresql17WithAlpnPostgresql() throws Exception {
+        Properties props = new Properties();
+        props.setProperty("user", "app");
+        props.setProperty("password", "app-secret");
+        String url = "jdbc:postgresql://127.0.0.1:" + port() + "/postgres?sslmode=verify-full&sslrootcert="
+                + certs.ca() + "&channelBinding=disable&sslNegotiation=direct";
+        try (Connection c = DriverManager.getConnection(url, props);
+             ResultSet rs = c.createStatement().executeQuery(OWN_TLS)) {
+            assertTrue(rs.next());
+            assertEquals("true,TLSv1.3,/CN=fenceline-proxy,app", rs.getString(1));
+        }
+        // Without the ALPN protocol "postgresql" a direct connection is closed after the handshake, as PostgreSQL does.
+        javax.net.ssl.SSLContext trustAll = javax.net.ssl.SSLContext.getInstance("TLS");
+        trustAll.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509TrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) {
+            }
+
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        }}, null);
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) trustAll.getSocketFactory()
+                .createSocket("127.0.0.1", port())) {
+            socket.setSoTimeout(20_000);
+            socket.startHandshake();
+            assertEquals(-1, socket.getInputStream().read(), "closed without a reply");
+        }
+    }
+
+    @Test
     void pgJdbcVerifyFullThroughTheProxy() throws Exception {
         Properties props = new Properties();
         props.setProperty("user", "app");
