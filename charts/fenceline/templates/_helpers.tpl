@@ -115,6 +115,16 @@ app.kubernetes.io/component: control
       mountPath: /etc/fenceline/tls
       readOnly: true
     {{- end }}
+    {{- if and .Values.tls.enabled .Values.tls.clientCertificates.existingSecret }}
+    - name: client-ca
+      mountPath: /etc/fenceline/client-ca
+      readOnly: true
+    {{- end }}
+    {{- if .Values.tls.upstream.existingSecret }}
+    - name: upstream-tls
+      mountPath: /etc/fenceline/upstream-tls
+      readOnly: true
+    {{- end }}
     {{- if .Values.etcdCredentials.enabled }}
     - name: etcd-credentials
       mountPath: /etc/fenceline/etcd
@@ -138,6 +148,18 @@ app.kubernetes.io/component: control
 - name: tls
   secret:
     secretName: {{ include "fenceline.tlsSecret" . }}
+    defaultMode: 0444
+{{- end }}
+{{- if and .Values.tls.enabled .Values.tls.clientCertificates.existingSecret }}
+- name: client-ca
+  secret:
+    secretName: {{ .Values.tls.clientCertificates.existingSecret }}
+    defaultMode: 0444
+{{- end }}
+{{- if .Values.tls.upstream.existingSecret }}
+- name: upstream-tls
+  secret:
+    secretName: {{ .Values.tls.upstream.existingSecret }}
     defaultMode: 0444
 {{- end }}
 {{- if .Values.etcdCredentials.enabled }}

@@ -39,6 +39,32 @@ public record TestCertificates(Path ca, Path serverCertificate, Path serverKey, 
                 dir.resolve("client.crt"), dir.resolve("client.key"));
     }
 
+    /**
+     * Signs one more certificate with this authority, in the directory of {@link #ca()}: {@code name.crt} and
+     * its PKCS#8 key {@code name.key}.
+     *
+     * @param subjectAltName an openssl {@code subjectAltName} value such as {@code DNS:localhost}, or null for none
+     * @return the certificate and the key
+     */
+    public Path[] issue(String name, String commonName, String subjectAltName) {
+        Path dir = ca.getParent();
+        Path log = dir.resolve("openssl.log");
+        openssl(dir, log, "genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", name + ".key");
+        openssl(dir, log, "req", "-new", "-key", name + ".key", "-out", name + ".csr", "-subj", "/CN=" + commonName);
+        List<String> sign = new ArrayList<>(List.of("x509", "-req", "-in", name + ".csr", "-CA", "ca.crt", "-CAkey",
+                "ca.key", "-CAcreateserial", "-out", name + ".crt", "-days", "2"));
+        if (subjectAltName != null) {
+            try {
+                Files.writeString(dir.resolve(name + ".ext"), "subjectAltName=" + subjectAltName + "\n");
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException("cannot write " + dir.resolve(name + ".ext"), e);
+            }
+            sign.addAll(List.of("-extfile", name + ".ext"));
+        }
+        openssl(dir, log, sign.toArray(String[]::new));
+        return new Path[] {dir.resolve(name + ".crt"), dir.resolve(name + ".key")};
+    }
+
     private static void openssl(Path dir, Path log, String... args) {
         List<String> command = new ArrayList<>(List.of("openssl"));
         command.addAll(List.of(args));

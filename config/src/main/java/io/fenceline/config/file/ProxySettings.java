@@ -15,7 +15,8 @@ import java.util.Optional;
  *
  * @param listen        where clients connect
  * @param upstream      the PostgreSQL server every session is relayed to
- * @param tls           certificate and key for TLS termination; empty answers {@code N} to SSLRequest
+ * @param tls           TLS towards clients and towards the server ({@code tls:}); empty: SSLRequest is answered
+ *                      {@code N} and the server is reached in plain text
  * @param limits        protocol and connection limits
  * @param admin         the admin HTTP endpoint; empty when not configured
  * @param shutdownGrace how long sessions may take to finish after SIGTERM before they are closed
@@ -158,8 +159,22 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
         }
     }
 
-    /** PEM certificate chain and PKCS#8 private key files. */
-    public record Tls(Path certificate, Path key) {
+    /**
+     * The {@code tls:} section.
+     *
+     * @param listener TLS towards clients; empty answers {@code N} to SSLRequest
+     * @param upstream TLS towards the server ({@code tls.upstream}); {@link UpstreamTls#DISABLED} when absent
+     */
+    public record Tls(Optional<ListenerTls> listener, UpstreamTls upstream) {
+        public Tls {
+            Objects.requireNonNull(listener, "listener");
+            Objects.requireNonNull(upstream, "upstream");
+        }
+
+        /** A listener certificate and key, no client certificates, plain text to the server. */
+        public Tls(Path certificate, Path key) {
+            this(Optional.of(new ListenerTls(certificate, key)), UpstreamTls.DISABLED);
+        }
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.Set;
  * <pre>
  * listen:   { host: 0.0.0.0, port: 6432 }
  * upstream: { host: 127.0.0.1, port: 5432 }        # or { socket: /var/run/postgresql/.s.PGSQL.5432 }
- * tls:      { certificate: /etc/fenceline/tls.crt, key: /etc/fenceline/tls.key }   # optional
+ * tls:      { certificate: /etc/fenceline/tls.crt, key: /etc/fenceline/tls.key }   # optional, see {@link TlsSection}
  * limits:   { max_message_length: 64MiB, startup_timeout: 60s, max_connections: 1000 }  # optional
  * admin:    { host: 0.0.0.0, port: 9187 }           # optional
  * shutdown_grace: 30s                                 # optional
@@ -112,19 +112,8 @@ public final class ProxySettingsLoader {
             }
         }
 
-        // tls (optional)
-        Optional<ProxySettings.Tls> tls = Optional.empty();
-        Optional<JsonNode> tlsNode = r.section(root, "", "tls", false);
-        if (tlsNode.isPresent()) {
-            r.rejectUnknown(tlsNode.get(), "tls", Set.of("certificate", "key"));
-            Optional<Path> cert = r.string(tlsNode.get(), "tls", "certificate", true)
-                    .map(p -> readableFile(r, "tls.certificate", resolve(baseDir, p)));
-            Optional<Path> key = r.string(tlsNode.get(), "tls", "key", true)
-                    .map(p -> readableFile(r, "tls.key", resolve(baseDir, p)));
-            if (cert.isPresent() && key.isPresent()) {
-                tls = Optional.of(new ProxySettings.Tls(cert.get(), key.get()));
-            }
-        }
+        // tls (optional): towards clients and towards the server, see TlsSection
+        Optional<ProxySettings.Tls> tls = TlsSection.read(r, root, baseDir, upstream);
 
         // limits (optional, with defaults when absent)
         JsonNode limitsNode = r.section(root, "", "limits", false).orElse(null);
@@ -196,20 +185,6 @@ public final class ProxySettingsLoader {
         Set<String> all = new java.util.HashSet<>(a);
         all.addAll(b);
         return Set.copyOf(all);
-    }
-
-    private static Path resolve(Path baseDir, String path) {
-        Path p = Path.of(path);
-        return p.isAbsolute() || baseDir == null ? p : baseDir.resolve(p);
-    }
-
-    private static Path readableFile(NodeReader r, String key, Path path) {
-        if (!Files.isRegularFile(path)) {
-            r.problem(key, "file does not exist: " + path);
-        } else if (!Files.isReadable(path)) {
-            r.problem(key, "file is not readable: " + path);
-        }
-        return path;
     }
 
     private static String locationOf(JsonProcessingException e) {

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -117,10 +118,32 @@ class ProxyChartValuesTest {
         HelmChart.Rendered r = HelmChart.template("eu", List.of(), Map.of("tls.enabled", true,
                 "tls.existingSecret", "proxy-tls"));
         ProxySettings settings = loadAsInThePod(renderedProxyYaml(r, "eu"), "tls.enabled");
-        assertEquals(pod.resolve("etc/fenceline/tls/tls.crt"), settings.tls().orElseThrow().certificate());
-        assertEquals(pod.resolve("etc/fenceline/tls/tls.key"), settings.tls().orElseThrow().key());
+        assertEquals(pod.resolve("etc/fenceline/tls/tls.crt"), settings.tls().orElseThrow().listener().orElseThrow().certificate());
+        assertEquals(pod.resolve("etc/fenceline/tls/tls.key"), settings.tls().orElseThrow().listener().orElseThrow().key());
         // ... and the Secret is mounted where the section says.
         assertTrue(r.text().contains("mountPath: /etc/fenceline/tls"), r.text());
+    }
+
+    @Test
+    void bothTlsLegsOfTheValuesReachTheConfigMapAndTheirSecretsAreMounted() throws IOException {
+        HelmChart.Rendered r = HelmChart.template("eu", List.of(), Map.of("tls.enabled", true,
+                "tls.existingSecret", "proxy-tls", "tls.clientCertificates.existingSecret", "client-ca",
+                "tls.clientCertificates.users[0]", "app", "tls.upstream.sslmode", "verify-full",
+                "tls.upstream.existingSecret", "db-tls", "tls.upstream.clientCertificate", true));
+        ProxySettings.Tls tls = loadAsInThePod(renderedProxyYaml(r, "eu"), "both TLS legs").tls().orElseThrow();
+        ListenerTls listener = tls.listener().orElseThrow();
+        assertEquals(Optional.of(pod.resolve("etc/fenceline/client-ca/ca.crt")), listener.clientCa());
+        assertEquals(new ListenerTls.ClientCertificates(ListenerTls.Verify.VERIFY_FULL, java.util.Set.of("app"), false),
+                listener.required());
+        assertEquals(new UpstreamTls(UpstreamTls.SslMode.VERIFY_FULL, Optional.of(pod.resolve("etc/fenceline/upstream-tls/ca.crt")),
+                Optional.of(pod.resolve("etc/fenceline/upstream-tls/tls.crt")),
+                Optional.of(pod.resolve("etc/fenceline/upstream-tls/tls.key"))), tls.upstream());
+        assertTrue(r.text().contains("secretName: client-ca") && r.text().contains("secretName: db-tls"), r.text());
+        // The database leg alone renders a tls: section without a listener.
+        HelmChart.Rendered upstreamOnly = HelmChart.template("eu", List.of(), Map.of("tls.upstream.sslmode", "require"));
+        ProxySettings.Tls only = loadAsInThePod(renderedProxyYaml(upstreamOnly, "eu"), "upstream only").tls().orElseThrow();
+        assertEquals(Optional.empty(), only.listener());
+        assertEquals(UpstreamTls.SslMode.REQUIRE, only.upstream().mode());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.fenceline.proxy.net;
 import io.fenceline.config.file.ProxySettings;
 import io.fenceline.proxy.authority.SessionFence;
 import io.fenceline.proxy.metrics.ProxyMetrics;
+import io.fenceline.proxy.net.tls.TlsLegs;
 import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.proxy.schema.SchemaEnforcement;
 import io.fenceline.proxy.sql.Inspector;
@@ -19,14 +20,11 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.unix.DomainSocketAddress;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import javax.net.ssl.SSLException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
@@ -119,7 +117,7 @@ public final class ProxyServer implements AutoCloseable {
             upstream = InetSocketAddress.createUnresolved(tcp.host(), tcp.port());
             upstreamChannel = transport.socketChannel();
         }
-        SslContext tls = settings.tls().map(ProxyServer::sslContext).orElse(null);
+        TlsLegs tls = TlsLegs.from(settings);
         ProxySettings.Inspection inspection = settings.inspection();
         Inspector inspector = null;
         ThreadPoolExecutor offload = null;
@@ -154,8 +152,8 @@ public final class ProxyServer implements AutoCloseable {
         try {
             Channel server = bootstrap.bind(settings.listen().host(), settings.listen().port()).syncUninterruptibly().channel();
             self[0] = new ProxyServer(shared, boss, workers, server, offload);
-            log.info("proxy listening on {} ({}), relaying to {}{}", server.localAddress(), transport, Shared.describe(upstream),
-                    tls == null ? "" : ", TLS enabled");
+            log.info("proxy listening on {} ({}), relaying to {}, {}", server.localAddress(), transport, Shared.describe(upstream),
+                    tls);
             return self[0];
         } catch (RuntimeException e) {
             if (offload != null) {
@@ -165,15 +163,6 @@ public final class ProxyServer implements AutoCloseable {
             workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw new IllegalStateException("cannot listen on " + settings.listen().host() + ":"
                     + settings.listen().port() + ": " + e, e);
-        }
-    }
-
-    private static SslContext sslContext(ProxySettings.Tls tls) {
-        try {
-            return SslContextBuilder.forServer(tls.certificate().toFile(), tls.key().toFile()).build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new IllegalStateException("cannot use TLS certificate " + tls.certificate() + " with key "
-                    + tls.key() + ": " + e.getMessage(), e);
         }
     }
 
@@ -194,6 +183,9 @@ public final class ProxyServer implements AutoCloseable {
         }
         shared.metrics().connectionOpened();
         FrontendHandler handler = new FrontendHandler(shared);
+        if (shared.tls().listening()) {
+            ch.pipeline().addLast("direct-tls", shared.tls().directTlsDetector(FrontendHandler.TLS));
+        }
         ch.pipeline().addLast(FrontendHandler.DECODER, handler.decoder());
         ch.pipeline().addLast("frontend", handler);
         clients.add(ch);

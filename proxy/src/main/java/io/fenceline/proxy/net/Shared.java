@@ -9,19 +9,19 @@ import io.fenceline.config.coordination.MonotonicClock;
 import io.fenceline.proxy.sql.Inspector;
 import io.netty.channel.Channel;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.handler.ssl.SslContext;
+import io.fenceline.proxy.net.tls.TlsLegs;
 
 import java.net.SocketAddress;
 import java.util.concurrent.Executor;
 
 /**
- * What every connection of one server shares: settings, upstream, TLS, cancel keys, metrics, clock,
+ * What every connection of one server shares: settings, upstream, TLS of both legs (null: none), cancel keys, metrics, clock,
  * and the statement path: the inspector (null when inspection is disabled), the small executor that
  * parses long uncached statements off the event loops, the policy, the write authority's fence generation, and
  * schema-version enforcement (null when not configured: connections then declare nothing the proxy follows).
  */
 record Shared(ProxySettings settings, Transport transport, SocketAddress upstream,
-              Class<? extends Channel> upstreamChannel, SslContext tls, CancelKeys<SocketAddress> cancelKeys,
+              Class<? extends Channel> upstreamChannel, TlsLegs tls, CancelKeys<SocketAddress> cancelKeys,
               ProxyMetrics metrics, MonotonicClock clock, Inspector inspector, Executor inspectionExecutor,
               StatementPolicy policy, SessionControl control, SchemaEnforcement schema) {
 
@@ -36,7 +36,7 @@ record Shared(ProxySettings settings, Transport transport, SocketAddress upstrea
 
     /** A relay without inspection or policy (tests of the bare data path). */
     Shared(ProxySettings settings, Transport transport, SocketAddress upstream, Class<? extends Channel> upstreamChannel,
-           SslContext tls, CancelKeys<SocketAddress> cancelKeys, ProxyMetrics metrics, MonotonicClock clock) {
+           TlsLegs tls, CancelKeys<SocketAddress> cancelKeys, ProxyMetrics metrics, MonotonicClock clock) {
         this(settings, transport, upstream, upstreamChannel, tls, cancelKeys, metrics, clock, null, Runnable::run,
                 StatementPolicy.ALLOW_ALL, new SessionControl(), null);
     }

@@ -62,13 +62,13 @@ final class StartupPath {
             return;
         }
         h.encryptionRequested = true;
-        if (h.shared.tls() == null) {
+        if (h.shared.tls() == null || !h.shared.tls().listening()) {
             h.client.writeAndFlush(EncryptionResponse.decline(), h.client.voidPromise());
         } else {
             // 'S' leaves in plaintext now; only then does TLS sit in front of the decoder. The decoder has
             // already refused any bytes that came with the SSLRequest.
             h.client.writeAndFlush(EncryptionResponse.acceptTls(), h.client.voidPromise());
-            SslHandler tls = h.shared.tls().newHandler(h.client.alloc());
+            SslHandler tls = h.shared.tls().newClientHandler(h.client.alloc());
             h.client.pipeline().addBefore(FrontendHandler.DECODER, FrontendHandler.TLS, tls);
         }
         h.decoder.mode(FrontendDecoder.Mode.STARTUP);
@@ -104,6 +104,13 @@ final class StartupPath {
             h.wroteToClient = true;
             upstream = startup.asVersion30();
         }
+        // tls.client_certificate: a user that must present a client certificate is refused without one (28000).
+        ProtocolViolation noCertificate = h.shared.tls() == null ? null
+                : h.shared.tls().admit(h.client, startup.parameters().get("user"));
+        if (noCertificate != null) {
+            h.fail(noCertificate);
+            return;
+        }
         String lifts = h.statements == null ? null : io.fenceline.proxy.session.StartupOptions.liftsReadOnly(startup.parameters());
         if (lifts != null && !h.shared.policy().writable()) {
             refuseStartup(ReadOnlyFence.denial("start a h.session with " + lifts));
@@ -134,16 +141,31 @@ final class StartupPath {
                 h.backend.close();
                 return;
             }
-            h.backendConnected = true;
-            h.backend.write(toSend.encode(h.backend.alloc()), h.backend.voidPromise());
-            while (!h.waitingForBackend.isEmpty()) {
-                h.relayFromClient(h.waitingForBackend.poll());
-            }
-            h.backend.flush();
-            h.wroteToBackend = false;
-            h.flushClient();
-            h.client.config().setAutoRead(true);
+            // tls.upstream: SSLRequest and the handshake before the StartupMessage (done at once without it).
+            (h.shared.tls() == null ? h.backend.eventLoop().newSucceededFuture(null)
+                    : h.shared.tls().secureUpstream(h.backend, h.client)).addListener(secured -> {
+                if (!secured.isSuccess()) {
+                    failConnect(secured.cause());
+                } else if (h.closing) {
+                    h.backend.close();
+                } else {
+                    sendStartup(toSend);
+                }
+            });
         });
+    }
+
+    /** The server connection is ready: the StartupMessage, then what the client sent meanwhile. */
+    private void sendStartup(StartupMessage toSend) {
+        h.backendConnected = true;
+        h.backend.write(toSend.encode(h.backend.alloc()), h.backend.voidPromise());
+        while (!h.waitingForBackend.isEmpty()) {
+            h.relayFromClient(h.waitingForBackend.poll());
+        }
+        h.backend.flush();
+        h.wroteToBackend = false;
+        h.flushClient();
+        h.client.config().setAutoRead(true);
     }
 
     ChannelFuture connectTo(SocketAddress address, io.netty.channel.ChannelHandler handler) {
