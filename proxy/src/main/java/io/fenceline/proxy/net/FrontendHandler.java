@@ -64,7 +64,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     boolean backendConnected;
     boolean wroteToBackend;
     boolean wroteToClient;
-    boolean encryptionRequested;
     private boolean draining;
     private boolean terminated;
     boolean closing;
@@ -93,6 +92,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
 
     FrontendDecoder decoder() {
         return decoder;
+    }
+
+    /** This connection is over the connection limit: see {@link StartupPath#refuseAtStartup}. */
+    void refuseAtStartup(ErrorResponse error) {
+        startup.refuseAtStartup(error);
     }
 
     Session session() {
