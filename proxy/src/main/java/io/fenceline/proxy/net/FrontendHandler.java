@@ -200,6 +200,34 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
     }
 
+    /**
+     * A CancelRequest for this session arrived on connection {@code canceller} (any event loop; runs on this
+     * session's). When the proxy itself holds the next statement (a policy hold such as a paused write, an
+     * offloaded parse, the proxy's own hidden request) and nothing of the client's runs on the backend, PostgreSQL
+     * would find nothing to cancel and the statement would run in full once released: so the proxy cancels it
+     * itself, as a denial with PostgreSQL's 57014 raised by the server in its place, and nothing of it runs.
+     * Otherwise the request goes to the database, which cancels what the backend runs.
+     */
+    void cancelRequested(CancelRequest cancel, Channel canceller) {
+        if (!client.eventLoop().inEventLoop()) {
+            client.eventLoop().execute(() -> cancelRequested(cancel, canceller));
+            return;
+        }
+        if (!closing && waiting != null && (statements.waitingForHiddenAnswers() || statements.quiet())) {
+            log.info("CancelRequest for backend {}: the proxy holds the statement, cancelled before it is sent",
+                    cancel.processId());
+            shared.metrics().cancelSent();
+            statements.cancelHeld();
+            canceller.close();
+            if (holdTimer != null && holdTimer.cancel(false)) {
+                resume();
+            }
+            // An offloaded parse or the hidden request's answers: decided (denied) when they complete.
+            return;
+        }
+        startup.forwardCancel(cancel, canceller, shared.upstream());
+    }
+
     /** The awaited decision can be made now: decide it, then the frames queued behind it, in order. */
     private void resume() {
         holdTimer = null;
@@ -219,6 +247,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
             } else {
                 forward(next);
             }
+        }
+        if (waiting == null) {
+            // A cancel applies to the statements it found held, not to later ones.
+            statements.clearCancel();
         }
         if (wroteToBackend && !closing) {
             flushBackend();
@@ -367,7 +399,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
 
     @Override
     public void cancelKey(CancelKey key) {
-        shared.cancelKeys().register(key, shared.upstream());
+        shared.cancelKeys().register(key, shared.upstream(), this);
     }
 
     @Override

@@ -151,21 +151,33 @@ final class StartupPath {
 
     private void cancelRequest(CancelRequest cancel) {
         h.decoder.mode(FrontendDecoder.Mode.HALTED);
+        h.closing = true;
+        if (h.startupTimer != null) {
+            h.startupTimer.cancel(false);
+        }
         CancelKey key = new CancelKey(cancel.processId(), cancel.secretKey());
-        SocketAddress issuer = h.shared.cancelKeys().issuerOf(key).orElse(null);
-        if (issuer == null) {
+        var entry = h.shared.cancelKeys().entry(key).orElse(null);
+        if (entry == null) {
             // Like PostgreSQL: an unknown key gets no answer, so keys cannot be probed. Logged, because behind one
             // Service with several proxy instances the key may be another instance's (docs/data-path.md).
             log.info("CancelRequest for process {} ignored: no session of this proxy holds its key (it may belong to "
                     + "another proxy instance, which this one cannot reach)", cancel.processId());
-            h.closing = true;
             h.client.close();
             return;
         }
-        connectTo(issuer, new CancelRelay(cancel, h.client)).addListener((ChannelFutureListener) f -> {
+        if (entry.holder() != null) {
+            entry.holder().cancelRequested(cancel, h.client);
+        } else {
+            forwardCancel(cancel, h.client, entry.issuer());
+        }
+    }
+
+    /** Sends {@code cancel} to {@code issuer}; {@code canceller} is closed once the database closes that connection. */
+    void forwardCancel(CancelRequest cancel, io.netty.channel.Channel canceller, SocketAddress issuer) {
+        connectTo(issuer, new CancelRelay(cancel, canceller)).addListener((ChannelFutureListener) f -> {
             if (!f.isSuccess()) {
                 log.info("cannot forward CancelRequest for process {} to {}: {}", cancel.processId(), issuer, f.cause().toString());
-                h.client.close();
+                canceller.close();
             }
         });
     }
