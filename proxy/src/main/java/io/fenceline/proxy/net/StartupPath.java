@@ -149,37 +149,14 @@ final class StartupPath {
         }
     }
 
+    /** A CancelRequest: nothing else comes on this connection; {@link CancelPath} takes it where it belongs. */
     private void cancelRequest(CancelRequest cancel) {
         h.decoder.mode(FrontendDecoder.Mode.HALTED);
         h.closing = true;
         if (h.startupTimer != null) {
             h.startupTimer.cancel(false);
         }
-        CancelKey key = new CancelKey(cancel.processId(), cancel.secretKey());
-        var entry = h.shared.cancelKeys().entry(key).orElse(null);
-        if (entry == null) {
-            // Like PostgreSQL: an unknown key gets no answer, so keys cannot be probed. Logged, because behind one
-            // Service with several proxy instances the key may be another instance's (docs/data-path.md).
-            log.info("CancelRequest for process {} ignored: no session of this proxy holds its key (it may belong to "
-                    + "another proxy instance, which this one cannot reach)", cancel.processId());
-            h.client.close();
-            return;
-        }
-        if (entry.holder() != null) {
-            entry.holder().cancelRequested(cancel, h.client);
-        } else {
-            forwardCancel(cancel, h.client, entry.issuer());
-        }
-    }
-
-    /** Sends {@code cancel} to {@code issuer}; {@code canceller} is closed once the database closes that connection. */
-    void forwardCancel(CancelRequest cancel, io.netty.channel.Channel canceller, SocketAddress issuer) {
-        connectTo(issuer, new CancelRelay(cancel, canceller)).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                log.info("cannot forward CancelRequest for process {} to {}: {}", cancel.processId(), issuer, f.cause().toString());
-                canceller.close();
-            }
-        });
+        h.cancels().request(cancel);
     }
 
     private void startupMessage(StartupMessage startup) {
