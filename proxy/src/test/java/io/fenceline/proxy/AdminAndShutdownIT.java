@@ -71,7 +71,9 @@ class AdminAndShutdownIT {
                 assertThrows(SQLException.class, () -> s.execute("SELECT * FROM missing_table"));
             }
             try (RawClient bad = new RawClient(p.server().address())) {
-                bad.send(new byte[]{0, 0, 0, 1});
+                // A StartupMessage without its final zero byte: FATAL 08P01, as PostgreSQL answers it (a bad length
+                // would be closed on without a word).
+                bad.send(RawClient.startup(196608, "user\0postgres".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 assertEquals('E', bad.read().type());
             }
             HttpResponse<String> metrics = get(p, "/metrics");

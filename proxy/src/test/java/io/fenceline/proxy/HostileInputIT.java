@@ -100,11 +100,16 @@ class HostileInputIT {
         assertTrue(c.closedByPeer(5000), "the proxy closes the connection");
     }
 
+    /** PostgreSQL's way with bytes that are no startup packet: logged, closed, nothing written. */
+    private static void assertClosedWithoutAReply(RawClient c) throws IOException {
+        assertEquals(-1, c.readByte(), "closed with nothing written");
+    }
+
     @Test
     void startupLengthBelowEight() throws Exception {
         try (RawClient c = client()) {
             c.send(new byte[]{0, 0, 0, 4});
-            assertRefused(c, "invalid startup packet length 4");
+            assertClosedWithoutAReply(c);
         }
     }
 
@@ -112,15 +117,18 @@ class HostileInputIT {
     void startupLengthAboveTheLimit() throws Exception {
         try (RawClient c = client()) {
             c.send(new byte[]{0, 0, 0x4e, 0x21, 0, 3, 0, 0});
-            assertRefused(c, "invalid startup packet length 20001");
+            assertClosedWithoutAReply(c);
         }
     }
 
     @Test
     void unknownProtocolVersion() throws Exception {
         try (RawClient c = client()) {
-            c.send(startup(2 << 16, params("user", "postgres")));
-            assertRefused(c, "unsupported frontend protocol 2.0");
+            c.send(startup(4 << 16, params("user", "postgres")));
+            RawClient.Message m = c.read();
+            assertEquals("0A000", m.errorFields().get('C'), m.errorFields().toString());
+            assertTrue(m.errorFields().get('M').startsWith("unsupported frontend protocol 4.0"));
+            assertTrue(c.closedByPeer(5000));
         }
     }
 
@@ -128,11 +136,13 @@ class HostileInputIT {
     void startupWithoutUserOrTerminator() throws Exception {
         try (RawClient c = client()) {
             c.send(startup(196608, params("database", "postgres")));
-            assertRefused(c, "no \"user\" parameter");
+            RawClient.Message m = c.read();
+            assertEquals("28000", m.errorFields().get('C'), m.errorFields().toString());
+            assertTrue(c.closedByPeer(5000));
         }
         try (RawClient c = client()) {
             c.send(startup(196608, "user\0postgres".getBytes(StandardCharsets.UTF_8)));
-            assertRefused(c, "does not end with a zero byte");
+            assertRefused(c, "invalid startup packet layout: expected terminator as last byte");
         }
     }
 
@@ -140,7 +150,8 @@ class HostileInputIT {
     void plaintextPiggyBackedOnSslRequest() throws Exception {
         try (RawClient c = client()) {
             c.send(concat(startup(80877103, new byte[0]), startup(196608, params("user", "postgres", "database", "postgres"))));
-            assertRefused(c, "unencrypted bytes arrived after the SSLRequest");
+            assertEquals('N', c.readByte(), "answered first, as PostgreSQL does");
+            assertRefused(c, "received unencrypted data after SSL request");
         }
     }
 
@@ -232,9 +243,7 @@ class HostileInputIT {
     void stalledStartupTimesOut() throws Exception {
         try (RawClient c = client()) {
             c.send(new byte[]{0, 0, 0});
-            long start = System.nanoTime();
-            assertRefused(c, "startup did not complete within 2000 ms");
-            assertTrue(System.nanoTime() - start < Duration.ofSeconds(5).toNanos());
+            assertClosedWithoutAReply(c);
         }
         try (RawClient c = client()) {
             // Stalled in authentication: the server waits for a SCRAM response that never comes.

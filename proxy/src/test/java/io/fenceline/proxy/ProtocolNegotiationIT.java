@@ -88,6 +88,41 @@ class ProtocolNegotiationIT {
         }
     }
 
+    /**
+     * PostgreSQL reads startup parameters as bytes: a client starting with {@code client_encoding=LATIN1} sends its
+     * {@code application_name} and other settings in LATIN1. The proxy must relay those bytes as sent (it used to
+     * decode them as UTF-8 and re-encode them, turning 0xE9 into EF BF BD). Verdict from PostgreSQL: the setting's
+     * bytes as the server holds them (hex of a placeholder setting) and pg_stat_activity's application_name, equal
+     * directly and through the proxy.
+     */
+    @org.junit.jupiter.api.Test
+    void startupParameterBytesReachPostgresAsSent() throws Exception {
+        byte[] area = RawClient.concat("user\0postgres\0database\0postgres\0client_encoding\0LATIN1\0application_name\0caf"
+                .getBytes(StandardCharsets.ISO_8859_1), new byte[]{(byte) 0xe9, 0}, "fenceline.probe\0caf".getBytes(
+                StandardCharsets.ISO_8859_1), new byte[]{(byte) 0xe9, 0, 0});
+        List<String> seen = new ArrayList<>();
+        for (InetSocketAddress address : List.of(new InetSocketAddress("127.0.0.1", pg.port()), proxy.server().address())) {
+            try (RawClient c = new RawClient(address)) {
+                c.send(startup(3 << 16, area));
+                for (RawClient.Message m = c.read(); m.type() != 'Z'; m = c.read()) {
+                    RawClient.Message e = m;
+                    assertTrue(m.type() != 'E', () -> "startup at " + address + " failed: " + e.errorFields());
+                }
+                // ::bytea takes the text's bytes as they are (convert_to would check them as UTF-8 and fail).
+                c.send(query("SELECT encode(current_setting('fenceline.probe')::bytea, 'hex') || '/' || "
+                        + "encode(application_name::bytea, 'hex') FROM pg_stat_activity WHERE pid = pg_backend_pid()"));
+                for (RawClient.Message m : c.readUntilReady()) {
+                    if (m.type() == 'D') {
+                        seen.add(new String(m.body(), 6, m.body().length - 6, StandardCharsets.ISO_8859_1));
+                    }
+                }
+            }
+        }
+        assertEquals(2, seen.size(), seen.toString());
+        assertEquals("636166e9/6361663f", seen.get(0), "PostgreSQL keeps the setting's LATIN1 byte; application_name cleans it to '?'");
+        assertEquals(seen.get(0), seen.get(1), "the server holds the same bytes through the proxy");
+    }
+
     /** Asks for 3.{@code minor}, checks the answer as libpq 18 does, runs a query, and returns the answer. */
     private static Negotiated negotiate(InetSocketAddress address, int minor, String option) throws IOException {
         int requested = 3 << 16 | minor;

@@ -90,11 +90,23 @@ final class Denials {
             // This ReadyForQuery ends the request: its entry is done.
             hidden.poll();
         }
+        if (asynchronous(type)) {
+            // Not the hidden request's own answer: a notification, a notice or a changed setting the server sends
+            // whenever it likes (the setting may be the proxy's own default_transaction_read_only: the client is
+            // told the truth about its session, as PostgreSQL would tell it).
+            return false;
+        }
         return switch (h.hide()) {
             case READY_FOR_QUERY -> rfq;
             case ALL_BUT_READY_FOR_QUERY -> !rfq;
             case ALL -> true;
         };
+    }
+
+    /** NotificationResponse, NoticeResponse, ParameterStatus: the messages the protocol calls asynchronous. */
+    static boolean asynchronous(byte type) {
+        return type == BackendType.NOTIFICATION_RESPONSE || type == BackendType.NOTICE_RESPONSE
+                || type == BackendType.PARAMETER_STATUS;
     }
 
     /**

@@ -73,7 +73,11 @@ final class FrontendDecoder extends ByteToMessageDecoder {
         int start = in.readerIndex();
         int length = in.getInt(start);
         if (length < StartupPacket.MIN_LENGTH || length > maxStartupLength) {
-            halt(in, out, ProtocolViolation.of("invalid startup packet length " + length
+            // PostgreSQL logs "invalid length of startup packet" and closes without a reply (a Terminate sent
+            // before the StartupMessage reads as length 0x58000000): so does the proxy.
+            mode = Mode.HALTED;
+            in.skipBytes(in.readableBytes());
+            out.add(new StartupPacket.Dropped("invalid length of startup packet: " + length
                     + " (must be " + StartupPacket.MIN_LENGTH + " to " + maxStartupLength + ")"));
             return;
         }
@@ -83,12 +87,13 @@ final class FrontendDecoder extends ByteToMessageDecoder {
         StartupPacket packet = StartupPacket.decode(in.slice(start, length));
         in.skipBytes(length);
         mode = Mode.AWAIT;
-        if (packet instanceof SSLRequest && in.isReadable()) {
-            halt(in, out, ProtocolViolation.of(in.readableBytes()
-                    + " unencrypted bytes arrived after the SSLRequest, before the TLS handshake"));
-            return;
-        }
         out.add(packet);
+        if (packet instanceof SSLRequest && in.isReadable()) {
+            // As PostgreSQL: the SSLRequest is answered (in plaintext, and TLS is not started: the handler sees
+            // the decoder HALTED), then FATAL; the bytes are never read.
+            halt(in, out, ProtocolViolation.of("received unencrypted data after SSL request (" + in.readableBytes()
+                    + " bytes, before the TLS handshake)"));
+        }
     }
 
     private void decodeMessages(ByteBuf in, List<Object> out) {

@@ -32,11 +32,14 @@ import java.util.concurrent.TimeUnit;
  * <p>Backpressure: reading from one side stops while the other side's outbound buffer is above its
  * high water mark, and resumes when it drains below the low mark.
  *
+ * <p>This class is the steady state; its parts are {@link StartupPath} (startup packets, SSL negotiation, the
+ * connection to the server), {@link CancelPath} (CancelRequests and the write authority's cancels) and
+ * {@link HeldFrames} (frames waiting for a decision).
+ *
  * <p>With inspection enabled, every message after startup passes the connection's {@link StatementPath}
  * first (verdicts, policy, substitutes for denials). When a message must wait — its long text is parsed
- * off the event loop, or the policy holds it — the connection stops reading and later messages queue
- * behind it, so the client's order is kept; other connections of the event loop carry on. While an
- * extended-protocol denial is pending, the server's bytes go through the {@link DenialRewriter}.
+ * off the event loop, or the policy holds it — {@link HeldFrames} stops reading and queues later messages
+ * behind it. While an extended-protocol denial is pending, the server's bytes go through the {@link DenialRewriter}.
  *
  * <p>Errors the proxy reports itself (FATAL, then close) are written only at a server message boundary,
  * so they never split a relayed message; when the server is mid-message the client is closed instead.
@@ -54,19 +57,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     /** Null when inspection is disabled: frames are then relayed without being looked at. */
     final StatementPath statements;
     private final DenialRewriter rewriter;
-    /** Frames that arrived while {@link #waiting} is set, in order. */
-    private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
-    /** The frame whose inspection or policy decision is awaited; later frames queue in {@link #held}. */
-    private ByteBuf waiting;
-    private ScheduledFuture<?> holdTimer;
+    /** The frame waiting for its decision and those queued behind it. */
+    final HeldFrames held = new HeldFrames(this);
+    /** CancelRequests for this session's key, and the write authority's cancels. */
+    private final CancelPath cancels = new CancelPath(this);
     Channel client;
     Channel backend;
     boolean backendConnected;
     boolean wroteToBackend;
     boolean wroteToClient;
-    boolean encryptionRequested;
     private boolean draining;
-    private boolean terminated;
+    boolean terminated;
     boolean closing;
     ScheduledFuture<?> startupTimer;
     /** The connection's schema version, when schema versions are enforced. */
@@ -91,8 +92,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     /** Startup packets and the connection to the server. */
     private final StartupPath startup = new StartupPath(this);
 
+    StartupPath startup() {
+        return startup;
+    }
+
+    CancelPath cancels() {
+        return cancels;
+    }
+
     FrontendDecoder decoder() {
         return decoder;
+    }
+
+    /** This connection is over the connection limit: see {@link StartupPath#refuseAtStartup}. */
+    void refuseAtStartup(ErrorResponse error) {
+        startup.refuseAtStartup(error);
     }
 
     Session session() {
@@ -137,7 +151,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
             waitingForBackend.add(frame);
             return;
         }
-        if (waiting != null) {
+        if (held.waiting()) {
             held.add(frame);
             return;
         }
@@ -149,7 +163,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     /** Runs the statement path on {@code frame}; returns false when the connection now waits or fails. */
-    private boolean inspectAndForward(ByteBuf frame) {
+    boolean inspectAndForward(ByteBuf frame) {
         switch (statements.process(frame)) {
             case FORWARD -> {
                 forward(statements.forward());
@@ -163,7 +177,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
                 for (ByteBuf next = statements.followUp(); next != null; next = statements.followUp()) {
                     forward(next);
                 }
-                waitFor(frame);
+                held.waitFor(frame);
                 return false;
             }
             default -> {
@@ -173,77 +187,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
     }
 
-    /**
-     * Stops reading from the client until {@code frame} can be decided: its long text is being inspected
-     * off the event loop, or the policy holds it. Its order with later frames is kept: they queue behind it.
-     */
-    private void waitFor(ByteBuf frame) {
-        waiting = frame;
-        client.config().setAutoRead(false);
-        var inspection = statements.waitFor();
-        if (inspection != null) {
-            if (!statements.waitingForAnswers()) {
-                shared.metrics().inspectionOffloaded();
-            }
-            inspection.whenComplete((v, e) -> client.eventLoop().execute(this::resume));
-        } else {
-            long delay = Math.max(0, statements.holdUntil() - shared.clock().nanoTime());
-            holdTimer = client.eventLoop().schedule(this::resume, delay, TimeUnit.NANOSECONDS);
-            if (session.cancelKey() != null && statements.quiet()) {
-                // Nothing runs on the backend while this frame waits: a handoff's drain need not wait for it.
-                shared.control().held(session.cancelKey().processId());
-            }
-        }
-    }
-
-    /** The awaited decision can be made now: decide it, then the frames queued behind it, in order. */
-    private void resume() {
-        holdTimer = null;
-        releaseHeldPid();
-        if (closing || waiting == null) {
+    /** A CancelRequest for this session arrived on connection {@code canceller} (any event loop): see {@link CancelPath}. */
+    void cancelRequested(CancelRequest cancel, Channel canceller) {
+        if (!client.eventLoop().inEventLoop()) {
+            client.eventLoop().execute(() -> cancelRequested(cancel, canceller));
             return;
         }
-        ByteBuf frame = waiting;
-        waiting = null;
-        boolean going = inspectAndForward(frame);
-        while (going && !closing && waiting == null && !held.isEmpty()) {
-            ByteBuf next = held.poll();
-            if (terminated) {
-                next.release();
-            } else if (session.phase() == Phase.READY) {
-                going = inspectAndForward(next);
-            } else {
-                forward(next);
-            }
-        }
-        if (wroteToBackend && !closing) {
-            flushBackend();
-        }
-        if (waiting == null && !closing) {
-            client.config().setAutoRead(backend.isWritable());
-        }
+        cancels.requested(cancel, canceller);
     }
 
-    /**
-     * The write authority fenced the sessions: when a statement that may write is running (forwarded, its
-     * ReadyForQuery not yet relayed), sends a CancelRequest with the session's key on a new connection to the
-     * database, without waiting for it. The database cancels whatever statement the backend runs when the
-     * request arrives (a read that followed the write may be cancelled instead; the client sees 57014).
-     */
+    /** The write authority fenced the sessions: see {@link CancelPath#cancelRunningWrite}. */
     void cancelRunningWrite(String reason) {
-        CancelKey key = session.cancelKey();
-        if (closing || statements == null || key == null || !statements.writeInFlight()) {
-            return;
-        }
-        shared.metrics().cancelSent();
-        log.info("cancelling the running write of client {} (backend {}): {}", client.remoteAddress(), key.processId(), reason);
-        startup.connectTo(shared.upstream(), new CancelRelay(new CancelRequest(key.processId(), key.secretKey()), null))
-                .addListener((ChannelFutureListener) f -> {
-                    if (!f.isSuccess()) {
-                        log.warn("cannot send CancelRequest for backend {} to {}: {}", key.processId(),
-                                Shared.describe(shared.upstream()), f.cause().toString());
-                    }
-                });
+        cancels.cancelRunningWrite(reason);
     }
 
     /**
@@ -260,20 +215,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         }
     }
 
-    private void releaseHeldPid() {
-        if (session.cancelKey() != null) {
-            shared.control().released(session.cancelKey().processId());
-        }
-    }
-
     /** A policy's standing changed: a frame held by it is decided again now rather than at its hold's end. */
     void recheckHold() {
-        if (holdTimer != null && holdTimer.cancel(false)) {
-            resume();
-        }
+        held.recheckHold();
     }
 
-    private void forward(ByteBuf frame) {
+    void forward(ByteBuf frame) {
         byte type = frame.getByte(frame.readerIndex());
         shared.metrics().frontendBytes(frame.readableBytes());
         shared.metrics().frontendMessages(1);
@@ -307,7 +254,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
      * gets 25006 and a closed connection. What remains is the pause between this check and the write system
      * call (docs/safety.md, case 3).
      */
-    private void flushBackend() {
+    void flushBackend() {
         wroteToBackend = false;
         if (statements != null && statements.takeUnflushedWrite() && !statements.stillAllowsWrites()) {
             shared.metrics().staleWriteDropped();
@@ -363,7 +310,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
 
     @Override
     public void cancelKey(CancelKey key) {
-        shared.cancelKeys().register(key, shared.upstream());
+        shared.cancelKeys().register(key, shared.upstream(), this);
     }
 
     @Override
@@ -426,7 +373,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     void backendWritabilityChanged(boolean writable) {
-        if (!closing && waiting == null) {
+        if (!closing && !held.waiting()) {
             client.config().setAutoRead(writable);
         }
     }
@@ -514,18 +461,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
         while ((b = waitingForBackend.poll()) != null) {
             b.release();
         }
-        while ((b = held.poll()) != null) {
-            b.release();
-        }
-        if (waiting != null) {
-            waiting.release();
-            waiting = null;
-        }
-        if (holdTimer != null) {
-            holdTimer.cancel(false);
-            holdTimer = null;
-        }
-        releaseHeldPid();
+        held.release();
         if (rewriter != null) {
             rewriter.release();
         }

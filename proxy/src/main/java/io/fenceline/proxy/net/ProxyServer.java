@@ -168,20 +168,13 @@ public final class ProxyServer implements AutoCloseable {
 
     private void accepted(Channel ch) {
         int limit = shared.settings().limits().maxConnections();
-        if (!accepting || active.incrementAndGet() > limit) {
-            if (accepting) {
-                active.decrementAndGet();
-            }
+        if (!accepting) {
             shared.metrics().connectionRefused();
-            shared.metrics().error(accepting ? SqlState.TOO_MANY_CONNECTIONS : SqlState.ADMIN_SHUTDOWN);
-            ErrorResponse refusal = accepting
-                    ? new ErrorResponse(ErrorResponse.FATAL, SqlState.TOO_MANY_CONNECTIONS,
-                    "sorry, too many clients already: the proxy serves at most " + limit + " connections")
-                    : new ErrorResponse(ErrorResponse.FATAL, SqlState.ADMIN_SHUTDOWN, "the proxy is shutting down");
-            ch.writeAndFlush(refusal.encode(ch.alloc())).addListener(ChannelFutureListener.CLOSE);
+            shared.metrics().error(SqlState.ADMIN_SHUTDOWN);
+            ch.writeAndFlush(new ErrorResponse(ErrorResponse.FATAL, SqlState.ADMIN_SHUTDOWN, "the proxy is shutting down")
+                    .encode(ch.alloc())).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        shared.metrics().connectionOpened();
         FrontendHandler handler = new FrontendHandler(shared);
         if (shared.tls().listening()) {
             ch.pipeline().addLast("direct-tls", shared.tls().directTlsDetector(FrontendHandler.TLS));
@@ -189,6 +182,17 @@ public final class ProxyServer implements AutoCloseable {
         ch.pipeline().addLast(FrontendHandler.DECODER, handler.decoder());
         ch.pipeline().addLast("frontend", handler);
         clients.add(ch);
+        if (active.incrementAndGet() > limit) {
+            // As PostgreSQL: the startup packets are answered (SSLRequest, GSSENCRequest; a CancelRequest still
+            // acts), and the StartupMessage gets "too many clients". The connection does not count as active;
+            // the startup timeout bounds how long it may stay.
+            active.decrementAndGet();
+            shared.metrics().connectionRefused();
+            handler.refuseAtStartup(new ErrorResponse(ErrorResponse.FATAL, SqlState.TOO_MANY_CONNECTIONS,
+                    "sorry, too many clients already: the proxy serves at most " + limit + " connections"));
+            return;
+        }
+        shared.metrics().connectionOpened();
         ch.closeFuture().addListener(f -> {
             active.decrementAndGet();
             shared.metrics().connectionClosed();

@@ -21,7 +21,7 @@ import java.util.concurrent.Executor;
  * schema-version enforcement (null when not configured: connections then declare nothing the proxy follows).
  */
 record Shared(ProxySettings settings, Transport transport, SocketAddress upstream,
-              Class<? extends Channel> upstreamChannel, TlsLegs tls, CancelKeys<SocketAddress> cancelKeys,
+              Class<? extends Channel> upstreamChannel, TlsLegs tls, CancelKeys<SocketAddress, FrontendHandler> cancelKeys,
               ProxyMetrics metrics, MonotonicClock clock, Inspector inspector, Executor inspectionExecutor,
               StatementPolicy policy, SessionControl control, SchemaEnforcement schema) {
 
@@ -36,7 +36,7 @@ record Shared(ProxySettings settings, Transport transport, SocketAddress upstrea
 
     /** A relay without inspection or policy (tests of the bare data path). */
     Shared(ProxySettings settings, Transport transport, SocketAddress upstream, Class<? extends Channel> upstreamChannel,
-           TlsLegs tls, CancelKeys<SocketAddress> cancelKeys, ProxyMetrics metrics, MonotonicClock clock) {
+           TlsLegs tls, CancelKeys<SocketAddress, FrontendHandler> cancelKeys, ProxyMetrics metrics, MonotonicClock clock) {
         this(settings, transport, upstream, upstreamChannel, tls, cancelKeys, metrics, clock, null, Runnable::run,
                 StatementPolicy.ALLOW_ALL, new SessionControl(), null);
     }

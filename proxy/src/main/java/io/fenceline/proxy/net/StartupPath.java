@@ -41,58 +41,123 @@ final class StartupPath {
     }
 
 
+    /** PostgreSQL's answer to one SSLRequest and one GSSENCRequest; a second of either is an unknown code. */
+    private boolean sslDone;
+    private boolean gssDone;
+    /** Set when the connection is over {@code limits.max_connections}: told at its StartupMessage, as PostgreSQL does. */
+    private ErrorResponse refusal;
+
+    /**
+     * Refuses this connection with {@code error} once its StartupMessage arrives. PostgreSQL answers SSLRequest
+     * and GSSENCRequest and acts on a CancelRequest first, and reports "too many clients" only then; a client that
+     * sent an SSLRequest reads one byte first, and an error in its place is read as a bad answer.
+     */
+    void refuseAtStartup(ErrorResponse error) {
+        refusal = error;
+    }
+
     void packet(StartupPacket packet) {
         if (packet instanceof StartupPacket.Invalid invalid) {
             h.fail(invalid.violation());
+        } else if (packet instanceof StartupPacket.Dropped dropped) {
+            closeSilently(dropped.reason());
+        } else if (packet instanceof StartupPacket.Unsupported unsupported) {
+            unsupported(unsupported);
         } else if (packet instanceof SSLRequest) {
-            sslRequest();
+            // A second one, or one inside a direct TLS connection (PostgreSQL 17's sslnegotiation=direct).
+            if (sslDone || h.client.pipeline().get(FrontendHandler.TLS) != null) {
+                unsupported(new StartupPacket.Unsupported(SSLRequest.CODE));
+            } else {
+                sslRequest();
+            }
         } else if (packet instanceof GSSENCRequest) {
-            h.client.writeAndFlush(EncryptionResponse.decline(), h.client.voidPromise());
-            h.decoder.mode(FrontendDecoder.Mode.STARTUP);
+            if (gssDone) {
+                unsupported(new StartupPacket.Unsupported(GSSENCRequest.CODE));
+            } else {
+                gssDone = true;
+                h.client.writeAndFlush(EncryptionResponse.decline(), h.client.voidPromise());
+                h.decoder.mode(FrontendDecoder.Mode.STARTUP);
+            }
         } else if (packet instanceof CancelRequest cancel) {
             cancelRequest(cancel);
         } else if (packet instanceof StartupMessage startup) {
-            startupMessage(startup);
+            if (refusal != null) {
+                refuse(refusal);
+            } else {
+                startupMessage(startup);
+            }
         }
     }
 
-    private void sslRequest() {
-        if (h.encryptionRequested || h.client.pipeline().get(FrontendHandler.TLS) != null) {
-            h.fail(ProtocolViolation.of("SSLRequest sent twice"));
+    /** Closes the way PostgreSQL does for bytes it cannot take as a startup packet: logged, nothing written. */
+    private void closeSilently(String reason) {
+        log.info("closing client {} without a reply, as PostgreSQL does: {}", h.client.remoteAddress(), reason);
+        h.closing = true;
+        h.decoder.mode(FrontendDecoder.Mode.HALTED);
+        h.session.close();
+        if (h.startupTimer != null) {
+            h.startupTimer.cancel(false);
+        }
+        h.client.close();
+    }
+
+    /** FATAL 0A000 in PostgreSQL's words, in the old error format for codes below 3.0 as PostgreSQL writes it. */
+    private void unsupported(StartupPacket.Unsupported code) {
+        if (!code.oldFormat()) {
+            refuse(new ErrorResponse(ErrorResponse.FATAL, "0A000", code.message()));
             return;
         }
-        h.encryptionRequested = true;
-        if (h.shared.tls() == null || !h.shared.tls().listening()) {
+        h.closing = true;
+        h.decoder.mode(FrontendDecoder.Mode.HALTED);
+        h.session.close();
+        if (h.startupTimer != null) {
+            h.startupTimer.cancel(false);
+        }
+        h.shared.metrics().error("0A000");
+        log.info("refusing client {}: 0A000 {}", h.client.remoteAddress(), code.message());
+        byte[] text = ("FATAL:  " + code.message() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        h.client.writeAndFlush(h.client.alloc().buffer(text.length + 2).writeByte('E').writeBytes(text).writeByte(0))
+                .addListener(ChannelFutureListener.CLOSE);
+    }
+
+    /** Writes {@code error} and closes; nothing reached the database. */
+    private void refuse(ErrorResponse error) {
+        h.closing = true;
+        h.decoder.mode(FrontendDecoder.Mode.HALTED);
+        h.session.close();
+        if (h.startupTimer != null) {
+            h.startupTimer.cancel(false);
+        }
+        h.shared.metrics().error(error.sqlState());
+        log.info("refusing client {}: {} {}", h.client.remoteAddress(), error.sqlState(), error.message());
+        h.client.writeAndFlush(error.encode(h.client.alloc())).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void sslRequest() {
+        sslDone = true;
+        if (h.shared.tls() == null || !h.shared.tls().listening() || h.decoder.mode() == FrontendDecoder.Mode.HALTED) {
+            // Without TLS, or when plaintext bytes followed the request (the decoder halted on them and reports
+            // it next): PostgreSQL answers before it looks, and then writes its FATAL in plaintext.
             h.client.writeAndFlush(EncryptionResponse.decline(), h.client.voidPromise());
         } else {
-            // 'S' leaves in plaintext now; only then does TLS sit in front of the decoder. The decoder has
-            // already refused any bytes that came with the SSLRequest.
+            // 'S' leaves in plaintext now; only then does TLS sit in front of the decoder.
             h.client.writeAndFlush(EncryptionResponse.acceptTls(), h.client.voidPromise());
             SslHandler tls = h.shared.tls().newClientHandler(h.client.alloc());
             h.client.pipeline().addBefore(FrontendHandler.DECODER, FrontendHandler.TLS, tls);
         }
-        h.decoder.mode(FrontendDecoder.Mode.STARTUP);
+        if (h.decoder.mode() != FrontendDecoder.Mode.HALTED) {
+            h.decoder.mode(FrontendDecoder.Mode.STARTUP);
+        }
     }
 
+    /** A CancelRequest: nothing else comes on this connection; {@link CancelPath} takes it where it belongs. */
     private void cancelRequest(CancelRequest cancel) {
         h.decoder.mode(FrontendDecoder.Mode.HALTED);
-        CancelKey key = new CancelKey(cancel.processId(), cancel.secretKey());
-        SocketAddress issuer = h.shared.cancelKeys().issuerOf(key).orElse(null);
-        if (issuer == null) {
-            // Like PostgreSQL: an unknown key gets no answer, so keys cannot be probed. Logged, because behind one
-            // Service with several proxy instances the key may be another instance's (docs/data-path.md).
-            log.info("CancelRequest for process {} ignored: no session of this proxy holds its key (it may belong to "
-                    + "another proxy instance, which this one cannot reach)", cancel.processId());
-            h.closing = true;
-            h.client.close();
-            return;
+        h.closing = true;
+        if (h.startupTimer != null) {
+            h.startupTimer.cancel(false);
         }
-        connectTo(issuer, new CancelRelay(cancel, h.client)).addListener((ChannelFutureListener) f -> {
-            if (!f.isSuccess()) {
-                log.info("cannot forward CancelRequest for process {} to {}: {}", cancel.processId(), issuer, f.cause().toString());
-                h.client.close();
-            }
-        });
+        h.cancels().request(cancel);
     }
 
     private void startupMessage(StartupMessage startup) {
@@ -202,6 +267,11 @@ final class StartupPath {
     }
 
     void timedOut() {
+        if (h.session.phase() == Phase.STARTUP && !h.closing) {
+            // PostgreSQL's authentication_timeout before a whole startup packet: the backend exits without a word.
+            closeSilently("no StartupMessage within " + h.shared.settings().limits().startupTimeout().toMillis() + " ms");
+            return;
+        }
         if (h.session.phase() != Phase.READY && !h.closing) {
             h.fail(ProtocolViolation.of("startup did not complete within "
                     + h.shared.settings().limits().startupTimeout().toMillis() + " ms (phase " + h.session.phase() + ")"));

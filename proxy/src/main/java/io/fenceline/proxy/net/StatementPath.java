@@ -99,7 +99,22 @@ final class StatementPath implements SessionFacts {
         this.metrics = metrics;
         this.inspector = inspector;
         this.executor = executor;
-        this.policy = policy;
+        this.policy = new StatementPolicy() {
+            @Override
+            public Decision decide(Point point, io.fenceline.proxy.sql.Verdict verdict, io.fenceline.proxy.policy.SessionFacts facts) {
+                return cancelled ? CANCELLED : policy.decide(point, verdict, facts);
+            }
+
+            @Override
+            public boolean stillAllowsWrites() {
+                return policy.stillAllowsWrites();
+            }
+
+            @Override
+            public boolean writable() {
+                return policy.writable();
+            }
+        };
         this.session = session;
         this.clock = clock;
         this.alloc = alloc;
@@ -248,6 +263,30 @@ final class StatementPath implements SessionFacts {
                     FrontendType.FUNCTION_CALL, FrontendType.DESCRIBE -> true;
             default -> false;
         };
+    }
+
+    /**
+     * What a statement the proxy still holds gets when the client cancels it: PostgreSQL's own error for a
+     * cancelled statement, raised by the server at that point of the stream like every denial.
+     */
+    static final Decision.Deny CANCELLED = new Decision.Deny("57014", "canceling statement due to user request", null);
+
+    /** A CancelRequest arrived while the proxy held a statement: each policy decision is a denial until cleared. */
+    private boolean cancelled;
+
+    /** Denies, as cancelled, what the policy is asked about until {@link #clearCancel()}. */
+    void cancelHeld() {
+        cancelled = true;
+    }
+
+    /** The held statements a cancel applied to have been decided. */
+    void clearCancel() {
+        cancelled = false;
+    }
+
+    /** Whether the frame now waiting waits for the server's answers to the proxy's own hidden request. */
+    boolean waitingForHiddenAnswers() {
+        return waitingForAnswers;
     }
 
     /** A policy holds the frame: remember when the hold began (the first time) and when to ask again. */

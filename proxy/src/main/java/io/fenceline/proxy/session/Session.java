@@ -150,8 +150,46 @@ public final class Session implements BackendStream.Listener {
         phase = Phase.AUTHENTICATING;
     }
 
+    /**
+     * Where the client is in a COPY FROM STDIN, for the Syncs PostgreSQL ignores: the server reads and drops Sync
+     * and Flush while it copies in (CopyGetData: "for the convenience of client libraries such as libpq that may
+     * send those without noticing that the command they just sent was COPY"). libpq's extended-protocol COPY sends
+     * Sync after the Execute and again after CopyDone, and only the second gets a ReadyForQuery.
+     */
+    private enum Copy { NONE, IN, ENDED }
+
+    private Copy copy = Copy.NONE;
+    /** Syncs forwarded since the last Query, Execute or FunctionCall while {@link Copy#NONE}: ignored if a COPY follows. */
+    private int syncsSinceStatement;
+
     /** A whole frontend message of {@code type} was forwarded. */
     public void frontendForwarded(byte type) {
+        switch (type) {
+            case FrontendType.QUERY, FrontendType.EXECUTE, FrontendType.FUNCTION_CALL -> {
+                copy = Copy.NONE;
+                syncsSinceStatement = 0;
+            }
+            case FrontendType.COPY_DATA, FrontendType.COPY_DONE, FrontendType.COPY_FAIL -> {
+                if (copy == Copy.NONE) {
+                    // The statement started a COPY FROM STDIN (a client sends copy data only after CopyInResponse):
+                    // the Syncs sent since it reached the server in copy mode and were dropped.
+                    uncount(syncsSinceStatement);
+                    syncsSinceStatement = 0;
+                }
+                copy = type == FrontendType.COPY_DATA ? Copy.IN : Copy.ENDED;
+                return;
+            }
+            case FrontendType.SYNC -> {
+                if (copy == Copy.IN) {
+                    return; // dropped by the server: no ReadyForQuery will answer it
+                }
+                if (copy == Copy.NONE) {
+                    syncsSinceStatement++;
+                }
+            }
+            default -> {
+            }
+        }
         if (type == FrontendType.SYNC || type == FrontendType.QUERY || type == FrontendType.FUNCTION_CALL) {
             if (outstanding < LATENCY_RING) {
                 requestStarts[outstanding] = clock.nanoTime();
@@ -159,6 +197,13 @@ public final class Session implements BackendStream.Listener {
             outstanding++;
             requestsForwarded++;
         }
+    }
+
+    /** Forgets the last {@code n} requests forwarded: the server dropped them and will never answer them. */
+    private void uncount(int n) {
+        int k = Math.min(n, outstanding);
+        outstanding -= k;
+        requestsForwarded -= k;
     }
 
     /**

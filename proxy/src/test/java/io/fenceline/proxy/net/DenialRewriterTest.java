@@ -99,6 +99,31 @@ class DenialRewriterTest {
         }
     }
 
+    /**
+     * A request the proxy sends on its own is hidden from the client, but a NotificationResponse, NoticeResponse or
+     * ParameterStatus among its answers is the server's news to the client, not the request's answer: delivered.
+     */
+    @Test
+    void asynchronousMessagesOfAHiddenRequestAreDelivered() {
+        for (boolean byteAtATime : new boolean[]{false, true}) {
+            session = newSession();
+            session.startupForwarded(new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "u")));
+            session.readyForQuery((byte) 'I');
+            StatementPath path = new StatementPath(new Inspector(1 << 20, 2048, InspectionListener.NONE), Runnable::run,
+                    (point, verdict, s) -> Decision.ALLOW, session, ByteBufAllocator.DEFAULT, 10);
+            path.denials.hide(1, Denials.Hide.ALL);
+            session.frontendForwarded((byte) 'Q');
+            byte[] parameter = message('S', "default_transaction_read_only\0on\0".getBytes(StandardCharsets.UTF_8));
+            byte[] notification = message('A', concat(new byte[]{0, 0, 0, 42}, "c\0payload\0".getBytes(StandardCharsets.UTF_8)));
+            byte[] notice = message('N', "SNOTICE\0VNOTICE\0C00000\0Mhello\0\0".getBytes(StandardCharsets.UTF_8));
+            byte[] complete = message('C', "SET\0".getBytes(StandardCharsets.UTF_8));
+            byte[] ready = message('Z', new byte[]{'I'});
+            byte[] out = run(path, concat(parameter, complete, notification, notice, ready), byteAtATime);
+            assertArrayEquals(concat(parameter, notification, notice), out, "byteAtATime=" + byteAtATime);
+            assertTrue(session.backendAtBoundary());
+        }
+    }
+
     @Test
     void aMessageInProgressWhenTheDenialIsRegisteredPassesWhole() {
         byte[] row = message('D', new byte[]{0, 1, 0, 0, 0, 3, 'a', 'b', 'c'});

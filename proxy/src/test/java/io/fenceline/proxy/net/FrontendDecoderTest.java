@@ -7,6 +7,7 @@ import io.fenceline.proxy.session.Session;
 import io.fenceline.proxy.wire.Bytes;
 import io.fenceline.proxy.wire.ProtocolViolation;
 import io.fenceline.proxy.wire.frontend.SSLRequest;
+import io.fenceline.proxy.wire.frontend.StartupPacket;
 import io.fenceline.proxy.wire.frontend.StartupMessage;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -142,11 +143,13 @@ class FrontendDecoderTest {
 
     @Test
     void startupLengthsOutsideTheBoundsAreRefused() {
+        // Dropped: PostgreSQL closes on these without a reply.
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{0, 0, 0, 7}));
-        assertEquals("invalid startup packet length 7 (must be 8 to 4096)", ((ProtocolViolation) channel.readInbound()).message());
+        assertEquals("invalid length of startup packet: 7 (must be 8 to 4096)",
+                ((StartupPacket.Dropped) channel.readInbound()).reason());
         FrontendDecoderTest other = new FrontendDecoderTest();
         other.channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{0x7f, 0, 0, 0}));
-        assertTrue(((ProtocolViolation) other.channel.readInbound()).message().startsWith("invalid startup packet length 2130706432"));
+        assertTrue(((StartupPacket.Dropped) other.channel.readInbound()).reason().startsWith("invalid length of startup packet: 2130706432"));
         assertFalse(channel.finish());
         assertFalse(other.channel.finish());
     }
@@ -156,8 +159,11 @@ class FrontendDecoderTest {
         byte[] ssl = startup(SSLRequest.CODE, new byte[0]);
         byte[] smuggled = startup(196608, params("user", "mallory"));
         channel.writeInbound(Unpooled.wrappedBuffer(concat(ssl, smuggled)));
+        assertSame(SSLRequest.INSTANCE, channel.readInbound(), "answered first, as PostgreSQL does");
         ProtocolViolation v = channel.readInbound();
-        assertEquals(smuggled.length + " unencrypted bytes arrived after the SSLRequest, before the TLS handshake", v.message());
+        assertEquals("received unencrypted data after SSL request (" + smuggled.length + " bytes, before the TLS handshake)",
+                v.message());
+        assertSame(FrontendDecoder.Mode.HALTED, decoder.mode());
         assertNull(channel.readInbound(), "the smuggled StartupMessage is never decoded");
         assertFalse(channel.finish());
     }

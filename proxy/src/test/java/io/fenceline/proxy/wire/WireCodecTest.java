@@ -32,6 +32,7 @@ import static io.fenceline.proxy.wire.Bytes.params;
 import static io.fenceline.proxy.wire.Bytes.startup;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -71,24 +72,49 @@ class WireCodecTest {
     }
 
     static Stream<Object[]> malformedStartups() {
+        String layout = "invalid startup packet layout: expected terminator as last byte";
         return Stream.of(
-                new Object[]{startup(196608, params("database", "x")), "no \"user\""},
-                new Object[]{startup(196608, "user\0bob\0".getBytes(StandardCharsets.UTF_8)), "overrun"},
-                new Object[]{startup(196608, "user\0bob".getBytes(StandardCharsets.UTF_8)), "does not end with a zero byte"},
-                new Object[]{startup(196608, "user\0a\0\0x\0\0".getBytes(StandardCharsets.UTF_8)), "empty parameter name"},
-                new Object[]{startup(2 << 16, params("user", "a")), "unsupported frontend protocol 2.0"},
-                new Object[]{startup(1234 << 16 | 9999, new byte[0]), "unsupported frontend protocol 1234.9999"},
-                new Object[]{startup(80877103, new byte[4]), "SSLRequest must be 8 bytes, was 12"},
-                new Object[]{startup(80877104, new byte[1]), "GSSENCRequest must be 8 bytes, was 9"},
-                new Object[]{startup(80877102, new byte[4]), "CancelRequest must be 16 bytes, was 12"});
+                new Object[]{startup(196608, params("database", "x")), "28000", "no PostgreSQL user name specified in startup packet"},
+                new Object[]{startup(196608, "user\0bob\0".getBytes(StandardCharsets.UTF_8)), "08P01", layout},
+                new Object[]{startup(196608, "user\0bob".getBytes(StandardCharsets.UTF_8)), "08P01", layout},
+                new Object[]{startup(196608, "user\0a\0\0x\0\0".getBytes(StandardCharsets.UTF_8)), "08P01", layout});
     }
 
     @ParameterizedTest
     @MethodSource("malformedStartups")
-    void malformedStartupPacketsNameWhatIsWrong(byte[] packet, String expected) {
+    void malformedStartupPacketsAreNamedAsPostgresNamesThem(byte[] packet, String sqlState, String expected) {
         StartupPacket.Invalid invalid = assertInstanceOf(StartupPacket.Invalid.class, decodeStartup(packet));
-        assertEquals("08P01", invalid.violation().sqlState());
-        assertTrue(invalid.violation().message().contains(expected), invalid.violation().message());
+        assertEquals(sqlState, invalid.violation().sqlState());
+        assertEquals(expected, invalid.violation().message());
+    }
+
+    @Test
+    void unknownCodesAreUnsupportedAndOddRequestLengthsAsPostgresTakesThem() {
+        var v2 = assertInstanceOf(StartupPacket.Unsupported.class, decodeStartup(startup(2 << 16, params("user", "a"))));
+        assertEquals("unsupported frontend protocol 2.0: server supports 3.0 to 3.0", v2.message());
+        assertTrue(v2.oldFormat());
+        var odd = assertInstanceOf(StartupPacket.Unsupported.class, decodeStartup(startup(1234 << 16 | 9999, new byte[0])));
+        assertEquals("unsupported frontend protocol 1234.9999: server supports 3.0 to 3.0", odd.message());
+        assertFalse(odd.oldFormat());
+        assertFalse(((StartupPacket.Unsupported) decodeStartup(startup(0, new byte[0]))).oldFormat(), "0.0: v3 format");
+        assertTrue(((StartupPacket.Unsupported) decodeStartup(startup(5, new byte[0]))).oldFormat(), "0.5: old format");
+        // PostgreSQL 15 does not check these two lengths.
+        assertSame(SSLRequest.INSTANCE, decodeStartup(startup(80877103, new byte[4])));
+        assertSame(GSSENCRequest.INSTANCE, decodeStartup(startup(80877104, new byte[1])));
+        assertInstanceOf(StartupPacket.Dropped.class, decodeStartup(startup(80877102, new byte[4])));
+    }
+
+    @Test
+    void startupParametersAreForwardedAsTheClientSentThem() {
+        // LATIN1 bytes (0xE9) that are not UTF-8, a repeated name and a protocol option.
+        byte[] area = concat("user\0u\0application_name\0caf".getBytes(StandardCharsets.ISO_8859_1), new byte[]{(byte) 0xe9, 0},
+                ("_pq_.x\0" + "1\0user\0v\0\0").getBytes(StandardCharsets.ISO_8859_1));
+        byte[] packet = startup(3 << 16 | 2, area);
+        StartupMessage m = (StartupMessage) decodeStartup(packet);
+        assertArrayEquals(packet, drain(m.encode(ALLOC)), "as sent");
+        byte[] without = concat("user\0u\0application_name\0caf".getBytes(StandardCharsets.ISO_8859_1), new byte[]{(byte) 0xe9, 0},
+                "user\0v\0\0".getBytes(StandardCharsets.ISO_8859_1));
+        assertArrayEquals(startup(196608, without), drain(m.asVersion30().encode(ALLOC)), "3.0 without the option, bytes kept");
     }
 
     @Test

@@ -11,6 +11,8 @@ public final class BackendType {
     public static final byte EMPTY_QUERY_RESPONSE = 'I';
     public static final byte PORTAL_SUSPENDED = 's';
     public static final byte PARAMETER_STATUS = 'S';
+    public static final byte NOTIFICATION_RESPONSE = 'A';
+    public static final byte NOTICE_RESPONSE = 'N';
     public static final byte PARSE_COMPLETE = '1';
     public static final byte BIND_COMPLETE = '2';
     public static final byte CLOSE_COMPLETE = '3';
