@@ -94,6 +94,11 @@ class LargeMessagesIT {
         if (pg != null) {
             pg.close();
         }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     static String log() {
