@@ -162,13 +162,13 @@ final class FrontendDecoder extends ByteToMessageDecoder {
                 return;
             }
             if (length > maxMessageLength) {
-                discardThenFail(in, length, ProtocolViolation.of(FrontendType.name(type) + " message length " + length
+                discardThenFail(length, ProtocolViolation.of(FrontendType.name(type) + " message length " + length
                         + " exceeds the maximum of " + maxMessageLength + " bytes (limits.max_message_length)"));
                 continue;
             }
             boolean streams = length > STREAM_ABOVE && streamed(type);
             if (!streams && length > maxBufferedLength && !refusable(type)) {
-                discardThenFail(in, length, new ProtocolViolation(PROGRAM_LIMIT_EXCEEDED, FrontendType.name(type)
+                discardThenFail(length, new ProtocolViolation(PROGRAM_LIMIT_EXCEEDED, FrontendType.name(type)
                         + " message length " + length + " exceeds the maximum of " + maxBufferedLength
                         + " bytes the proxy holds in memory (limits.max_buffered_length)"));
                 continue;
@@ -209,7 +209,7 @@ final class FrontendDecoder extends ByteToMessageDecoder {
     }
 
     /** Discards the message starting at the reader index ({@code length} after its type byte), then fails. */
-    private void discardThenFail(ByteBuf in, int length, ProtocolViolation violation) {
+    private void discardThenFail(int length, ProtocolViolation violation) {
         discarding = 1L + length;
         afterDiscard = violation;
     }
