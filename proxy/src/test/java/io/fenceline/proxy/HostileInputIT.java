@@ -184,10 +184,13 @@ class HostileInputIT {
     }
 
     @Test
-    void messageAboveTheMaximumIsRefusedBeforeItsBodyArrives() throws Exception {
+    void messageAboveTheMaximumIsReadToItsEndThenRefused() throws Exception {
         try (RawClient c = client()) {
             c.startTrusted("postgres", "postgres");
+            // Refused only once the client has sent it all (issue 15): closing earlier, while the client is still
+            // sending, makes its kernel answer with a reset that discards the error unread.
             c.send(new byte[]{'Q', 0, 0x10, 0, 0});
+            c.send(new byte[(1 << 20) - 4]);
             assertRefused(c, "Query message length 1048576 exceeds the maximum of " + MAX_MESSAGE + " bytes");
         }
     }

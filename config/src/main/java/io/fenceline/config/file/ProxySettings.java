@@ -180,13 +180,34 @@ public record ProxySettings(Listen listen, Upstream upstream, Optional<Tls> tls,
     /**
      * Protocol and connection limits.
      *
-     * @param maxMessageLength largest frontend message accepted, in bytes, counting the length field
-     * @param startupTimeout   time from accept until the session is ready for queries
-     * @param maxConnections   client connections served at once; more are refused with 53300
+     * @param maxMessageLength  largest frontend message accepted, in bytes, counting the length field; Bind and
+     *                          CopyData messages (and every message when inspection is off) stream through the
+     *                          proxy up to this length without being held whole
+     * @param maxBufferedLength largest frontend message the proxy holds whole in memory: Query and Parse texts and
+     *                          FunctionCalls, which the policy reads, and the small control messages; a longer
+     *                          Query, Parse or FunctionCall is refused with 54000 (the session goes on), any other
+     *                          is a protocol violation
+     * @param startupTimeout    time from accept until the session is ready for queries
+     * @param maxConnections    client connections served at once; more are refused with 53300
      */
-    public record Limits(int maxMessageLength, Duration startupTimeout, int maxConnections) {
-        /** Default maximum message length: 64 MiB. */
-        public static final int DEFAULT_MAX_MESSAGE_LENGTH = 64 << 20;
+    public record Limits(int maxMessageLength, int maxBufferedLength, Duration startupTimeout, int maxConnections) {
+        /** Default maximum message length: PostgreSQL's own ({@code PQ_LARGE_MESSAGE_LIMIT}, 1 GiB - 2). */
+        public static final int DEFAULT_MAX_MESSAGE_LENGTH = (1 << 30) - 2;
+        /** Default maximum length of a message held whole: 32 MiB, a bulk INSERT of a few hundred thousand rows. */
+        public static final int DEFAULT_MAX_BUFFERED_LENGTH = 32 << 20;
+
+        public Limits {
+            if (maxBufferedLength > maxMessageLength) {
+                throw new IllegalArgumentException("maxBufferedLength (" + maxBufferedLength
+                        + ") exceeds maxMessageLength (" + maxMessageLength + ")");
+            }
+        }
+
+        /** Limits with the default buffered length (at most {@code maxMessageLength}). */
+        public Limits(int maxMessageLength, Duration startupTimeout, int maxConnections) {
+            this(maxMessageLength, Math.min(maxMessageLength, DEFAULT_MAX_BUFFERED_LENGTH), startupTimeout,
+                    maxConnections);
+        }
     }
 
     /** Admin HTTP endpoint address; port 0 picks a free port (tests). */

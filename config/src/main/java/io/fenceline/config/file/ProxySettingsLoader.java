@@ -21,7 +21,7 @@ import java.util.Set;
  * listen:   { host: 0.0.0.0, port: 6432 }
  * upstream: { host: 127.0.0.1, port: 5432 }        # or { socket: /var/run/postgresql/.s.PGSQL.5432 }
  * tls:      { certificate: /etc/fenceline/tls.crt, key: /etc/fenceline/tls.key }   # optional, see {@link TlsSection}
- * limits:   { max_message_length: 64MiB, startup_timeout: 60s, max_connections: 1000 }  # optional
+ * limits:   { max_message_length: 1073741822, max_buffered_length: 32MiB, startup_timeout: 60s, max_connections: 1000 }  # optional
  * admin:    { host: 0.0.0.0, port: 9187 }           # optional
  * shutdown_grace: 30s                                 # optional
  * inspection: { enabled: true, cache_megabytes: 32, offload_threshold: 2048 }      # optional, these are the defaults
@@ -117,9 +117,16 @@ public final class ProxySettingsLoader {
 
         // limits (optional, with defaults when absent)
         JsonNode limitsNode = r.section(root, "", "limits", false).orElse(null);
-        r.rejectUnknown(limitsNode, "limits", Set.of("max_message_length", "startup_timeout", "max_connections"));
+        r.rejectUnknown(limitsNode, "limits", Set.of("max_message_length", "max_buffered_length", "startup_timeout",
+                "max_connections"));
         int maxMessage = r.size(limitsNode, "limits", "max_message_length", 1024, 1L << 30)
                 .orElse(ProxySettings.Limits.DEFAULT_MAX_MESSAGE_LENGTH);
+        Optional<Integer> bufferedGiven = r.size(limitsNode, "limits", "max_buffered_length", 1024, 1L << 30);
+        int maxBuffered = bufferedGiven.orElse(Math.min(maxMessage, ProxySettings.Limits.DEFAULT_MAX_BUFFERED_LENGTH));
+        if (bufferedGiven.isPresent() && maxBuffered > maxMessage) {
+            r.problem("limits.max_buffered_length", "must not exceed limits.max_message_length (" + maxMessage
+                    + " bytes), found " + maxBuffered);
+        }
         Duration startupTimeout = r.duration(limitsNode, "limits", "startup_timeout", Duration.ofMillis(100), Duration.ofHours(1))
                 .orElse(DEFAULT_STARTUP_TIMEOUT);
         int maxConnections = r.integer(limitsNode, "limits", "max_connections", false, 1, 1_000_000)
@@ -176,7 +183,7 @@ public final class ProxySettingsLoader {
         return new ConfigResult.Valid<>(new ProxySettings(
                 new ProxySettings.Listen(listenHost.orElseThrow(), listenPort.orElseThrow()),
                 upstream, tls,
-                new ProxySettings.Limits(maxMessage, startupTimeout, maxConnections),
+                new ProxySettings.Limits(maxMessage, maxBuffered, startupTimeout, maxConnections),
                 admin, grace, new ProxySettings.Inspection(inspectionEnabled, cacheMegabytes, offloadThreshold),
                 etcd, group, schema));
     }

@@ -29,7 +29,7 @@ class ProxySettingsLoaderTest {
         assertEquals(new ProxySettings.Upstream.Tcp("db", 5432), s.upstream());
         assertEquals(Optional.empty(), s.tls());
         assertEquals(Optional.empty(), s.admin());
-        assertEquals(new ProxySettings.Limits(64 << 20, Duration.ofSeconds(60), 1000), s.limits());
+        assertEquals(new ProxySettings.Limits((1 << 30) - 2, 32 << 20, Duration.ofSeconds(60), 1000), s.limits());
         assertEquals(Duration.ofSeconds(30), s.shutdownGrace());
         assertEquals(ProxySettings.Inspection.DEFAULT, s.inspection());
     }
@@ -96,6 +96,29 @@ class ProxySettingsLoaderTest {
         assertEquals(new ProxySettings.Limits(16 << 20, Duration.ofMillis(1500), 20), s.limits());
         assertEquals(Optional.of(new ProxySettings.Admin("127.0.0.1", 9187)), s.admin());
         assertEquals(Duration.ofMinutes(2), s.shutdownGrace());
+    }
+
+    @Test
+    void theBufferedLimitIsReadAndMayNotExceedTheMessageLimit() {
+        ProxySettings s = valid("""
+                listen: { host: 127.0.0.1, port: 6432 }
+                upstream: { host: db, port: 5432 }
+                limits: { max_buffered_length: 8MiB }
+                """);
+        assertEquals(new ProxySettings.Limits((1 << 30) - 2, 8 << 20, Duration.ofSeconds(60), 1000), s.limits());
+        ProxySettings small = valid("""
+                listen: { host: 127.0.0.1, port: 6432 }
+                upstream: { host: db, port: 5432 }
+                limits: { max_message_length: 1MiB }
+                """);
+        assertEquals(1 << 20, small.limits().maxBufferedLength(), "the default buffered limit is capped by the message limit");
+        List<ConfigProblem> problems = invalid("""
+                listen: { host: 127.0.0.1, port: 6432 }
+                upstream: { host: db, port: 5432 }
+                limits: { max_message_length: 1MiB, max_buffered_length: 2MiB }
+                """);
+        assertEquals(List.of("limits.max_buffered_length"), problems.stream().map(ConfigProblem::key).toList());
+        assertTrue(problems.get(0).message().contains("must not exceed limits.max_message_length"), problems.toString());
     }
 
     @Test

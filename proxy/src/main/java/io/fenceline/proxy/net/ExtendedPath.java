@@ -36,6 +36,16 @@ final class ExtendedPath {
     }
 
     StatementPath.Outcome parse(ByteBuf frame) {
+        if (MessageBody.isHead(frame)) {
+            // Too long to hold: only the statement's name was kept, for the denial's Parse of the same name.
+            ByteBuf view = frame.duplicate().readerIndex(frame.readerIndex() + 5);
+            String name = CStrings.read(view, frame.readerIndex() + frame.readableBytes(), CStrings.NAMES);
+            if (name == null) {
+                return path.failed(frame, io.fenceline.proxy.wire.ProtocolViolation.of("Parse must start with a "
+                        + "statement name ending with a zero byte"));
+            }
+            return deny(frame, name, StatementPath.tooLong(frame));
+        }
         Decision.Deny refused = path.text.unreadable(frame);
         Charset charset = refused == null ? path.text.charset(frame) : CStrings.NAMES;
         Parse.Decoded decoded = Parse.decode(frame, charset);
@@ -51,7 +61,15 @@ final class ExtendedPath {
             return deny(frame, p.name(), SessionText.NON_STANDARD);
         }
         Verdict v;
-        if (sql.length() >= path.inspector.offloadThreshold()) {
+        if (sql.length() >= LongTexts.OFF_LOOP_CHARS) {
+            CompletableFuture<LongTexts.Inspected> f = path.longTexts.inspect(sql, false);
+            if (!f.isDone()) {
+                path.waitFor = f;
+                return StatementPath.Outcome.WAIT;
+            }
+            List<Verdict> all = f.join().verdicts();
+            v = all.size() == 1 ? all.get(0) : path.inspector.inspectStatement(sql);
+        } else if (sql.length() >= path.inspector.offloadThreshold()) {
             CompletableFuture<List<Verdict>> f = path.inspectAsync(sql);
             if (!f.isDone()) {
                 path.waitFor = f;

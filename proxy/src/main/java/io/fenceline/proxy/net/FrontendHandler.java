@@ -76,13 +76,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     FrontendHandler(Shared shared) {
         this.shared = shared;
         this.session = new Session(shared.metrics(), shared.clock(), this, Shared.MAX_PREPARED_PER_CONNECTION);
-        this.decoder = new FrontendDecoder(session, shared.settings().limits().maxMessageLength());
+        this.decoder = new FrontendDecoder(session, shared.settings().limits().maxMessageLength(),
+                shared.settings().limits().maxBufferedLength(), shared.inspector() != null);
         if (shared.inspector() != null) {
             this.statements = new StatementPath(shared.inspector(), shared.inspectionExecutor(), shared.policy(), session,
                     io.netty.buffer.PooledByteBufAllocator.DEFAULT, Shared.MAX_PREPARED_PER_CONNECTION, shared.clock(),
                     shared.control(), shared.metrics());
             this.rewriter = new DenialRewriter(session, statements, io.netty.buffer.PooledByteBufAllocator.DEFAULT,
-                    shared.settings().limits().maxMessageLength());
+                    shared.settings().limits().maxBufferedLength());
         } else {
             this.statements = null;
             this.rewriter = null;
@@ -221,6 +222,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Sess
     }
 
     void forward(ByteBuf frame) {
+        if (frame instanceof MessageBody piece) {
+            // A piece of a streamed message: its head was counted as the message.
+            shared.metrics().frontendBytes(piece.readableBytes());
+            backend.write(piece.unwrap(), backend.voidPromise());
+            wroteToBackend = true;
+            return;
+        }
         byte type = frame.getByte(frame.readerIndex());
         shared.metrics().frontendBytes(frame.readableBytes());
         shared.metrics().frontendMessages(1);

@@ -40,6 +40,9 @@ final class SimplePath {
 
 
     StatementPath.Outcome query(ByteBuf frame) {
+        if (MessageBody.isHead(frame)) {
+            return replaceQuery(frame, "", StatementPath.tooLong(frame), false);
+        }
         Decision.Deny unreadable = path.text.unreadable(frame);
         if (unreadable != null) {
             return replaceQuery(frame, "", unreadable, false);
@@ -56,8 +59,17 @@ final class SimplePath {
         }
         Verdict command = ReplicationCommand.verdict(path.replication(), sql);
         List<Verdict> verdicts;
+        int[] starts = null;
         if (command != null) {
             verdicts = List.of(command);
+        } else if (sql.length() >= LongTexts.OFF_LOOP_CHARS) {
+            CompletableFuture<LongTexts.Inspected> f = path.longTexts.inspect(sql, true);
+            if (!f.isDone()) {
+                path.waitFor = f;
+                return StatementPath.Outcome.WAIT;
+            }
+            verdicts = f.join().verdicts();
+            starts = f.join().starts();
         } else if (sql.length() >= path.inspector.offloadThreshold()) {
             CompletableFuture<List<Verdict>> f = path.inspectAsync(sql);
             if (!f.isDone()) {
@@ -73,7 +85,6 @@ final class SimplePath {
         boolean writes = false;
         boolean commits = false;
         boolean ended = false;
-        int[] starts = null;
         SessionStatement[] versionStatements = null;
         int queuedBefore = path.tracker == null ? 0 : path.tracker.queued();
         long request = path.nextRequest();
@@ -171,6 +182,9 @@ final class SimplePath {
      * is the same server-raised error.
      */
     StatementPath.Outcome functionCall(ByteBuf frame) {
+        if (MessageBody.isHead(frame)) {
+            return replaceQuery(frame, "", StatementPath.tooLong(frame), false);
+        }
         Verdict verdict = FunctionCall.decode(frame) instanceof FunctionCall.Ok ok
                 ? LargeObjects.functionCall(ok.call().functionOid(), ok.call().intArgument(1)) : FUNCTION_CALL_VERDICT;
         Decision d = path.policy.decide(StatementPolicy.Point.FUNCTION_CALL, verdict, path);

@@ -71,6 +71,8 @@ final class StatementPath implements SessionFacts {
     /** How the session's texts are read (encoding, string rules), from the session model. */
     final SessionText text;
     private final ExtendedPath extended;
+    /** Long texts inspected off the event loop. */
+    final LongTexts longTexts;
     private final SimplePath simple;
     /** The connection's declared schema version, when schema versions are enforced; set at startup. */
     VersionTracker tracker;
@@ -86,6 +88,8 @@ final class StatementPath implements SessionFacts {
     /** The next message starts a request (the previous one ended with a Query, FunctionCall or Sync). */
     private boolean requestStart = true;
     private io.fenceline.proxy.replication.ReplicationMode replication;
+    /** The last streamed head was replaced: its {@link MessageBody} pieces are dropped, not forwarded. */
+    private boolean dropBody;
 
     StatementPath(Inspector inspector, Executor executor, StatementPolicy policy, Session session,
                   ByteBufAllocator alloc, int maxPrepared) {
@@ -122,6 +126,7 @@ final class StatementPath implements SessionFacts {
         this.fence = new ReadOnlyFence(policy, session, denials, alloc);
         this.marks = new WriteMarks(control);
         this.text = new SessionText(session);
+        this.longTexts = new LongTexts(inspector, executor);
         this.extended = new ExtendedPath(this);
         this.simple = new SimplePath(this);
     }
@@ -179,14 +184,32 @@ final class StatementPath implements SessionFacts {
         this.tracker = t;
     }
 
-    /** Decides about one whole frontend frame (type byte to last byte). See {@link Outcome}. */
+    /**
+     * Decides about one frontend frame (type byte to last byte), or the head of a streamed message, or a {@link
+     * MessageBody} piece of one (forwarded when its head was, dropped when its head was replaced). See {@link
+     * Outcome}.
+     */
     Outcome process(ByteBuf frame) {
         waitFor = null;
         waitingForAnswers = false;
+        if (frame instanceof MessageBody piece) {
+            if (dropBody) {
+                piece.release();
+                forward = new MessageBody(io.netty.buffer.Unpooled.EMPTY_BUFFER);
+            } else {
+                forward = piece;
+            }
+            return Outcome.FORWARD;
+        }
+        boolean head = MessageBody.isHead(frame);
         try {
             Outcome o = decide(frame);
             if (o != Outcome.WAIT) {
                 heldSince = SessionFacts.NOT_HELD;
+            }
+            if (o == Outcome.FORWARD && head) {
+                // The pieces that follow belong to this message: relayed if it was, dropped if it was replaced.
+                dropBody = forward != frame;
             }
             return o;
         } catch (RuntimeException e) {
@@ -372,6 +395,17 @@ final class StatementPath implements SessionFacts {
     private Outcome pass(ByteBuf frame) {
         forward = frame;
         return Outcome.FORWARD;
+    }
+
+    /**
+     * The refusal of a Query, Parse or FunctionCall too long to hold whole: the decoder read and discarded all but
+     * its head ({@link FrontendDecoder}). PostgreSQL's SQLSTATE for a value over an implementation limit.
+     */
+    static Decision.Deny tooLong(ByteBuf head) {
+        return new Decision.Deny("54000", FrontendType.name(head.getByte(head.readerIndex())) + " message of "
+                + MessageBody.announcedLength(head) + " bytes is longer than the proxy holds to judge a statement "
+                + "(limits.max_buffered_length)", "send the rows in smaller statements, with COPY, or as parameters "
+                + "of a prepared statement, or raise limits.max_buffered_length");
     }
 
     Outcome failed(ByteBuf frame, ProtocolViolation v) {

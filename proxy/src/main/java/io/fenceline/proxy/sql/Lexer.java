@@ -45,6 +45,11 @@ final class Lexer {
         return out;
     }
 
+    /** A lexer over the whole of {@code text}, for a caller that takes its tokens one by one ({@link #next()}). */
+    static Lexer over(String text) {
+        return new Lexer(text, 0, text.length());
+    }
+
     /** All tokens of {@code text}, comments and white space dropped. */
     static List<Token> tokens(String text) {
         return tokens(text, 0, text.length());

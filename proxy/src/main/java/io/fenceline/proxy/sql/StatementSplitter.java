@@ -7,11 +7,20 @@ import java.util.List;
  * Splits the text of a simple-protocol {@code Query} into statements the way PostgreSQL's own
  * parser separates them: at semicolons outside quotes, dollar quotes, comments, parentheses and
  * SQL-standard function bodies ({@code BEGIN ATOMIC … END}).
+ *
+ * <p>Memory: tokens are taken from the {@link Lexer} one at a time and only the current statement's are kept,
+ * and the rows of a {@code VALUES} list that repeat an earlier row's shape are dropped as they end ({@link
+ * ValuesRows}), so a bulk {@code INSERT … VALUES} of any number of alike rows costs the tokens of a few rows
+ * rather than about sixteen times its text.
  */
 public final class StatementSplitter {
 
-    /** One statement: its source text (without the separating semicolon) and its tokens. */
-    record Piece(String text, List<Token> tokens) { }
+    /**
+     * One statement: its tokens (repeated {@code VALUES} rows left out, see {@link ValuesRows}) and where it
+     * is in the text ({@code start} of its first token to {@code end} of its last, the separating semicolon
+     * excluded).
+     */
+    record Piece(List<Token> tokens, int start, int end) { }
 
     private StatementSplitter() {
     }
@@ -20,7 +29,7 @@ public final class StatementSplitter {
     public static List<String> split(String text) {
         List<String> out = new ArrayList<>();
         for (Piece p : pieces(text)) {
-            out.add(p.text());
+            out.add(text.substring(p.start(), p.end()));
         }
         return out;
     }
@@ -33,19 +42,20 @@ public final class StatementSplitter {
         List<Piece> pieces = pieces(text);
         int[] starts = new int[pieces.size()];
         for (int k = 0; k < starts.length; k++) {
-            starts[k] = pieces.get(k).tokens().get(0).start();
+            starts[k] = pieces.get(k).start();
         }
         return starts;
     }
 
     static List<Piece> pieces(String text) {
-        List<Token> all = Lexer.tokens(text);
+        Lexer lexer = Lexer.over(text);
         List<Piece> out = new ArrayList<>();
-        int first = 0;
+        List<Token> current = new ArrayList<>();
+        ValuesRows rows = new ValuesRows();
+        int end = 0;
         int parens = 0;
         int atomic = 0;
-        for (int k = 0; k < all.size(); k++) {
-            Token t = all.get(k);
+        for (Token t = lexer.next(); t != null; t = lexer.next()) {
             if (t.type() == Token.Type.PUNCTUATION) {
                 char c = t.text().charAt(0);
                 if (c == '(') {
@@ -53,8 +63,10 @@ public final class StatementSplitter {
                 } else if (c == ')') {
                     parens = Math.max(0, parens - 1);
                 } else if (c == ';' && parens == 0 && atomic == 0) {
-                    add(text, all, first, k, out);
-                    first = k + 1;
+                    add(current, end, out);
+                    current = new ArrayList<>();
+                    rows = new ValuesRows();
+                    continue;
                 }
             } else if (t.type() == Token.Type.WORD) {
                 if (atomic > 0) {
@@ -63,21 +75,23 @@ public final class StatementSplitter {
                     } else if (t.text().equals("end")) {
                         atomic--;
                     }
-                } else if (t.text().equals("atomic") && k > first && all.get(k - 1).isWord("begin")) {
+                } else if (t.text().equals("atomic") && !current.isEmpty()
+                        && current.get(current.size() - 1).isWord("begin")) {
                     atomic = 1;
                 }
             }
+            current.add(t);
+            end = t.end();
+            rows.added(current, parens);
         }
-        add(text, all, first, all.size(), out);
+        add(current, end, out);
         return out;
     }
 
-    private static void add(String text, List<Token> all, int from, int to, List<Piece> out) {
-        if (from >= to) {
+    private static void add(List<Token> tokens, int end, List<Piece> out) {
+        if (tokens.isEmpty()) {
             return;
         }
-        List<Token> tokens = List.copyOf(all.subList(from, to));
-        String body = text.substring(tokens.get(0).start(), tokens.get(tokens.size() - 1).end());
-        out.add(new Piece(body, tokens));
+        out.add(new Piece(List.copyOf(tokens), tokens.get(0).start(), end));
     }
 }

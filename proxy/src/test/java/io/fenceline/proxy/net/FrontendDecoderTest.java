@@ -110,12 +110,131 @@ class FrontendDecoderTest {
     }
 
     @Test
-    void oversizedMessageIsRefusedFromItsHeaderAlone() {
+    void oversizedMessageIsDiscardedToItsEndThenRefused() {
         toReady();
         channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{'Q', 0, 0, 0x10, 1}));
+        assertNull(channel.readInbound(), "the client is still sending: nothing is answered yet");
+        feedOneByteAtATime(new byte[4096 - 4]);
+        assertNull(channel.readInbound(), "one byte of the message is still to come");
+        channel.writeInbound(Unpooled.wrappedBuffer(new byte[]{0, 'S', 0, 0, 0, 4}));
         ProtocolViolation v = channel.readInbound();
-        assertEquals("Query message length 4097 exceeds the maximum of 4096 bytes", v.message());
+        assertEquals("Query message length 4097 exceeds the maximum of 4096 bytes (limits.max_message_length)", v.message());
+        assertNull(channel.readInbound(), "nothing is framed after a violation");
         assertFalse(channel.finish());
+    }
+
+    /** A decoder in the ready phase with inspection on or off and the given limits. */
+    private EmbeddedChannel ready(int maxMessage, int maxBuffered, boolean textsRead) {
+        FrontendDecoder d = new FrontendDecoder(session, maxMessage, maxBuffered, textsRead);
+        session.startupForwarded(new StartupMessage(StartupMessage.PROTOCOL_3_0, Map.of("user", "u")));
+        session.backendReceived(Unpooled.wrappedBuffer(message('Z', new byte[]{'I'})));
+        d.mode(FrontendDecoder.Mode.MESSAGES);
+        return new EmbeddedChannel(d);
+    }
+
+    /** Feeds {@code bytes} in reads of {@code chunk} bytes, as a socket delivers them. */
+    private static void feed(EmbeddedChannel ch, byte[] bytes, int chunk) {
+        for (int i = 0; i < bytes.length; i += chunk) {
+            ch.writeInbound(Unpooled.wrappedBuffer(bytes, i, Math.min(chunk, bytes.length - i)));
+        }
+    }
+
+    private static byte[] bind(int valueLength) {
+        byte[] names = "portal\0stmt\0".getBytes(StandardCharsets.US_ASCII);
+        byte[] value = new byte[valueLength];
+        for (int i = 0; i < value.length; i++) {
+            value[i] = (byte) (i * 31 + 7);
+        }
+        byte[] len = {(byte) (valueLength >>> 24), (byte) (valueLength >>> 16), (byte) (valueLength >>> 8), (byte) valueLength};
+        return message('B', concat(names, new byte[]{0, 0, 0, 1}, len, value, new byte[]{0, 0}));
+    }
+
+    @Test
+    void largeBindStreamsAsAHeadWithItsNamesThenPiecesAsTheyArrive() {
+        EmbeddedChannel ch = ready(64 << 20, 8192, true);
+        byte[] b = bind(FrontendDecoder.STREAM_ABOVE + 12345);
+        byte[] sync = message('S', new byte[0]);
+        feed(ch, concat(b, sync), 100_000);
+        ByteBuf head = ch.readInbound();
+        assertTrue(MessageBody.isHead(head));
+        assertEquals(FrontendDecoder.HEAD_LENGTH, head.readableBytes());
+        assertEquals(new io.fenceline.proxy.wire.frontend.Bind("portal", "stmt"),
+                ((io.fenceline.proxy.wire.frontend.Bind.Ok) io.fenceline.proxy.wire.frontend.Bind.decode(head)).bind());
+        java.io.ByteArrayOutputStream relayed = new java.io.ByteArrayOutputStream();
+        relayed.writeBytes(Bytes.drain(head));
+        int pieces = 0;
+        Object next;
+        while ((next = ch.readInbound()) instanceof MessageBody piece) {
+            assertTrue(piece.readableBytes() <= 100_000, "a piece is at most what one read brought");
+            relayed.writeBytes(Bytes.drain(piece));
+            pieces++;
+        }
+        assertTrue(pieces > 10, "the body came in pieces, not held whole: " + pieces);
+        assertArrayEquals(b, relayed.toByteArray(), "head and pieces are the message, byte for byte");
+        assertArrayEquals(sync, Bytes.drain((ByteBuf) next), "the next message is framed whole again");
+        assertFalse(MessageBody.isHead(Unpooled.wrappedBuffer(sync)));
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void queryOverTheBufferedLimitBecomesAHeadAndTheRestIsDiscarded() {
+        EmbeddedChannel ch = ready(64 << 20, 8192, true);
+        byte[] text = new byte[20_000];
+        java.util.Arrays.fill(text, (byte) 'x');
+        text[text.length - 1] = 0;
+        byte[] q = message('Q', text);
+        byte[] after = message('Q', "select 1\0".getBytes(StandardCharsets.UTF_8));
+        feed(ch, concat(q, after), 1000);
+        ByteBuf head = ch.readInbound();
+        assertTrue(MessageBody.isHead(head), "a head announcing the whole length");
+        assertEquals(1 + 4 + 20_000, 1 + MessageBody.announcedLength(head));
+        assertTrue(head.readableBytes() <= FrontendDecoder.HEAD_LENGTH);
+        head.release();
+        assertArrayEquals(after, Bytes.drain((ByteBuf) ch.readInbound()), "the session goes on with the next message");
+        assertNull(ch.readInbound(), "the discarded body emitted nothing");
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void aHeadIsNeverTheWholeMessageEvenWhenTheLimitIsBelowItsLength() {
+        EmbeddedChannel ch = ready(64 << 20, 1024, true);
+        byte[] text = new byte[1500];
+        java.util.Arrays.fill(text, (byte) 'x');
+        text[text.length - 1] = 0;
+        feed(ch, message('P', text), 1 << 16);
+        ByteBuf head = ch.readInbound();
+        assertTrue(MessageBody.isHead(head));
+        head.release();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void aSmallMessageOverTheBufferedLimitIsDiscardedThenRefusedWith54000() {
+        EmbeddedChannel ch = ready(64 << 20, 1024, true);
+        byte[] describe = message('D', concat(new byte[]{'S'}, new byte[2000]));
+        feed(ch, describe, 300);
+        ProtocolViolation v = ch.readInbound();
+        assertEquals("54000", v.sqlState());
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void withoutInspectionALargeQueryStreamsLikeABind() {
+        EmbeddedChannel ch = ready(64 << 20, 8192, false);
+        byte[] text = new byte[FrontendDecoder.STREAM_ABOVE + 10];
+        java.util.Arrays.fill(text, (byte) ' ');
+        text[text.length - 1] = 0;
+        byte[] q = message('Q', text);
+        feed(ch, q, 1 << 16);
+        java.io.ByteArrayOutputStream relayed = new java.io.ByteArrayOutputStream();
+        ByteBuf head = ch.readInbound();
+        assertTrue(MessageBody.isHead(head));
+        relayed.writeBytes(Bytes.drain(head));
+        for (Object next = ch.readInbound(); next != null; next = ch.readInbound()) {
+            relayed.writeBytes(Bytes.drain(assertInstanceOf(MessageBody.class, next)));
+        }
+        assertArrayEquals(q, relayed.toByteArray());
+        assertFalse(ch.finish());
     }
 
     @Test
