@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 import io.fenceline.proxy.sql.parser.SqlLockingQuery;
@@ -58,26 +59,68 @@ final class Resolver {
     /** Columns every table has. */
     private static final Set<String> SYSTEM_COLUMNS = Set.of("ctid", "xmin", "xmax", "cmin", "cmax", "tableoid");
 
+    /** Bindings of unqualified table names to schemas tried at the most (see {@link #check}). */
+    private static final int MAX_BINDINGS = 32;
+
     private final Relations catalog;
+    /** The schema each unqualified table name is taken from in this run (search_path, as one session may have it). */
+    private final Map<String, String> binding;
+    /** Unqualified table names this run looked up. */
+    private final Set<String> unqualified = new LinkedHashSet<>();
     private final List<String> trace = new ArrayList<>();
     private Resolution.Refused refused;
     private int ids;
 
-    private Resolver(Relations catalog) {
+    private Resolver(Relations catalog, Map<String, String> binding) {
         this.catalog = catalog;
+        this.binding = binding;
     }
 
     /**
      * {@link Resolution#RESOLVED} when every reference of {@code tree} resolves in {@code version} and reaches
      * the same columns in {@code live}; otherwise the first refusal.
+     *
+     * <p>The session's {@code search_path} is not known to the proxy (PostgreSQL does not report it). An
+     * unqualified table name that the catalogs have in several schemas is therefore resolved once for each schema
+     * it may mean, and the statement must pass with every one: a version-1 client that puts {@code crm} first in
+     * its path must not read the {@code name} that version 2 adds to {@code crm.users} by writing {@code users}.
      */
     static Resolution check(SqlNode tree, Relations version, Relations live) {
-        Resolver v = new Resolver(version);
-        v.statement(tree, new Scope(null));
+        Resolver first = new Resolver(version, Map.of());
+        first.statement(tree, new Scope(null));
+        List<Map<String, String>> bindings = bindings(first.unqualified, version, live);
+        if (bindings.isEmpty()) {
+            return checkOne(tree, first, live, Map.of());
+        }
+        if (bindings.size() > MAX_BINDINGS) {
+            return new Resolution.Refused("42P01", null, null, "too many unqualified table names that several "
+                    + "schemas have (the session's search_path decides which, and the proxy does not know it): "
+                    + "qualify them with their schemas");
+        }
+        for (Map<String, String> b : bindings) {
+            Resolver l = new Resolver(live, b);
+            l.statement(tree, new Scope(null));
+            if (l.refused != null) {
+                continue; // with this path PostgreSQL refuses it on the live database too: nothing runs
+            }
+            Resolver v = new Resolver(version, b);
+            v.statement(tree, new Scope(null));
+            Resolution r = checkOne(tree, v, live, b);
+            if (r instanceof Resolution.Refused refusal) {
+                return new Resolution.Refused(refusal.sqlState(), refusal.table(), refusal.column(),
+                        "where the session's search_path finds " + describe(b) + " (the proxy does not know the path: "
+                                + "qualify the table with its schema), " + refusal.message());
+            }
+        }
+        return Resolution.RESOLVED;
+    }
+
+    /** The version's run {@code v} against a run on {@code live} with the same binding. */
+    private static Resolution checkOne(SqlNode tree, Resolver v, Relations live, Map<String, String> binding) {
         if (v.refused != null) {
             return v.refused;
         }
-        Resolver l = new Resolver(live);
+        Resolver l = new Resolver(live, binding);
         l.statement(tree, new Scope(null));
         if (l.refused != null) {
             return Resolution.RESOLVED; // PostgreSQL refuses it on the live database too: nothing runs
@@ -90,6 +133,44 @@ final class Resolver {
             }
         }
         return Resolution.RESOLVED;
+    }
+
+    /**
+     * Every assignment of a schema to each unqualified name that the catalogs hold in more than one schema; empty
+     * when there is no such name (the one lookup, {@code public} first, is then what any path finds).
+     */
+    private static List<Map<String, String>> bindings(Set<String> names, Relations version, Relations live) {
+        List<Map<String, String>> out = new ArrayList<>();
+        out.add(Map.of());
+        boolean any = false;
+        for (String name : names) {
+            Set<String> schemas = new LinkedHashSet<>(version.schemasOf(name));
+            schemas.addAll(live.schemasOf(name));
+            if (schemas.size() < 2) {
+                continue;
+            }
+            any = true;
+            List<Map<String, String>> next = new ArrayList<>();
+            for (Map<String, String> b : out) {
+                for (String schema : schemas) {
+                    Map<String, String> m = new java.util.TreeMap<>(b);
+                    m.put(name, schema);
+                    next.add(m);
+                }
+            }
+            out = next;
+            if (out.size() > MAX_BINDINGS) {
+                break;
+            }
+        }
+        return any ? out : List.of();
+    }
+
+    private static String describe(Map<String, String> binding) {
+        StringBuilder b = new StringBuilder();
+        binding.forEach((name, schema) -> b.append(b.length() == 0 ? "" : ", ").append('"').append(name)
+                .append("\" in schema ").append(schema));
+        return b.toString();
     }
 
     private static String differently(String version, String live) {
@@ -190,7 +271,9 @@ final class Resolver {
             if (k++ == 0) {
                 first = out;
             } else if (first != null && out != null) {
-                note("the set operation's width", Integer.toString(first.size()));
+                // Whether the branches fit, not the width: a * that widens every branch alike in the live
+                // database means the same there.
+                note("the set operation's widths", out.size() == first.size() ? "equal" : "unequal");
                 if (out.size() != first.size()) {
                     refuse("42601", null, null, "each " + call.getKind() + " query must have the same number of "
                             + "columns (" + first.size() + " and " + out.size() + ")");
@@ -408,6 +491,10 @@ final class Resolver {
                     listed++;
                 }
             }
+            if (source == null && sourcePos != null && listed == 0 && targetItem.columns != null) {
+                // A source of unknown width (a function's *): it fills the target's columns, as many as it has.
+                note("the INSERT's target width", Integer.toString(targetItem.columns.size()));
+            }
             if (source != null && listed == 0 && targetItem.columns != null) {
                 note("the INSERT's width", Integer.toString(source.size()));
                 if (source.size() > targetItem.columns.size()) {
@@ -453,7 +540,15 @@ final class Resolver {
 
     // ---------------------------------------------------------------- FROM
 
-    private Scope.Item table(TableName t, String alias) {
+    private Scope.Item table(TableName named, String alias) {
+        TableName t = named;
+        if (named.schema() == null) {
+            unqualified.add(named.name());
+            String schema = binding.get(named.name());
+            if (schema != null) {
+                t = TableName.of(schema, named.name());
+            }
+        }
         int id = ++ids;
         List<String> names = catalog.columns(t);
         List<Scope.Column> columns = null;
@@ -726,8 +821,11 @@ final class Resolver {
         String what;
         if (row instanceof SqlIdentifier id && !id.isStar()) {
             Scope.Item item = id.names.size() == 1 ? wholeRowOnly(id.getSimple(), s) : null;
-            if (item == null) {
+            if (item == null || item.opaque()) {
                 expression(row, s);
+                if (name != null) {
+                    outsideThroughUnknown(name, "(" + id + ")." + name); // a composite column, or a row of unknown type
+                }
                 return null;
             }
             columns = item.columns;
@@ -742,6 +840,9 @@ final class Resolver {
             what = "(" + call.getOperator().getName().toLowerCase(Locale.ROOT) + "(…))." + name;
         } else {
             expression(row, s);
+            if (name != null) {
+                outsideThroughUnknown(name, "(…)." + name);
+            }
             return null;
         }
         if (name == null || columns == null) {
@@ -798,6 +899,7 @@ final class Resolver {
             }
             if (item.opaque()) {
                 note(what, "?");
+                outsideThroughUnknown(name, what);
                 return null;
             }
             int n = item.count(name);
@@ -856,6 +958,7 @@ final class Resolver {
             }
             if (opaque) {
                 note(name, "?"); // may be a column of an item whose columns are unknown: left to PostgreSQL
+                outsideThroughUnknown(name, name);
                 return null;
             }
         }
@@ -878,6 +981,19 @@ final class Resolver {
                 ? "column \"" + name + "\" of relation \"" + only + "\" does not exist"
                 : "column \"" + name + "\" does not exist");
         return null;
+    }
+
+    /**
+     * A reference {@code what} to {@code name} that may reach an item whose columns are unknown (a function in
+     * FROM such as one returning {@code SETOF users}, a composite value): refused when the live database has a
+     * column of that name outside the version, since PostgreSQL may find it there.
+     */
+    private void outsideThroughUnknown(String name, String what) {
+        if (catalog.namesOutside().contains(name)) {
+            refuse("42703", null, name, what + " may reach a column \"" + name + "\" outside the version through a "
+                    + "value whose columns the catalog does not describe (a function's result): the live database has "
+                    + "such a column");
+        }
     }
 
     /** The item a qualifier ({@code t}, {@code s.t}, {@code db.s.t}) names, innermost level first. */
