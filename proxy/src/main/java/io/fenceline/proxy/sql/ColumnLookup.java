@@ -24,6 +24,14 @@ final class ColumnLookup {
     /** Columns every table has. */
     private static final Set<String> SYSTEM_COLUMNS = Set.of("ctid", "xmin", "xmax", "cmin", "cmax", "tableoid");
 
+    /**
+     * PostgreSQL's SQL value functions written without parentheses ({@code CURRENT_TIMESTAMP}, {@code USER}, …):
+     * reserved words there, so never a column unless quoted; the parser gives them as bare identifiers.
+     */
+    private static final Set<String> VALUE_FUNCTIONS = Set.of("current_date", "current_time", "current_timestamp",
+            "localtime", "localtimestamp", "current_role", "current_user", "user", "session_user", "current_catalog",
+            "current_schema");
+
     private final Resolver run;
     Queries queries;
     FromItems from;
@@ -174,6 +182,9 @@ final class ColumnLookup {
     private String column(SqlIdentifier id, Scope s) {
         List<String> names = id.names;
         String name = names.get(names.size() - 1);
+        if (names.size() == 1 && VALUE_FUNCTIONS.contains(name)) {
+            return null;
+        }
         if (names.size() > 1) {
             Scope.Item item = qualifier(names.subList(0, names.size() - 1), s);
             String what = String.join(".", names);

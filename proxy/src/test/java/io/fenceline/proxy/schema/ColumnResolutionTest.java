@@ -115,6 +115,9 @@ class ColumnResolutionTest {
             {"SELECT u.id FROM users u, LATERAL (SELECT u.email) l", "42703", "ok"},
             {"SELECT l.name FROM users u, LATERAL (SELECT u.*) l", "ok", "ok"},
             {"SELECT l.email FROM users u, LATERAL (SELECT u.*) l", "42703", "ok"},
+            // SQL value functions without parentheses are not columns (pgbench's tpcb INSERT has CURRENT_TIMESTAMP)
+            {"INSERT INTO users (id, name) VALUES (95, CURRENT_TIMESTAMP::text)", "ok", "ok"},
+            {"SELECT current_date, localtimestamp, current_user, session_user, user, current_schema FROM users", "ok", "ok"},
             // wrappers classified without the parser keep the tree
             {"COPY (SELECT email FROM (SELECT * FROM users) s) TO STDOUT", "42703", "ok"},
             {"EXPLAIN SELECT email FROM (SELECT * FROM users) s", "42703", "ok"},
