@@ -36,8 +36,8 @@ public final class SchemaView {
         List<Integer> newestFirst = new ArrayList<>(catalogs.keySet());
         Collections.reverse(newestFirst);
         for (int v : newestFirst) {
-            if (window != null && !window.contains(v)) {
-                continue;
+            if (window != null && v < window.oldest()) {
+                continue; // contracted away: the database no longer has what only such versions had
             }
             catalogs.get(v).catalog.tables().forEach((name, columns) -> {
                 List<String> all = union.computeIfAbsent(name, n -> new ArrayList<>());
@@ -49,6 +49,9 @@ public final class SchemaView {
             });
         }
         this.live = new OrderedTables(union);
+        for (Index i : catalogs.values()) {
+            i.outside = live.outside(i.ordered);
+        }
     }
 
     /** The window, or null when none is published. */
@@ -67,16 +70,24 @@ public final class SchemaView {
     }
 
     SchemaView withWindow(Window w) {
-        // Fresh indexes: what passed was checked against the live catalog of the old window too.
-        Map<Integer, Index> next = new TreeMap<>();
-        catalogs.forEach((v, i) -> next.put(v, new Index(i.catalog)));
-        return new SchemaView(w, Collections.unmodifiableMap(next));
+        return new SchemaView(w, fresh(catalogs));
     }
 
     /**
-     * What the live database may hold while this window is open: every column any version of the window gives a
-     * table (after expand the database has the newer version's columns, and until contract the older one's
-     * too), in the newest version's order, older versions' columns after it. Column references are resolved
+     * New indexes of the same catalogs: what passed an index was checked against the live catalog of its view
+     * too, and a new window or a newly published (or withdrawn) catalog changes that.
+     */
+    private static Map<Integer, Index> fresh(Map<Integer, Index> catalogs) {
+        Map<Integer, Index> next = new TreeMap<>();
+        catalogs.forEach((v, i) -> next.put(v, new Index(i.catalog)));
+        return Collections.unmodifiableMap(next);
+    }
+
+    /**
+     * What the live database may hold while this window is open: every column any version from the window's oldest
+     * on gives a table (after expand the database has the newer version's columns, and until contract the older
+     * one's too), in the newest version's order, older versions' columns after it. A catalog published ahead of
+     * the window (newer than its newest) counts as well: its expand may already have run on the database. Column references are resolved
      * against this as well as against the client's version ({@link io.fenceline.proxy.sql.Verdict#resolveColumns}):
      * a name valid in both that reaches a different column here reads outside the version. Without a window,
      * every published version counts.
@@ -88,7 +99,7 @@ public final class SchemaView {
     SchemaView withCatalog(Catalog c) {
         Map<Integer, Index> next = new TreeMap<>(catalogs);
         next.put(c.version(), new Index(c));
-        return new SchemaView(window, Collections.unmodifiableMap(next));
+        return new SchemaView(window, fresh(next));
     }
 
     SchemaView withoutCatalog(int version) {
@@ -97,7 +108,7 @@ public final class SchemaView {
         }
         Map<Integer, Index> next = new TreeMap<>(catalogs);
         next.remove(version);
-        return new SchemaView(window, Collections.unmodifiableMap(next));
+        return new SchemaView(window, fresh(next));
     }
 
     /** For tests: a view of {@code window} and {@code catalogs}. */
@@ -116,17 +127,52 @@ public final class SchemaView {
     static final class OrderedTables implements io.fenceline.proxy.sql.Relations {
         private final Map<String, List<String>> tables;
         private final Map<String, String> otherSchemas = new HashMap<>();
+        /** Bare table name to the schemas that have it, {@code public} first. */
+        private final Map<String, List<String>> schemas = new HashMap<>();
 
         OrderedTables(Map<String, List<String>> tables) {
             Map<String, List<String>> t = new HashMap<>();
-            tables.forEach((name, columns) -> {
+            new TreeMap<>(tables).forEach((name, columns) -> {
                 t.put(name, List.copyOf(columns));
                 int dot = name.indexOf('.');
                 if (dot > 0) {
                     otherSchemas.putIfAbsent(name.substring(dot + 1), name);
+                    schemas.computeIfAbsent(name.substring(dot + 1), n -> new ArrayList<>()).add(name.substring(0, dot));
+                } else {
+                    schemas.computeIfAbsent(name, n -> new ArrayList<>()).add(0, "public");
                 }
             });
             this.tables = t;
+        }
+
+        @Override
+        public List<String> schemasOf(String name) {
+            List<String> s = schemas.get(name);
+            return s == null ? List.of() : s;
+        }
+
+        @Override
+        public Set<String> namesOutside() {
+            return Set.of();
+        }
+
+        /**
+         * The column names this catalog gives some table that no table of {@code version} has: what a reference to
+         * a value of unknown columns may not name. (A name the version has elsewhere is let through there: which
+         * table such a value comes from is not known, and the version's clients use that name.)
+         */
+        Set<String> outside(OrderedTables version) {
+            Set<String> known = new HashSet<>();
+            version.tables.values().forEach(known::addAll);
+            Set<String> out = new HashSet<>();
+            tables.values().forEach(columns -> {
+                for (String c : columns) {
+                    if (!known.contains(c)) {
+                        out.add(c);
+                    }
+                }
+            });
+            return Set.copyOf(out);
         }
 
         @Override
@@ -175,6 +221,11 @@ public final class SchemaView {
         private final Map<String, Set<String>> tables;
         /** Bare names of tables outside {@code public}, which an unqualified reference may reach through search_path. */
         private final Map<String, String> otherSchemas;
+        /**
+         * {@link #namesOutside()}, set once by the view that made this index (an index belongs to one view, which
+         * is published through a volatile reference after its constructor).
+         */
+        private Set<String> outside = Set.of();
 
         Index(Catalog c) {
             this.version = c.version();
@@ -201,6 +252,16 @@ public final class SchemaView {
         @Override
         public List<String> columns(TableName table) {
             return ordered.columns(table);
+        }
+
+        @Override
+        public List<String> schemasOf(String name) {
+            return ordered.schemasOf(name);
+        }
+
+        @Override
+        public Set<String> namesOutside() {
+            return outside;
         }
 
         /** Whether {@code verdict} (this very object) already passed the check against this version. */

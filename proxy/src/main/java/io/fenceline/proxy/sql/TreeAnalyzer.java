@@ -91,7 +91,7 @@ final class TreeAnalyzer {
                 for (SqlNode n : l.lockedTables()) {
                     SqlIdentifier id = (SqlIdentifier) n;
                     TableName t = s.tablesByAlias.get(last(id));
-                    refs.written.add(t != null ? t : tableName(id));
+                    refs.written.add(t != null ? t : ParseTrees.tableName(id));
                 }
             }
             refs.writes = true;
@@ -186,7 +186,7 @@ final class TreeAnalyzer {
     }
 
     private void modification(SqlModification m, Scope outer) {
-        TableName target = tableName(m.target());
+        TableName target = ParseTrees.tableName(m.target());
         refs.written.add(target);
         Scope s = new Scope(outer);
         if (m.operation() == SqlModification.Operation.INSERT) {
@@ -229,7 +229,7 @@ final class TreeAnalyzer {
                 s.derived.add(id.getSimple());
                 return;
             }
-            TableName t = tableName(id);
+            TableName t = ParseTrees.tableName(id);
             refs.read.add(t);
             s.tablesByAlias.put(t.name(), t);
             s.tables.add(t);
@@ -248,7 +248,7 @@ final class TreeAnalyzer {
                     String alias = ((SqlIdentifier) call.operand(1)).getSimple();
                     if (inner instanceof SqlIdentifier id
                             && !(id.names.size() == 1 && s.isCte(id.getSimple()))) {
-                        TableName t = tableName(id);
+                        TableName t = ParseTrees.tableName(id);
                         refs.read.add(t);
                         s.tablesByAlias.put(alias, t);
                         s.tables.add(t);
@@ -309,33 +309,17 @@ final class TreeAnalyzer {
         if (node instanceof SqlDataTypeSpec) {
             return;
         }
-        if (node instanceof SqlSelect || node instanceof SqlOrderBy || node instanceof SqlWith
-                || node instanceof SqlModification || node instanceof SqlLockingQuery) {
+        if (ParseTrees.isQuery(node)) {
             query(node, s);
             return;
         }
         if (node instanceof SqlCall call) {
-            SqlKind kind = call.getKind();
-            if (kind == SqlKind.UNION || kind == SqlKind.INTERSECT || kind == SqlKind.EXCEPT
-                    || kind == SqlKind.EXPLICIT_TABLE) {
-                query(node, s);
-                return;
-            }
             if (call.getOperator() instanceof SqlFunction f) {
                 SqlIdentifier name = f.getSqlIdentifier();
                 refs.function(name != null ? String.join(".", name.names).toLowerCase(Locale.ROOT)
                         : f.getName().toLowerCase(Locale.ROOT));
             }
-            boolean function = call.getOperator() instanceof SqlFunction;
-            List<SqlNode> operands = call.getOperandList();
-            for (int k = 0; k < operands.size(); k++) {
-                if (kind == SqlKind.AS && k > 0) {
-                    break;
-                }
-                SqlNode operand = operands.get(k);
-                if (function && operand instanceof SqlIdentifier id && id.isStar()) {
-                    continue; // count(*): no column
-                }
+            for (SqlNode operand : ParseTrees.valueOperands(call)) {
                 expression(operand, s);
             }
         }
@@ -393,11 +377,6 @@ final class TreeAnalyzer {
             }
         }
         return null;
-    }
-
-    static TableName tableName(SqlIdentifier id) {
-        List<String> n = id.names;
-        return n.size() == 1 ? TableName.of(n.get(0)) : TableName.of(n.get(n.size() - 2), n.get(n.size() - 1));
     }
 
     private static String last(SqlIdentifier id) {

@@ -30,7 +30,9 @@ final class FuzzRun {
                     + " non-writer proxies (" + String.join(", ", rig.targets().stream().map(FenceRig.Target::name).toList())
                     + "), " + schemaStatements + " schema statements");
             FenceFuzz.Report fence = new FenceFuzz(rig, 5_000, maxShrunk).run(seed, sessions, out::println);
+            long schemaStart = System.nanoTime();
             SchemaOracle.Report schema = schemaOracle.run(seed, schemaStatements, out::println);
+            double schemaSeconds = (System.nanoTime() - schemaStart) / 1e9;
             out.println(String.format(Locale.ROOT,
                     "fuzz-fence: %d session runs (%d sessions x %d proxies) in %.1f s: %.1f sessions/s wall clock, "
                             + "%.1f CPU s (this JVM with its proxies, and PostgreSQL): %.1f session runs per CPU second; "
@@ -46,7 +48,9 @@ final class FuzzRun {
                     + schema.disagreements().stream().filter(d -> !d.leak() && !d.byDesign()).count()
                     + " false refusals, "
                     + schema.disagreements().stream().filter(SchemaOracle.Disagreement::byDesign).count()
-                    + " refused because the live database would resolve them outside the version");
+                    + " refused because the live database would resolve them outside the version"
+                    + String.format(Locale.ROOT, "; in %.1f s (%.1f statements/s wall clock)", schemaSeconds,
+                            schemaSeconds > 0 ? schema.statements() / schemaSeconds : 0.0));
             return new Result(fence, schema);
         }
     }

@@ -8,6 +8,7 @@ import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.policy.SessionFacts;
 import io.fenceline.proxy.policy.StatementPolicy;
 import io.fenceline.proxy.sql.Inspector;
+import io.fenceline.proxy.sql.Verdict;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -49,6 +51,11 @@ class ColumnResolutionTest {
             {"SELECT email FROM (SELECT *, 'x' AS email FROM users) s", "ok", "42702"},
             {"SELECT email FROM (SELECT * FROM (SELECT * FROM users) a) b", "42703", "ok"},
             {"SELECT t.email FROM (SELECT * FROM users UNION ALL SELECT * FROM users) t", "42703", "ok"},
+            // a set operation whose branches all widen alike in the live database means the same there
+            {"WITH RECURSIVE r AS (SELECT * FROM users WHERE id = 1 UNION ALL SELECT u.* FROM users u JOIN r"
+                    + " ON u.id = r.id + 1) SELECT name FROM r", "ok", "ok"},
+            {"WITH RECURSIVE r AS (SELECT * FROM users WHERE id = 1 UNION ALL SELECT u.* FROM users u JOIN r"
+                    + " ON u.id = r.id + 1) SELECT email FROM r", "42703", "ok"},
             // whole rows and t.*: not narrowed, allowed
             {"SELECT row_to_json(x) FROM users x", "ok", "ok"},
             {"SELECT row_to_json(users) FROM users", "ok", "ok"},
@@ -108,6 +115,9 @@ class ColumnResolutionTest {
             {"SELECT u.id FROM users u, LATERAL (SELECT u.email) l", "42703", "ok"},
             {"SELECT l.name FROM users u, LATERAL (SELECT u.*) l", "ok", "ok"},
             {"SELECT l.email FROM users u, LATERAL (SELECT u.*) l", "42703", "ok"},
+            // SQL value functions without parentheses are not columns (pgbench's tpcb INSERT has CURRENT_TIMESTAMP)
+            {"INSERT INTO users (id, name) VALUES (95, CURRENT_TIMESTAMP::text)", "ok", "ok"},
+            {"SELECT current_date, localtimestamp, current_user, session_user, user, current_schema FROM users", "ok", "ok"},
             // wrappers classified without the parser keep the tree
             {"COPY (SELECT email FROM (SELECT * FROM users) s) TO STDOUT", "42703", "ok"},
             {"EXPLAIN SELECT email FROM (SELECT * FROM users) s", "42703", "ok"},
@@ -120,10 +130,17 @@ class ColumnResolutionTest {
 
     /** The proxy's answer: "ok", or the SQLSTATE it refuses with. */
     static String proxy(String sql, int version) {
-        SchemaView view = SchemaView.of(new Window(1, 2), List.of(V1, V2));
+        return proxy(sql, version, SchemaView.of(new Window(1, 2), List.of(V1, V2)));
+    }
+
+    static String proxy(String sql, int version, SchemaView view) {
+        return decide(INSPECTOR.inspectStatement(sql), version, view);
+    }
+
+    private static String decide(Verdict verdict, int version, SchemaView view) {
         StatementPolicy policy = new SchemaEnforcement(SchemaSettings.of("main", "fenceline"), () -> view,
                 ProxyMetrics.NOOP).policy();
-        Decision d = policy.decide(StatementPolicy.Point.QUERY, INSPECTOR.inspectStatement(sql), facts(version));
+        Decision d = policy.decide(StatementPolicy.Point.QUERY, verdict, facts(version));
         return d instanceof Decision.Deny deny ? deny.sqlState() + " " + deny.message() : "ok";
     }
 
@@ -184,5 +201,59 @@ class ColumnResolutionTest {
         // ORDER BY 3 of "*, id" is id in version 1 and email in the live database.
         got = proxy("SELECT *, id FROM users ORDER BY 3", 1);
         assertTrue(got.startsWith("42703 ") && got.contains("ORDER BY position"), got);
+    }
+
+    /** Two schemas with a table {@code accounts}; version 2 adds {@code crm.accounts.name}. */
+    private static final Catalog S1 = new Catalog(1, "s1", Map.of("users", List.of("id", "name"),
+            "accounts", List.of("id", "name"), "crm.accounts", List.of("id", "label")));
+    private static final Catalog S2 = new Catalog(2, "s2", Map.of("users", List.of("id", "name", "email"),
+            "accounts", List.of("id", "name"), "crm.accounts", List.of("id", "label", "name")));
+
+    @Test
+    void anUnqualifiedNameThatTwoSchemasHaveMustPassWithEither() {
+        SchemaView view = SchemaView.of(new Window(1, 2), List.of(S1, S2));
+        // With search_path = crm, accounts is crm.accounts, whose name version 1 does not have.
+        String got = proxy("SELECT name FROM accounts", 1, view);
+        assertTrue(got.startsWith("42703 ") && got.contains("search_path") && got.contains("crm"), got);
+        assertTrue(proxy("SELECT a.name FROM (SELECT * FROM accounts) a", 1, view).startsWith("42703 "));
+        assertEquals("ok", proxy("SELECT name FROM accounts", 2, view));
+        assertEquals("ok", proxy("SELECT id FROM accounts", 1, view));
+        // public.accounts has no label: with that path PostgreSQL refuses it itself.
+        assertEquals("ok", proxy("SELECT label FROM accounts", 1, view));
+        assertEquals("ok", proxy("SELECT name FROM public.accounts", 1, view));
+        assertTrue(proxy("SELECT name FROM crm.accounts", 1, view).startsWith("42703 "));
+        assertEquals("ok", proxy("SELECT name FROM users", 1, view), "a name one schema has: no change");
+    }
+
+    @Test
+    void aNameOutsideTheVersionMayNotReachAFunctionsResult() {
+        // all_users() returns SETOF users: its columns are the live table's, which the catalog does not say.
+        for (String sql : List.of("SELECT email FROM all_users()", "SELECT u.email FROM all_users() u",
+                "SELECT (all_users()).email", "SELECT email FROM (SELECT * FROM all_users()) s",
+                "SELECT (u).email FROM all_users() u")) {
+            assertTrue(proxy(sql, 1).startsWith("42703 "), sql + ": " + proxy(sql, 1));
+            assertEquals("ok", proxy(sql, 2), sql);
+        }
+        assertEquals("ok", proxy("SELECT name FROM all_users()", 1));
+        assertEquals("ok", proxy("SELECT * FROM all_users()", 1));
+        // A positional INSERT from a source of unknown width fills as many columns as the target has: more live.
+        String got = proxy("INSERT INTO users SELECT * FROM all_users()", 1);
+        assertTrue(got.startsWith("42703 ") && got.contains("live database"), got);
+        assertEquals("ok", proxy("INSERT INTO users SELECT * FROM all_users()", 2));
+        assertEquals("ok", proxy("INSERT INTO users (id, name) SELECT id, name FROM all_users()", 1));
+    }
+
+    @Test
+    void aCatalogPublishedAheadOfTheWindowCountsInTheLiveDatabase() {
+        // Expand runs while the window is still {1}: the live database may have version 2's columns already.
+        String sql = "SELECT 1 FROM (SELECT 1 AS email) e WHERE EXISTS (SELECT 1 FROM users WHERE email IS NULL)";
+        SchemaView before = SchemaView.of(Window.of(1), List.of(V1));
+        Verdict verdict = INSPECTOR.inspectStatement(sql);
+        assertEquals("ok", decide(verdict, 1, before));
+        assertEquals("ok", decide(verdict, 1, before), "passed, remembered by the version's index");
+        SchemaView after = before.withCatalog(V2);
+        String got = decide(verdict, 1, after);
+        assertTrue(got.startsWith("42703 ") && got.contains("live database"), "the same verdict after catalog 2: " + got);
+        assertTrue(proxy(sql, 1, SchemaView.of(Window.of(1), List.of(V1, V2))).startsWith("42703 "));
     }
 }
