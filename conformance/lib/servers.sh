@@ -36,7 +36,8 @@ wait_until() {
 # pg_cluster_start DIR: a fresh cluster in DIR/data on a free port; sets PG_PORT and PG_SOCKET.
 # Settings as pgJDBC's CI: users test (password test) and postgres (trust, the privileged user), database test
 # owned by test with hstore, logical replication (wal_level, senders, slots, a replication line in pg_hba.conf) and
-# prepared transactions for the XA tests. fsync is off: a scratch server.
+# prepared transactions for the XA tests, and the roles RequireAuthTest creates with the authentication method
+# each expects. fsync is off: a scratch server.
 pg_cluster_start() {
   local dir=$1 bin
   bin="$(pg_bin_dir)"
@@ -66,6 +67,10 @@ local   all          all                     trust
 host    all          postgres  127.0.0.1/32  trust
 host    replication  postgres  127.0.0.1/32  trust
 host    replication  all       127.0.0.1/32  md5
+host    all          nobody    127.0.0.1/32  trust
+host    all          pword     127.0.0.1/32  password
+host    all          scram     127.0.0.1/32  scram-sha-256
+host    all          md51      127.0.0.1/32  md5
 host    all          all       127.0.0.1/32  md5
 HBA
   as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 120 start >"$dir/pg_ctl.log" 2>&1 \

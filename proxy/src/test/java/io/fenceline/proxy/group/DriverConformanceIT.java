@@ -1,0 +1,444 @@
+package io.fenceline.proxy.group;
+
+import io.fenceline.testing.EtcdCluster;
+import io.fenceline.testing.PostgresServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.postgresql.copy.CopyManager;
+import org.postgresql.xa.PGXADataSource;
+
+import javax.sql.XAConnection;
+import javax.transaction.xa.XAResource;
+import javax.transaction.xa.Xid;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.sql.BatchUpdateException;
+import java.sql.CallableStatement;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ParameterMetaData;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.SQLWarning;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.sql.Types;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The fast subset of {@code bin/conformance} (docs/conformance.md): behaviours that pgJDBC's own test suite
+ * exercises, each run as one scenario directly against PostgreSQL and then through a writer proxy (a child JVM with a
+ * {@code group:} section, real etcd, inspection on), and the two transcripts compared. A scenario writes what a
+ * program would see — rows, update counts, SQLSTATEs, warnings, notifications — and nothing that legitimately
+ * differs between connections (pids, OIDs, times).
+ *
+ * <p>The cases follow pgJDBC's test classes named in each method's comment; the proxy-only failures the full
+ * harness found are at the end, each with its cause.
+ */
+class DriverConformanceIT {
+
+    private static EtcdCluster etcd;
+    private static PostgresServer pg;
+    private static ProxyChild proxy;
+
+    @RegisterExtension
+    final ProxyLogsOnFailure proxyLogs = new ProxyLogsOnFailure();
+
+    @BeforeAll
+    static void start() throws Exception {
+        etcd = EtcdCluster.start(1);
+        pg = PostgresServer.builder().setting("max_prepared_transactions", "10").start();
+        pg.execute("CREATE EXTENSION IF NOT EXISTS hstore");
+        proxy = ProxyChild.start(ProxyChild.Spec.of(GroupRig.newGroup(), "a", null), pg,
+                List.of(etcd.member(0).clientPort()));
+        proxy.awaitServing(Duration.ofSeconds(90));
+        GroupRig.await("the writer proxy lets a write through", Duration.ofSeconds(90), () -> {
+            try (Connection c = proxy.connect(); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS conformance_probe (id int); DROP TABLE conformance_probe");
+                return true;
+            } catch (SQLException e) {
+                return false;
+            }
+        });
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) {
+            proxy.close();
+        }
+        if (pg != null) {
+            pg.close();
+        }
+        if (etcd != null) {
+            etcd.close();
+        }
+    }
+
+    /** One scenario, given a way to open connections (directly or through the proxy), writes its transcript. */
+    @FunctionalInterface
+    interface Scenario {
+        void run(Connections connections, StringBuilder transcript) throws Exception;
+    }
+
+    /** Opens connections as the superuser with extra pgJDBC properties, directly or through the proxy. */
+    record Connections(String url) {
+        Connection open(String... properties) throws SQLException {
+            Properties p = new Properties();
+            p.setProperty("user", pg.superuser());
+            for (int i = 0; i + 1 < properties.length; i += 2) {
+                p.setProperty(properties[i], properties[i + 1]);
+            }
+            return DriverManager.getConnection(url, p);
+        }
+    }
+
+    private void assertSameThroughProxy(Scenario scenario) throws Exception {
+        String direct = transcript(new Connections(pg.jdbcUrl("postgres")), scenario);
+        String proxied = transcript(new Connections(proxy.jdbcUrl()), scenario);
+        assertEquals(direct, proxied, "the transcript through the writer proxy differs from PostgreSQL's own");
+    }
+
+    private static String transcript(Connections connections, Scenario scenario) throws Exception {
+        StringBuilder t = new StringBuilder();
+        scenario.run(connections, t);
+        return t.toString();
+    }
+
+    private static void rows(ResultSet rs, StringBuilder t) throws SQLException {
+        ResultSetMetaData md = rs.getMetaData();
+        while (rs.next()) {
+            List<String> row = new ArrayList<>();
+            for (int i = 1; i <= md.getColumnCount(); i++) {
+                row.add(md.getColumnLabel(i) + "=" + rs.getString(i));
+            }
+            t.append(row).append('\n');
+        }
+    }
+
+    private static String state(SQLException e) {
+        return "error " + e.getSQLState() + "\n";
+    }
+
+    // --- pgJDBC's PreparedStatementTest, ServerPrepareTest, PgStatementTest: named statements ---------------
+
+    /** Server-prepared statements past the prepare threshold, then DEALLOCATE ALL and DISCARD ALL behind the
+     *  driver's back: pgJDBC re-prepares on 26000 "prepared statement does not exist" and 0A000 "cached plan". */
+    @Test
+    void serverPreparedStatementsSurviveDeallocateAndDiscard() throws Exception {
+        assertSameThroughProxy((c, t) -> {
+            try (Connection conn = c.open("prepareThreshold", "2"); Statement s = conn.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS cf_prep; CREATE TABLE cf_prep (id int PRIMARY KEY, v text)");
+                try (PreparedStatement ins = conn.prepareStatement("INSERT INTO cf_prep VALUES (?, ?)");
+                     PreparedStatement sel = conn.prepareStatement("SELECT v FROM cf_prep WHERE id = ?")) {
+                    for (int i = 0; i < 6; i++) {
+                        ins.setInt(1, i);
+                        ins.setString(2, "v" + i);
+                        t.append("insert ").append(ins.executeUpdate()).append('\n');
+                        if (i == 3) {
+                            s.execute("DEALLOCATE ALL");
+                        }
+                        if (i == 4) {
+                            s.execute("DISCARD ALL");
+                        }
+                        sel.setInt(1, i);
+                        try (ResultSet rs = sel.executeQuery()) {
+                            rows(rs, t);
+                        }
+                    }
+                }
+                s.execute("ALTER TABLE cf_prep ADD COLUMN extra int");
+                try (PreparedStatement star = conn.prepareStatement("SELECT * FROM cf_prep WHERE id = ?")) {
+                    star.setInt(1, 1);
+                    try (ResultSet rs = star.executeQuery()) {
+                        rows(rs, t);
+                    }
+                }
+                s.execute("DROP TABLE cf_prep");
+            }
+        });
+    }
+
+    // --- pgJDBC's BatchExecuteTest, BatchedInsertReWriteEnabledTest, GeneratedKeysTest --------------------
+
+    /** Batches with generated keys, rewritten batches, and a batch failing halfway (BatchUpdateException: the
+     *  batch's implicit transaction is rolled back as a whole). */
+    @Test
+    void batchesWithGeneratedKeysAndAFailingBatch() throws Exception {
+        assertSameThroughProxy((c, t) -> {
+            for (String rewrite : List.of("false", "true")) {
+                try (Connection conn = c.open("reWriteBatchedInserts", rewrite); Statement s = conn.createStatement()) {
+                    s.execute("DROP TABLE IF EXISTS cf_batch; CREATE TABLE cf_batch (id serial PRIMARY KEY, v int UNIQUE)");
+                    try (PreparedStatement ps = conn.prepareStatement("INSERT INTO cf_batch (v) VALUES (?)",
+                            Statement.RETURN_GENERATED_KEYS)) {
+                        for (int i = 0; i < 5; i++) {
+                            ps.setInt(1, i);
+                            ps.addBatch();
+                        }
+                        t.append("counts ").append(Arrays.toString(ps.executeBatch())).append('\n');
+                        try (ResultSet keys = ps.getGeneratedKeys()) {
+                            rows(keys, t);
+                        }
+                        for (int v : new int[] {10, 11, 3, 12}) {
+                            ps.setInt(1, v);
+                            ps.addBatch();
+                        }
+                        try {
+                            ps.executeBatch();
+                            t.append("no error\n");
+                        } catch (BatchUpdateException e) {
+                            t.append("batch error ").append(e.getSQLState()).append('\n');
+                        }
+                    }
+                    try (ResultSet rs = s.executeQuery("SELECT count(*) FROM cf_batch")) {
+                        rows(rs, t);
+                    }
+                    s.execute("DROP TABLE cf_batch");
+                }
+            }
+        });
+    }
+
+    // --- pgJDBC's CursorFetchTest, RefCursorTest: portals read in batches -------------------------------
+
+    /** A fetch size in a transaction (Execute with a row limit, PortalSuspended, the portal resumed), and a
+     *  refcursor returned by a function and fetched from. */
+    @Test
+    void cursorFetchAndRefcursors() throws Exception {
+        assertSameThroughProxy((c, t) -> {
+            try (Connection conn = c.open(); Statement s = conn.createStatement()) {
+                s.execute("CREATE OR REPLACE FUNCTION cf_cursor() RETURNS refcursor LANGUAGE plpgsql AS $$"
+                        + " DECLARE r refcursor; BEGIN OPEN r FOR SELECT g FROM generate_series(1, 7) g; RETURN r; END $$");
+                conn.setAutoCommit(false);
+                try (PreparedStatement ps = conn.prepareStatement("SELECT g, g * g AS sq FROM generate_series(1, 25) g")) {
+                    ps.setFetchSize(4);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rows(rs, t);
+                    }
+                }
+                try (CallableStatement call = conn.prepareCall("{ ? = call cf_cursor() }")) {
+                    call.registerOutParameter(1, Types.REF_CURSOR);
+                    call.execute();
+                    try (ResultSet rs = (ResultSet) call.getObject(1)) {
+                        rows(rs, t);
+                    }
+                }
+                conn.commit();
+                conn.setAutoCommit(true);
+                s.execute("DROP FUNCTION cf_cursor()");
+            }
+        });
+    }
+
+    // --- pgJDBC's CopyTest ------------------------------------------------------------------------------
+
+    /** COPY FROM STDIN and COPY TO STDOUT through the CopyManager, and a COPY that fails on a bad row. */
+    @Test
+    void copyInAndOut() throws Exception {
+        assertSameThroughProxy((c, t) -> {
+            try (Connection conn = c.open(); Statement s = conn.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS cf_copy; CREATE TABLE cf_copy (id int, v text)");
+                CopyManager copy = conn.unwrap(PGConnection.class).getCopyAPI();
+                StringBuilder in = new StringBuilder();
+                for (int i = 0; i < 1000; i++) {
+                    in.append(i).append('\t').append("row ").append(i).append('\n');
+                }
+                t.append("copied in ").append(copy.copyIn("COPY cf_copy FROM STDIN", new StringReader(in.toString())))
+                        .append('\n');
+                try {
+                    copy.copyIn("COPY cf_copy FROM STDIN", new StringReader("1\tok\nnot-a-number\tbad\n"));
+                } catch (SQLException e) {
+                    t.append(state(e));
+                }
+                StringWriter out = new StringWriter();
+                t.append("copied out ").append(copy.copyOut("COPY (SELECT * FROM cf_copy ORDER BY id LIMIT 3) TO STDOUT", out))
+                        .append('\n').append(out);
+                try (ResultSet rs = s.executeQuery("SELECT count(*), sum(id) FROM cf_copy")) {
+                    rows(rs, t);
+                }
+                s.execute("DROP TABLE cf_copy");
+            }
+        });
+    }
+
+    // --- pgJDBC's SavepointTest, AutoRollbackTestSuite (autosave) ---------------------------------------
+
+    /** Savepoints, and autosave=always: the driver's own SAVEPOINT/RELEASE around each statement, so an error
+     *  does not abort the transaction. */
+    @Test
+    void savepointsAndAutosave() throws Exception {
+        assertSameThroughProxy((c, t) -> {
+            try (Connection conn = c.open("autosave", "always"); Statement s = conn.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS cf_sp; CREATE TABLE cf_sp (id int PRIMARY KEY)");
+                conn.setAutoCommit(false);
+                s.execute("INSERT INTO cf_sp VALUES (1)");
+                Savepoint sp = conn.setSavepoint("before_two");
+                s.execute("INSERT INTO cf_sp VALUES (2)");
+                conn.rollback(sp);
+                try {
+                    s.execute("INSERT INTO cf_sp VALUES (1)");
+                } catch (SQLException e) {
+                    t.append(state(e));
+                }
+                s.execute("INSERT INTO cf_sp VALUES (3)");
+                conn.commit();
+                conn.setAutoCommit(true);
+                try (ResultSet rs = s.executeQuery("SELECT id FROM cf_sp ORDER BY id")) {
+                    rows(rs, t);
+                }
+                s.execute("DROP TABLE cf_sp");
+            }
+        });
+    }
+
+    // --- pgJDBC's XADataSourceTest ---------------------------------------------------------------------
+
+    /** Two-phase commit: PREPARE TRANSACTION, then COMMIT PREPARED and ROLLBACK PREPARED from another
+     *  connection, as an XA transaction manager does. */
+    @Test
+    void twoPhaseCommit() throws Exception {
+        assertSameThroughProxy((c, t) -> {
+            try (Connection setup = c.open(); Statement s = setup.createStatement()) {
+                s.execute("DROP TABLE IF EXISTS cf_xa; CREATE TABLE cf_xa (id int)");
+            }
+            PGXADataSource ds = new PGXADataSource();
+            ds.setUrl(c.url());
+            ds.setUser(pg.superuser());
+            for (int branch = 1; branch <= 2; branch++) {
+                XAConnection xa = ds.getXAConnection();
+                try {
+                    XAResource r = xa.getXAResource();
+                    Xid xid = new TestXid(branch);
+                    r.start(xid, XAResource.TMNOFLAGS);
+                    try (Statement s = xa.getConnection().createStatement()) {
+                        s.execute("INSERT INTO cf_xa VALUES (" + branch + ")");
+                    }
+                    r.end(xid, XAResource.TMSUCCESS);
+                    t.append("prepare ").append(r.prepare(xid)).append('\n');
+                } finally {
+                    xa.close();
+                }
+                XAConnection other = ds.getXAConnection();
+                try {
+                    XAResource r = other.getXAResource();
+                    t.append("recovered ").append(r.recover(XAResource.TMSTARTRSCAN | XAResource.TMENDRSCAN).length)
+                            .append('\n');
+                    if (branch == 1) {
+                        r.commit(new TestXid(branch), false);
+                    } else {
+                        r.rollback(new TestXid(branch));
+                    }
+                } finally {
+                    other.close();
+                }
+            }
+            try (Connection check = c.open(); Statement s = check.createStatement()) {
+                try (ResultSet rs = s.executeQuery("SELECT id FROM cf_xa ORDER BY id")) {
+                    rows(rs, t);
+                }
+                s.execute("DROP TABLE cf_xa");
+            }
+        });
+    }
+
+    /** An Xid of this test's own format. */
+    record TestXid(int branch) implements Xid {
+        @Override
+        public int getFormatId() {
+            return 4242;
+        }
+
+        @Override
+        public byte[] getGlobalTransactionId() {
+            return ("conformance-" + ProcessHandle.current().pid()).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public byte[] getBranchQualifier() {
+            return new byte[] {(byte) branch};
+        }
+    }
+
+    // --- pgJDBC's ParameterMetaDataTest, ResultSetMetaDataTest, HStoreTest, ArrayTest -----------------
+
+    /** Describe of a statement (parameter types), binary transfer of arrays and hstore, and result metadata. */
+    @Test
+    void describeTypesAndBinaryTransfer() throws Exception {
+        assertSameThroughProxy((c, t) -> {
+            try (Connection conn = c.open("prepareThreshold", "-1", "binaryTransfer", "true")) {
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "SELECT ?::int4 + 1 AS n, ?::text[] AS arr, 'a=>1,b=>2'::hstore AS h, ?::numeric * 2 AS num")) {
+                    ParameterMetaData pmd = ps.getParameterMetaData();
+                    for (int i = 1; i <= pmd.getParameterCount(); i++) {
+                        t.append("param ").append(i).append(' ').append(pmd.getParameterTypeName(i)).append('\n');
+                    }
+                    ps.setInt(1, 41);
+                    ps.setArray(2, conn.createArrayOf("text", new Object[] {"x", null, "z"}));
+                    ps.setBigDecimal(3, new java.math.BigDecimal("1.25"));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rows(rs, t);
+                    }
+                }
+            }
+        });
+    }
+
+    // --- pgJDBC's NotifyTest, ServerErrorTest, StatementTest (warnings, errors, timeouts) ---------------
+
+    /** RAISE NOTICE as SQLWarnings, LISTEN/NOTIFY between two connections, an error's fields, and a statement
+     *  cancelled by setQueryTimeout (57014: the proxy relays the driver's CancelRequest). */
+    @Test
+    void noticesNotificationsErrorsAndQueryTimeouts() throws Exception {
+        assertSameThroughProxy((c, t) -> {
+            try (Connection listener = c.open(); Connection notifier = c.open();
+                 Statement ls = listener.createStatement(); Statement ns = notifier.createStatement()) {
+                ls.execute("DO $$ BEGIN RAISE NOTICE 'hello %', 42; RAISE WARNING 'careful'; END $$");
+                for (SQLWarning w = ls.getWarnings(); w != null; w = w.getNextWarning()) {
+                    t.append("warning ").append(w.getSQLState()).append(' ').append(w.getMessage()).append('\n');
+                }
+                ls.execute("LISTEN cf_channel");
+                ns.execute("NOTIFY cf_channel, 'one'");
+                try (PreparedStatement notify = notifier.prepareStatement("SELECT pg_notify('cf_channel', ?)")) {
+                    notify.setString(1, "two");
+                    notify.execute();
+                }
+                List<String> got = new ArrayList<>();
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (got.size() < 2 && System.nanoTime() < deadline) {
+                    PGNotification[] some = listener.unwrap(PGConnection.class).getNotifications(1_000);
+                    for (PGNotification n : some == null ? new PGNotification[0] : some) {
+                        got.add("notification " + n.getName() + " " + n.getParameter());
+                    }
+                }
+                t.append(String.join("\n", got)).append('\n');
+                try {
+                    ns.execute("SELECT 1 / 0");
+                } catch (SQLException e) {
+                    t.append(state(e));
+                }
+                ns.setQueryTimeout(1);
+                try {
+                    ns.execute("SELECT pg_sleep(30)");
+                    t.append("not cancelled\n");
+                } catch (SQLException e) {
+                    t.append(state(e));
+                }
+                try (ResultSet rs = ns.executeQuery("SELECT 'still usable'")) {
+                    rows(rs, t);
+                }
+            }
+        });
+    }
+}
