@@ -4,6 +4,8 @@ import io.fenceline.config.coordination.Coordinator;
 import io.fenceline.config.coordination.StoredEntry;
 import io.fenceline.config.coordination.Versioned;
 import io.fenceline.config.records.MigrationJournal;
+import io.fenceline.config.records.Records;
+import io.fenceline.config.records.ReplicationTelemetry;
 import io.fenceline.config.records.WriterRecord;
 import io.fenceline.demo.fleet.LocalFleet;
 import io.fenceline.demo.report.TimelineRecorder;
@@ -25,7 +27,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * in etcd (lease holder), each cluster's mode (the operator's mode key, else what its database enforces:
  * {@code default_transaction_read_only} is the proxy's database-side fence), each cluster's schema version and
  * last migration step (control's history table in the cluster's database), and the migration journal's state
- * changes as markers. The databases are read directly, not through etcd, so a proxy cut off from etcd is still
+ * changes as markers, and each cluster's lag as its proxies measure it (their telemetry records). The databases are read directly, not through etcd, so a proxy cut off from etcd is still
  * seen.
  */
 final class Sampler implements AutoCloseable {
@@ -106,6 +108,7 @@ final class Sampler implements AutoCloseable {
             Optional<String> operatorMode = etcd.store().getEntry(etcd.keys().mode(group, cluster)).join()
                     .map(StoredEntry::value).map(String::strip);
             sampleDatabase(cluster, operatorMode.orElse(null));
+            timeline.observe(cluster, Track.LAG, lag(cluster));
         }
         Optional<MigrationJournal> j = etcd.store().get(etcd.keys().migration(group), MigrationJournal.class).join()
                 .map(Versioned::value);
@@ -114,6 +117,19 @@ final class Sampler implements AutoCloseable {
                 || previous.version() != j.get().version())) {
             timeline.mark("V" + j.get().version() + " " + j.get().state().text());
         }
+    }
+
+    /** The largest lag in seconds the cluster's proxies published in their telemetry records, as a band. */
+    private String lag(String cluster) {
+        String prefix = etcd.keys().clusterPrefix(group, cluster) + "telemetry/";
+        double worst = -1;
+        for (StoredEntry e : etcd.store().getPrefix(prefix).join()) {
+            ReplicationTelemetry t = Records.fromJson(e.key(), e.value(), ReplicationTelemetry.class);
+            if (t.lagSeconds() != null) {
+                worst = Math.max(worst, t.lagSeconds());
+            }
+        }
+        return worst < 0 ? "?" : worst == 0 ? "0" : worst < 1 ? "<1s" : worst <= 10 ? "1-10s" : ">10s";
     }
 
     private void sampleDatabase(String cluster, String operatorMode) {

@@ -14,6 +14,8 @@ import io.fenceline.proxy.metrics.PrometheusMetrics;
 import io.fenceline.proxy.metrics.ProxyMetrics;
 import io.fenceline.proxy.net.ProxyServer;
 import io.fenceline.proxy.schema.MigrationFollower;
+import io.fenceline.proxy.telemetry.GroupFollower;
+import io.fenceline.proxy.telemetry.ReplicationProbe;
 
 import java.util.Set;
 
@@ -41,6 +43,8 @@ final class WriteAuthorityRuntime implements AutoCloseable {
     private final WriterAuthority authority;
     private final WritePolicy policy;
     private final MigrationFollower migration;
+    private final ReplicationProbe replication;
+    private final GroupFollower fleet;
     private volatile ProxyServer server;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -89,6 +93,18 @@ final class WriteAuthorityRuntime implements AutoCloseable {
         // For the metrics only: the group's migration journal and this cluster's acks.
         this.migration = new MigrationFollower(etcd, group.settings().group(), group.settings().cluster());
         metrics.migration(migration);
+        // Telemetry (off the data path): lag in seconds and apply latency on a connection of their own, and the
+        // group-wide versions, connections and migration steps.
+        this.replication = new ReplicationProbe(group.settings(), group.fenceDatabase(), etcd, metrics,
+                telemetryPoll(group.settings().statusInterval()));
+        metrics.replication(replication);
+        this.fleet = new GroupFollower(etcd, group.settings().group());
+        metrics.fleet(fleet);
+    }
+
+    /** The telemetry probe reads the applied position five times per status interval, every 50 to 250 ms. */
+    static java.time.Duration telemetryPoll(java.time.Duration statusInterval) {
+        return java.time.Duration.ofMillis(Math.max(50, Math.min(250, statusInterval.toMillis() / 5)));
     }
 
     /**
@@ -132,7 +148,19 @@ final class WriteAuthorityRuntime implements AutoCloseable {
             try {
                 fence.close();
             } finally {
-                migration.close();
+                closeTelemetry();
+            }
+        }
+    }
+
+    private void closeTelemetry() {
+        try {
+            migration.close();
+        } finally {
+            try {
+                replication.close();
+            } finally {
+                fleet.close();
             }
         }
     }

@@ -182,6 +182,30 @@ class SessionFenceIT {
         assertEquals(0, changes());
     }
 
+    /**
+     * Found by bin/fuzz-fence (seed 3002, session 19675): DISCARD ALL resets the proxy's read-only default and, in
+     * the extended protocol, commits at once, so a write behind a read later in the same batch ran read-write.
+     */
+    @Test
+    void aDiscardAllBeforeAWriteInTheSameBatchIsRefused() throws Exception {
+        try (RawClient c = new RawClient(proxy.address()).startTrusted(pg.superuser(), "postgres")) {
+            c.send(concat(parse("", "DISCARD ALL"), bind("", ""), execute(""),
+                    parse("s2", "SELECT f()"), bind("", "s2"), execute(""), sync()));
+            assertEquals("25006", errorOf(c.readUntilReady()).get('C'), "f() after DISCARD ALL in one batch");
+            // RESET ALL leaves the running transaction read-only, so the server refuses this f() by itself too:
+            // this checks the verdict, not the proxy's rule (kept as defence in depth; no path is known where
+            // a transaction begins after RESET ALL in one request without a COMMIT, ROLLBACK or DISCARD ALL).
+            c.send(concat(parse("", "RESET ALL"), bind("", ""), execute(""),
+                    parse("", "SELECT f()"), bind("", ""), execute(""), sync()));
+            assertEquals("25006", errorOf(c.readUntilReady()).get('C'), "f() after RESET ALL in one batch");
+            c.send(query("DISCARD ALL"));
+            assertEquals(0, firstError(c.readUntilReady()), "DISCARD ALL alone runs, as a pool sends it");
+            c.send(query("SELECT f()"));
+            assertEquals("25006", errorOf(c.readUntilReady()).get('C'), "the next request is read-only again");
+        }
+        assertEquals(0, changes());
+    }
+
     @Test
     void startupOptionsThatLiftReadOnlyAreRefused() {
         Properties p = new Properties();

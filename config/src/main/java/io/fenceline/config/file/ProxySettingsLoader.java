@@ -21,7 +21,7 @@ import java.util.Set;
  * listen:   { host: 0.0.0.0, port: 6432 }
  * upstream: { host: 127.0.0.1, port: 5432 }        # or { socket: /var/run/postgresql/.s.PGSQL.5432 }
  * tls:      { certificate: /etc/fenceline/tls.crt, key: /etc/fenceline/tls.key }   # optional
- * limits:   { max_message_length: 64MiB, startup_timeout: 10s, max_connections: 1000 }  # optional
+ * limits:   { max_message_length: 64MiB, startup_timeout: 60s, max_connections: 1000 }  # optional
  * admin:    { host: 0.0.0.0, port: 9187 }           # optional
  * shutdown_grace: 30s                                 # optional
  * inspection: { enabled: true, cache_megabytes: 32, offload_threshold: 2048 }      # optional, these are the defaults
@@ -33,7 +33,7 @@ import java.util.Set;
 public final class ProxySettingsLoader {
 
     /** Default time from accept until ready for queries. */
-    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(10);
+    public static final Duration DEFAULT_STARTUP_TIMEOUT = Duration.ofSeconds(60);
     /** Default bound on sessions finishing after SIGTERM. */
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(30);
     /** Default maximum of client connections. */

@@ -26,6 +26,9 @@ public sealed interface EtcdKey {
     /** {@code …/groups/{group}/clusters/{cluster}/proxies/{id}}: a proxy's lease-bound status. */
     record Proxy(String group, String cluster, String proxyId) implements EtcdKey {}
 
+    /** {@code …/groups/{group}/clusters/{cluster}/telemetry/{id}}: a proxy's lease-bound replication telemetry. */
+    record Telemetry(String group, String cluster, String proxyId) implements EtcdKey {}
+
     /** {@code …/groups/{group}/migration}: the journal of the current migration run. */
     record Migration(String group) implements EtcdKey {}
 

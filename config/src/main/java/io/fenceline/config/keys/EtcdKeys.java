@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
  * {prefix}/groups/{group}/clusters/{cluster}/mode
  * {prefix}/groups/{group}/clusters/{cluster}/acks/{version}/{step}
  * {prefix}/groups/{group}/clusters/{cluster}/proxies/{id}
+ * {prefix}/groups/{group}/clusters/{cluster}/telemetry/{id}
  * {prefix}/groups/{group}/migration
  * {prefix}/groups/{group}/handoff
  * {prefix}/groups/{group}/handoff-progress
@@ -173,6 +174,11 @@ public final class EtcdKeys {
         return clusterPrefix(group, cluster) + "proxies/";
     }
 
+    /** A proxy's lease-bound replication telemetry (lag in bytes and seconds, apply latency; see ReplicationTelemetry). */
+    public String telemetry(String group, String cluster, String proxyId) {
+        return clusterPrefix(group, cluster) + "telemetry/" + requireName("proxy id", proxyId);
+    }
+
     /** The journal of the group's current migration run. */
     public String migration(String group) {
         return groupPrefix(group) + "migration";
@@ -262,6 +268,9 @@ public final class EtcdKeys {
         }
         if (p.length == 6 && p[4].equals("proxies")) {
             return new EtcdKey.Proxy(group, cluster, requireName("proxy id", p[5]));
+        }
+        if (p.length == 6 && p[4].equals("telemetry")) {
+            return new EtcdKey.Telemetry(group, cluster, requireName("proxy id", p[5]));
         }
         if (p.length == 7 && p[4].equals("acks")) {
             Optional<Step> step = Step.tryParse(p[6]);

@@ -11,7 +11,8 @@ import java.time.Instant;
  * @param from       the cluster giving the writer key up
  * @param target     the cluster taking it
  * @param phase      the step reached
- * @param pauseLsn   the old writer's {@code pg_current_wal_lsn()} after writes were paused
+ * @param pauseLsn   the end of the old writer's inserted WAL after writes were paused
+ *                   ({@code io.fenceline.config.wal.WalEnd}), flushed before it was published
  * @param appliedLsn the target's applied position of the old writer's WAL (0 until it reports)
  * @param reason     why, for ABORTED; empty otherwise
  * @param at         when this phase was reached (wall clock, informational)

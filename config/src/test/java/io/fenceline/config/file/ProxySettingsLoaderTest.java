@@ -29,7 +29,7 @@ class ProxySettingsLoaderTest {
         assertEquals(new ProxySettings.Upstream.Tcp("db", 5432), s.upstream());
         assertEquals(Optional.empty(), s.tls());
         assertEquals(Optional.empty(), s.admin());
-        assertEquals(new ProxySettings.Limits(64 << 20, Duration.ofSeconds(10), 1000), s.limits());
+        assertEquals(new ProxySettings.Limits(64 << 20, Duration.ofSeconds(60), 1000), s.limits());
         assertEquals(Duration.ofSeconds(30), s.shutdownGrace());
         assertEquals(ProxySettings.Inspection.DEFAULT, s.inspection());
     }

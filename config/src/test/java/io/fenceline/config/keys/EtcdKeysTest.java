@@ -24,6 +24,7 @@ class EtcdKeysTest {
         assertEquals("/fenceline/groups/g1/clusters/eu-1/mode", keys.mode("g1", "eu-1"));
         assertEquals("/fenceline/groups/g1/clusters/eu-1/acks/7/backfill", keys.ack("g1", "eu-1", 7, Step.BACKFILL));
         assertEquals("/fenceline/groups/g1/clusters/eu-1/proxies/p.0", keys.proxy("g1", "eu-1", "p.0"));
+        assertEquals("/fenceline/groups/g1/clusters/eu-1/telemetry/p.0", keys.telemetry("g1", "eu-1", "p.0"));
         assertEquals("/fenceline/groups/g1/migration", keys.migration("g1"));
         assertEquals("/fenceline/groups/g1/handoff", keys.handoff("g1"));
         assertEquals("/fenceline/groups/g1/handoff-progress", keys.handoffProgress("g1"));
@@ -38,11 +39,12 @@ class EtcdKeysTest {
         List<EtcdKey> all = List.of(new EtcdKey.Writer("g"), new EtcdKey.Window("g"), new EtcdKey.Catalog("g", 3),
                 new EtcdKey.Mode("g", "c"), new EtcdKey.Ack("g", "c", 3, Step.CONTRACT),
                 new EtcdKey.Proxy("g", "c", "p1"), new EtcdKey.Migration("g"), new EtcdKey.Handoff("g"),
-                new EtcdKey.HandoffProgress("g"), new EtcdKey.WalPosition("g"), new EtcdKey.ControlLeader(), new EtcdKey.Audit("g", 9));
+                new EtcdKey.HandoffProgress("g"), new EtcdKey.WalPosition("g"), new EtcdKey.ControlLeader(), new EtcdKey.Audit("g", 9),
+                new EtcdKey.Telemetry("g", "c", "p1"));
         List<String> built = List.of(custom.writer("g"), custom.window("g"), custom.catalog("g", 3),
                 custom.mode("g", "c"), custom.ack("g", "c", 3, Step.CONTRACT), custom.proxy("g", "c", "p1"),
                 custom.migration("g"), custom.handoff("g"), custom.handoffProgress("g"),
-                custom.walPosition("g"), custom.controlLeader(), custom.audit("g", 9));
+                custom.walPosition("g"), custom.controlLeader(), custom.audit("g", 9), custom.telemetry("g", "c", "p1"));
         for (int i = 0; i < all.size(); i++) {
             assertEquals(Optional.of(all.get(i)), custom.parse(built.get(i)), built.get(i));
         }
@@ -52,7 +54,7 @@ class EtcdKeysTest {
     @ValueSource(strings = {"/other/groups/g/writer", "/fenceline/groups/g/writer/x", "/fenceline/groups/g",
             "/fenceline/groups/g/catalog/abc", "/fenceline/groups/g/clusters/c/acks/3/drop",
             "/fenceline/groups/-bad/writer", "/fenceline/audit/g/0", "/fenceline/groups//writer", "",
-            "/fenceline/groups/g/clusters/c/proxies/", "/fencelinex/groups/g/writer"})
+            "/fenceline/groups/g/clusters/c/proxies/", "/fenceline/groups/g/clusters/c/telemetry/", "/fencelinex/groups/g/writer"})
     void foreignOrMalformedKeysParseToNothing(String key) {
         assertEquals(Optional.empty(), keys.parse(key));
     }

@@ -2,7 +2,6 @@ package io.fenceline.control.cli;
 
 import io.fenceline.config.manifest.Manifest;
 import io.fenceline.config.manifest.ManifestSet;
-import io.fenceline.control.lint.CompatibilityMatrix;
 import io.fenceline.control.rollout.Rollout;
 import io.fenceline.control.rollout.RolloutOutcome;
 import picocli.CommandLine.Command;
@@ -21,44 +20,9 @@ final class ApplyCommand extends LeadingCommand {
     @Option(names = "--to", paramLabel = "N", description = "last version to apply (default: the last in the folder)")
     Integer to;
 
-    /**
-     * Refuses the run (nothing applied, no journal written) when its compatibility matrix, computed on the scratch
-     * database (which holds the group's current version), has an application version in use with no compatible
-     * schema during a phase; without {@code scratch_url} the check is skipped, and said so. Runs once this
-     * instance leads, so the version it starts from is the one no other control can move meanwhile.
-     */
-    private RolloutOutcome refusal(Rollout rollout, ManifestSet set) {
-        int current = rollout.currentVersion();
-        int target = target(set, to);
-        List<Manifest> run = set.manifests().stream().filter(m -> m.version() > current && m.version() <= target)
-                .toList();
-        if (run.isEmpty()) {
-            return null;
-        }
-        java.io.PrintWriter progress = json ? err() : out();
-        if (config.scratchUrl() == null) {
-            progress.println("compatibility matrix: skipped (no scratch_url configured)");
-            return null;
-        }
-        CompatibilityMatrix matrix = MatrixOutput.compute(verb(), config.scratchUrl(), current, run, err());
-        if (matrix == null) {
-            return new RolloutOutcome.Refused("no compatibility matrix for V" + (current + 1) + " to V" + target
-                    + " (see above); nothing applied");
-        }
-        if (!matrix.holds()) {
-            return new RolloutOutcome.Refused("the plan V" + (current + 1) + " to V" + target + " leaves an application"
-                    + " version without a compatible schema; nothing applied: " + matrix.problems().stream()
-                    .map(Object::toString).collect(java.util.stream.Collectors.joining("; "))
-                    + " (fenceline plan --scratch-url shows the whole matrix)");
-        }
-        progress.println("compatibility matrix: every application version in use has a compatible schema in every"
-                + " phase of V" + (current + 1) + " to V" + target);
-        return null;
-    }
-
     @Override
     RolloutOutcome act(Rollout rollout, ManifestSet set) {
-        RolloutOutcome refused = refusal(rollout, set);
+        RolloutOutcome refused = matrixRefusal(rollout, set, target(set, to));
         return refused != null ? refused : rollout.apply(set, target(set, to));
     }
 

@@ -10,7 +10,8 @@ import picocli.CommandLine.Option;
 /** {@code fenceline resume}: continues the journaled run where it stopped, then applies up to --to. */
 @Command(name = "resume", description = {"Continue the run recorded in etcd's journal where it stopped (after a crash,"
         + " or after a halt once the cause is fixed): steps already in a cluster's history are acked, not re-run.",
-        "Exit codes as for apply."})
+        "Checks the compatibility matrix again, as apply does, for the versions it will apply: the folder or --to may"
+                + " have changed since the run started. Exit codes as for apply."})
 final class ResumeCommand extends LeadingCommand {
 
     @Option(names = "--to", paramLabel = "N", description = "last version to apply (default: the last in the folder)")
@@ -18,6 +19,8 @@ final class ResumeCommand extends LeadingCommand {
 
     @Override
     RolloutOutcome act(Rollout rollout, ManifestSet set) {
-        return rollout.resume(set, ApplyCommand.target(set, to));
+        int target = ApplyCommand.target(set, to);
+        RolloutOutcome refused = matrixRefusal(rollout, set, target);
+        return refused != null ? refused : rollout.resume(set, target);
     }
 }

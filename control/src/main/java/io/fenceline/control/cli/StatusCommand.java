@@ -9,6 +9,7 @@ import io.fenceline.config.records.ControlLeaderRecord;
 import io.fenceline.config.records.MigrationJournal;
 import io.fenceline.config.records.ProxyStatus;
 import io.fenceline.config.records.Records;
+import io.fenceline.config.records.ReplicationTelemetry;
 import io.fenceline.config.records.Window;
 import io.fenceline.control.history.Direction;
 import io.fenceline.control.history.HistoryRow;
@@ -53,6 +54,7 @@ final class StatusCommand extends FleetCommand {
         ObjectNode counts = root.putObject("connections_by_version");
         versions.forEach((v, n) -> counts.put(Integer.toString(v), n));
         ArrayNode clusters = root.putArray("clusters");
+        int newest = 0;
         for (String cluster : session.config.rolloutOrder()) {
             ObjectNode c = clusters.addObject();
             c.put("cluster", cluster);
@@ -77,12 +79,36 @@ final class StatusCommand extends FleetCommand {
                 c.put("error", e.getMessage());
             }
             ArrayNode acks = c.putArray("acks");
+            int applied = 0;
             for (StoredEntry e : store.getPrefix(keys.acksPrefix(group, cluster)).join()) {
                 Ack ack = Records.fromJson(e.key(), e.value(), Ack.class);
                 acks.addObject().put("key", e.key().substring(keys.acksPrefix(group, cluster).length()))
                         .put("checksum", ack.checksum()).put("epoch", ack.epoch());
+                if (keys.parse(e.key()).orElse(null) instanceof io.fenceline.config.keys.EtcdKey.Ack a
+                        && a.step() == io.fenceline.config.records.Step.EXPAND) {
+                    applied = Math.max(applied, a.version());
+                }
+            }
+            c.put("applied_version", applied);
+            newest = Math.max(newest, applied);
+            // Each proxy's replication telemetry (lease-bound): lag in bytes and seconds, last apply latency.
+            ArrayNode replication = c.putArray("replication");
+            String telemetryPrefix = keys.clusterPrefix(group, cluster) + "telemetry/";
+            for (StoredEntry e : store.getPrefix(telemetryPrefix).join()) {
+                ReplicationTelemetry t = Records.fromJson(e.key(), e.value(), ReplicationTelemetry.class);
+                ObjectNode r = replication.addObject().put("proxy", e.key().substring(telemetryPrefix.length()));
+                r.put("upstream", t.upstream());
+                r.put("lag_bytes", t.lagBytes());
+                r.put("lag_seconds", t.lagSeconds());
+                r.put("apply_latency_seconds", t.applyLatencySeconds());
             }
         }
+        int behind = 0;
+        for (var node : clusters) {
+            behind += node.get("applied_version").asInt() < newest ? 1 : 0;
+        }
+        root.put("newest_applied_version", newest);
+        root.put("clusters_behind_newest", behind);
         if (json) {
             out().println(root.toPrettyString());
             return ExitCodes.OK;
@@ -99,13 +125,25 @@ final class StatusCommand extends FleetCommand {
         out().println("window: " + window.map(w -> "{" + w.value().oldest() + ", " + w.value().newest() + "}")
                 .orElse("none"));
         out().println("connections by version (proxies): " + (versions.isEmpty() ? "none reported" : versions));
+        out().println("newest applied version: V" + newest + ", clusters behind it: " + behind);
         for (var node : clusters) {
             out().println("  " + node.get("cluster").asText() + " (configured wave " + node.get("wave").asInt() + "): "
                     + (node.get("reachable").asBoolean() ? "epoch " + node.get("epoch").asLong() + ", "
                     + node.get("history").size() + " history row(s)" + lastRow(node) + batches(node)
-                    : "UNREACHABLE " + node.get("error").asText()) + ", " + node.get("acks").size() + " ack(s)");
+                    : "UNREACHABLE " + node.get("error").asText()) + ", " + node.get("acks").size() + " ack(s)"
+                    + ", applied V" + node.get("applied_version").asInt());
+            for (var r : node.get("replication")) {
+                out().println("    proxy " + r.get("proxy").asText() + ": " + (r.get("upstream").isNull() ? "no writer position yet"
+                        : "behind " + r.get("upstream").asText() + " " + text(r.get("lag_bytes"), " B") + " / "
+                        + text(r.get("lag_seconds"), " s") + ", apply latency " + text(r.get("apply_latency_seconds"), " s")));
+            }
         }
         return ExitCodes.OK;
+    }
+
+    private static String text(com.fasterxml.jackson.databind.JsonNode value, String unit) {
+        return value == null || value.isNull() ? "unknown" : value.isFloatingPointNumber()
+                ? String.format(java.util.Locale.ROOT, "%.2f%s", value.asDouble(), unit) : value.asText() + unit;
     }
 
     private static String batches(com.fasterxml.jackson.databind.JsonNode node) {

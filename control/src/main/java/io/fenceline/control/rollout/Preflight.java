@@ -5,6 +5,7 @@ import io.fenceline.config.coordination.Versioned;
 import io.fenceline.config.manifest.Manifest;
 import io.fenceline.config.records.Catalog;
 import io.fenceline.config.records.MigrationJournal;
+import io.fenceline.config.wal.WalEnd;
 import io.fenceline.control.fleet.Fleet;
 import io.fenceline.control.fleet.FleetConfig;
 import io.fenceline.control.lint.CatalogDiff;
@@ -126,8 +127,10 @@ public final class Preflight {
                             "the configured database is a standby (in recovery), not the cluster's primary");
                 }
             }
-            try (ResultSet rs = st.executeQuery("SELECT count(*), coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(),"
-                    + " replay_lsn)), 0)::bigint FROM pg_stat_replication")) {
+            // Measured from the end of the inserted WAL (WalEnd), as the gates measure it.
+            String end = WalEnd.readText(c);
+            try (ResultSet rs = st.executeQuery("SELECT count(*), coalesce(max(greatest(pg_wal_lsn_diff('" + end
+                    + "'::pg_lsn, replay_lsn), 0)), 0)::bigint FROM pg_stat_replication")) {
                 rs.next();
                 long replicas = rs.getLong(1);
                 long lag = rs.getLong(2);

@@ -84,10 +84,8 @@ final class WaveGate {
         List<String> problems = new ArrayList<>();
         Map<String, String> walAfterStep = new TreeMap<>();
         for (String cluster : waves.get(w)) {
-            try (Connection c = fleet.connect(cluster); java.sql.Statement st = c.createStatement();
-                 java.sql.ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-                rs.next();
-                walAfterStep.put(cluster, rs.getString(1));
+            try (Connection c = fleet.connect(cluster)) {
+                walAfterStep.put(cluster, ReplicasCaughtUp.position(c));
             } catch (SQLException e) {
                 return Optional.of("gate after wave " + w + " of " + step.text() + " V" + v + ": cannot read the WAL"
                         + " position of " + cluster + ": [" + e.getSQLState() + "] " + e.getMessage());
@@ -159,59 +157,18 @@ final class WaveGate {
     }
 
     /**
-     * Adds a problem for every replica (physical standby or logical subscriber, as {@code pg_stat_replication}
-     * lists them) of the wave's clusters that has not yet replayed up to the WAL position read just after the step.
-     * A logically replicated fleet needs this before the next wave: a subscriber that drops a column while rows
-     * carrying it are still on their way can never apply them.
+     * Adds a problem for every replica of the wave's clusters that has not yet applied the WAL up to the position
+     * read just after the step ({@link ReplicasCaughtUp}).
      */
     private void replicasBehind(Map<String, String> walAfterStep, List<String> problems) {
         walAfterStep.forEach((cluster, lsn) -> {
-            try (Connection c = fleet.connect(cluster); java.sql.PreparedStatement st = c.prepareStatement(
-                    "SELECT application_name, coalesce(replay_lsn::text, 'none'),"
-                            + " coalesce(replay_lsn >= ?::pg_lsn, false) FROM pg_stat_replication")) {
-                st.setString(1, lsn);
-                try (java.sql.ResultSet rs = st.executeQuery()) {
-                    while (rs.next()) {
-                        if (!rs.getBoolean(3)) {
-                            problems.add("replica " + rs.getString(1) + " of " + cluster + " has replayed up to "
-                                    + rs.getString(2) + ", not yet " + lsn + " (the position after the step)");
-                        }
-                    }
-                }
+            try (Connection c = fleet.connect(cluster)) {
+                ReplicasCaughtUp.behind(cluster, c, lsn, problems);
             } catch (SQLException e) {
-                problems.add("cannot read pg_stat_replication on " + cluster + ": [" + e.getSQLState() + "] "
-                        + e.getMessage());
+                problems.add("cannot connect to " + cluster + " to read its replicas' positions: [" + e.getSQLState()
+                        + "] " + e.getMessage());
             }
-            logicalSlotsBehind(cluster, lsn, problems);
         });
-    }
-
-    /**
-     * Adds a problem for every logical replication slot of {@code cluster} whose subscriber has not confirmed
-     * {@code lsn}. A subscriber whose apply worker fails (a column it cannot apply, a conflict) drops out of
-     * {@code pg_stat_replication} while it restarts, so that view alone would let the gate pass; its slot stays,
-     * with {@code confirmed_flush_lsn} stuck. A slot nobody uses any more blocks the gate too, until it times
-     * out naming the slot: it also holds back WAL, and the operator should drop it.
-     */
-    private void logicalSlotsBehind(String cluster, String lsn, List<String> problems) {
-        try (Connection c = fleet.connect(cluster); java.sql.PreparedStatement st = c.prepareStatement(
-                "SELECT slot_name, active, coalesce(confirmed_flush_lsn::text, 'none'),"
-                        + " coalesce(confirmed_flush_lsn >= ?::pg_lsn, false) FROM pg_replication_slots"
-                        + " WHERE slot_type = 'logical' AND database = current_database()")) {
-            st.setString(1, lsn);
-            try (java.sql.ResultSet rs = st.executeQuery()) {
-                while (rs.next()) {
-                    if (!rs.getBoolean(4)) {
-                        problems.add("logical slot " + rs.getString(1) + " of " + cluster + " ("
-                                + (rs.getBoolean(2) ? "active" : "inactive: its subscriber is not connected")
-                                + ") has confirmed up to " + rs.getString(3) + ", not yet " + lsn);
-                    }
-                }
-            }
-        } catch (SQLException e) {
-            problems.add("cannot read pg_replication_slots on " + cluster + ": [" + e.getSQLState() + "] "
-                    + e.getMessage());
-        }
     }
 
     /** The proxies' counters a window before a wave's step and just before it (the error gate's baseline). */

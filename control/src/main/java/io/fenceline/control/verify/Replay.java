@@ -1,10 +1,11 @@
 package io.fenceline.control.verify;
 
+import io.fenceline.config.wal.WalEnd;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,33 +23,15 @@ final class Replay {
 
     /**
      * The end of the WAL the cluster has inserted so far: past the commit record of every transaction committed
-     * before the call. Not {@code pg_current_wal_lsn()}, the <em>write</em> position: with
-     * {@code synchronous_commit = off} a commit's record can still sit in the WAL buffers, before that position, and
-     * a subscriber that confirmed it may not have the transaction yet ({@code VerifyIT} saw exactly that). At a page
-     * boundary the insert position points past the next page's header, which is not written until more WAL comes;
-     * the header is taken off so that an idle cluster's subscribers can confirm the position.
+     * before the call ({@link WalEnd}: not the write position, which with {@code synchronous_commit = off} can lie
+     * before acknowledged commits; {@code VerifyIT} saw exactly that).
      */
     static String currentLsn(String cluster, Connection c) {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT pg_current_wal_insert_lsn()::text, current_setting('wal_block_size')::int,"
-                        + " pg_size_bytes(current_setting('wal_segment_size'))")) {
-            rs.next();
-            return withoutPageHeader(rs.getString(1), rs.getInt(2), rs.getLong(3));
+        try {
+            return WalEnd.readText(c);
         } catch (SQLException e) {
             throw new VerifyException("reading the WAL position of " + cluster, e);
         }
-    }
-
-    /** {@code lsn} less the page header it points just past, if it does (24 bytes, 40 at a segment's start). */
-    static String withoutPageHeader(String lsn, int blockSize, long segmentSize) {
-        String[] parts = lsn.split("/");
-        long pos = (Long.parseLong(parts[0], 16) << 32) | Long.parseLong(parts[1], 16);
-        if (pos % segmentSize == 40) {
-            pos -= 40;
-        } else if (pos % blockSize == 24) {
-            pos -= 24;
-        }
-        return Long.toHexString(pos >>> 32).toUpperCase() + "/" + Long.toHexString(pos & 0xFFFFFFFFL).toUpperCase();
     }
 
     /**

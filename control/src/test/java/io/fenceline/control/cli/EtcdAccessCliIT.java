@@ -118,6 +118,19 @@ class EtcdAccessCliIT {
         JsonNode s = Json.MAPPER.readTree(statusRun.out());
         assertEquals(4, s.path("window").path("newest").asInt(), statusRun.out());
         assertEquals(2, s.path("clusters").size(), statusRun.out());
+        // Drift: each cluster's applied version (its highest expand ack) and how many are behind the newest.
+        int newest = 0;
+        for (JsonNode cluster : s.path("clusters")) {
+            assertTrue(cluster.path("applied_version").isInt(), statusRun.out());
+            assertTrue(cluster.path("replication").isArray(), statusRun.out());
+            newest = Math.max(newest, cluster.path("applied_version").asInt());
+        }
+        assertEquals(newest, s.path("newest_applied_version").asInt(), statusRun.out());
+        int behind = 0;
+        for (JsonNode cluster : s.path("clusters")) {
+            behind += cluster.path("applied_version").asInt() < newest ? 1 : 0;
+        }
+        assertEquals(behind, s.path("clusters_behind_newest").asInt(), statusRun.out());
         for (JsonNode cluster : s.path("clusters")) {
             assertTrue(cluster.path("reachable").asBoolean(), statusRun.out());
         }

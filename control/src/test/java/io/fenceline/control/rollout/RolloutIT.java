@@ -703,6 +703,62 @@ class RolloutIT {
     }
 
     @Test
+    void resumeChecksTheMatrixAgainForTheVersionsAddedSinceTheRunHalted() throws Exception {
+        try (World w = new World("resumematrix", false, false, true)) {
+            w.manifest("0001-add-contact.yaml", V1);
+            Run apply;
+            // A session on c2 holds a lock on accounts: V1's expand times out there (lock_timeout 5s) and,
+            // without auto_rollback, the run halts with c1 applied.
+            try (Connection locker = w.connect(1); Statement st = locker.createStatement()) {
+                locker.setAutoCommit(false);
+                st.execute("LOCK TABLE accounts IN ACCESS SHARE MODE");
+                apply = w.cli("apply");
+                locker.rollback();
+            }
+            assertEquals(ExitCodes.HALTED, apply.code(), apply::toString);
+            assertTrue(apply.out().contains("compatibility matrix: every application version in use has a compatible"
+                    + " schema in every phase of V1 to V1"), apply::toString);
+            assertEquals(MigrationJournal.State.HALTED, w.journal().orElseThrow().state());
+            // While the run is halted, the folder gains V2, whose expand drops a column the V1 application uses
+            // (V1 alone is in use during V2's expand); the lock is gone.
+            w.manifest("0002-drop-name.yaml", """
+                    version: 2
+                    description: drop name too early
+                    expand:
+                      sql: ALTER TABLE accounts DROP COLUMN name;
+                      down: ALTER TABLE accounts ADD COLUMN name text;
+                    """);
+
+            Run resume = w.cli("resume");
+            assertEquals(ExitCodes.REFUSED, resume.code(), resume::toString);
+            assertTrue(resume.out().contains("application version 1 has no compatible schema during expand of V2: at V2"
+                    + " expand column public.accounts.name does not exist"), resume::toString);
+            assertTrue(resume.out().contains("nothing resumed, the run stays as it is"), resume::toString);
+            // The verdict from the clusters and etcd: the run was not continued, V2 ran nowhere.
+            assertEquals(MigrationJournal.State.HALTED, w.journal().orElseThrow().state());
+            assertEquals(1, w.history(0).size(), w.history(0).toString());
+            assertEquals(0, w.history(1).size(), "c2 was not resumed");
+            assertEquals(0, w.history(2).size(), "c3 was not resumed");
+            for (int i = 0; i < 3; i++) {
+                try (Connection c = w.connect(i); Statement st = c.createStatement();
+                     ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.columns"
+                             + " WHERE table_name = 'accounts' AND column_name = 'name'")) {
+                    rs.next();
+                    assertEquals(1, rs.getInt(1), "c" + (i + 1) + " still has accounts.name");
+                }
+            }
+
+            // Resumed with the run it was started with, the matrix holds and V1 completes; V2 stays unapplied.
+            Run v1 = w.cli("resume", "--to", "1");
+            assertEquals(ExitCodes.OK, v1.code(), v1::toString);
+            for (int i = 0; i < 3; i++) {
+                assertEquals(1, count(w.history(i), 1, "expand", Direction.UP), "c" + (i + 1) + " applied V1");
+                assertEquals(0, w.history(i).stream().filter(h -> h.version() == 2).count(), "no V2 on c" + (i + 1));
+            }
+        }
+    }
+
+    @Test
     void driftByHandIsDetectedAtPreflightAndAnEditedManifestIsRefused() throws Exception {
         try (World w = new World("drift", true, false, true)) {
             w.manifest("0001-add-contact.yaml", V1);

@@ -197,12 +197,4 @@ class BisectTest {
                 new Difference(Key.of("2"), Difference.Kind.DIFFERENT),
                 new Difference(Key.of("4"), Difference.Kind.EXTRA)), out.found);
     }
-
-    @Test
-    void aWalPositionJustPastAPageHeaderIsTakenBackToThePageBoundary() {
-        assertEquals("0/3000000", Replay.withoutPageHeader("0/3000028", 8192, 16L << 20));
-        assertEquals("0/1AE2000", Replay.withoutPageHeader("0/1AE2018", 8192, 16L << 20));
-        assertEquals("1/1AE2019", Replay.withoutPageHeader("1/1AE2019", 8192, 16L << 20));
-        assertEquals("0/15510D8", Replay.withoutPageHeader("0/15510D8", 8192, 16L << 20));
-    }
 }

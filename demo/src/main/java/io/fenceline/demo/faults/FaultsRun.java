@@ -6,7 +6,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -63,6 +65,7 @@ final class FaultsRun {
             }
         }
         out.accept("fault to fence (the isolated writer's last commit after the fault), ms: " + summary(fence));
+        fenceByKind.forEach((kind, values) -> out.accept("  after " + label(kind) + ": " + summary(values)));
         out.accept("fault to takeover (another cluster's first commit after the fault), ms: " + summary(takeover));
         if (twice + refusedCommitted > 0) {
             out.accept("writes applied twice: " + twice + ", refused writes found committed: " + refusedCommitted);
@@ -78,11 +81,23 @@ final class FaultsRun {
         }
         List<Long> s = new ArrayList<>(values);
         Collections.sort(s);
-        return "n=" + s.size() + " min " + s.get(0) + " p50 " + s.get(s.size() / 2) + " p90 "
-                + s.get(Math.min(s.size() - 1, (int) Math.ceil(s.size() * 0.9) - 1)) + " max " + s.get(s.size() - 1);
+        return "n=" + s.size() + " min " + s.get(0) + " p50 " + s.get(s.size() / 2) + " p90 " + rank(s, 0.9) + " p99 "
+                + rank(s, 0.99) + " max " + s.get(s.size() - 1);
+    }
+
+    /** The nearest-rank percentile of sorted {@code s}. */
+    private static long rank(List<Long> s, double q) {
+        return s.get(Math.max(0, Math.min(s.size() - 1, (int) Math.ceil(s.size() * q) - 1)));
+    }
+
+    private static String label(Fault.Kind kind) {
+        return kind.name().toLowerCase().replace('_', '-');
     }
 
     private record Action(long atMillis, int order, Runnable run) {}
+
+    /** Fault to fence per kind of the isolating fault, over every schedule of the run. */
+    private final Map<Fault.Kind, List<Long>> fenceByKind = new EnumMap<>(Fault.Kind.class);
 
     private HistoryCheck.Verdict one(int number, long seed) throws Exception {
         Schedule schedule = Schedule.draw(seed, durationMillis, FaultRig.TTL.toMillis(), FaultRig.CLUSTERS);
@@ -129,9 +144,22 @@ final class FaultsRun {
         out.accept(String.format("schedule %d seed %d: %s | writes ok %d refused %d unknown %d | epochs %s, final writer"
                         + " %s | overlaps %d lost %d twice %d | fault-to-fence ms %s%s", number, seed, schedule.faults(),
                 v.acknowledged(), v.refused(), v.unknown(), rig.epochs().subList(firstEpoch, rig.epochs().size()),
-                v.finalWriter(), v.overlaps(), v.lost(), v.twice(), v.faultToFenceMillis(),
+                v.finalWriter(), v.overlaps(), v.lost(), v.twice(), fenceLabels(isolations, v.faultToFenceMillis()),
                 errors.isEmpty() ? "" : " | harness errors " + errors));
         return v;
+    }
+
+    /** "[sigstop 12, etcd-partition 3410]": each isolation's fault kind and its fault-to-fence time. */
+    private List<String> fenceLabels(List<HistoryCheck.Isolation> isolations, List<Long> millis) {
+        List<String> labels = new ArrayList<>();
+        synchronized (isolations) {
+            for (int i = 0; i < millis.size() && i < isolations.size(); i++) {
+                Fault.Kind kind = isolations.get(i).fault.kind();
+                fenceByKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(millis.get(i));
+                labels.add(label(kind) + " " + millis.get(i));
+            }
+        }
+        return labels;
     }
 
     private void inject(Fault f, PriorityQueue<Action> queue, List<HistoryCheck.Isolation> isolations,

@@ -9,7 +9,13 @@ public enum Track {
     /** The schema version the cluster's database is at ({@code V0}, {@code V1} ...). */
     SCHEMA("schema"),
     /** The migration step running or last applied on the cluster. */
-    STEP("step");
+    STEP("step"),
+    /**
+     * How far behind the writer the cluster's proxies measure it ({@code 0} on the writer, {@code <1s}, {@code 1-10s},
+     * {@code >10s}, {@code ?} unknown), from the proxies' replication telemetry in etcd: the same measurement as
+     * their {@code fenceline_proxy_replication_lag_seconds}.
+     */
+    LAG("lag");
 
     private final String label;
 

@@ -1,6 +1,7 @@
 package io.fenceline.proxy.fence;
 
 import io.fenceline.config.records.WalPosition;
+import io.fenceline.config.wal.WalEnd;
 import io.fenceline.proxy.authority.ReplicationLag;
 
 import javax.sql.DataSource;
@@ -58,11 +59,8 @@ public final class PostgresReplicationLag implements ReplicationLag {
             + " WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
             + " AND s.subslotname = ANY (?)";
 
-    private static final String INSERT_POSITION = "SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn,"
-            + " current_setting('wal_block_size')::bigint, pg_size_bytes(current_setting('wal_segment_size'))";
-    /** {@code SizeOfXLogShortPHD} and {@code SizeOfXLogLongPHD} on 64-bit builds. */
-    private static final long SHORT_PAGE_HEADER = 24;
-    private static final long LONG_PAGE_HEADER = 40;
+    /** The end of the inserted WAL, read as {@code verify} and the rollout gate read it. */
+    private static final String INSERT_POSITION = WalEnd.QUERY;
 
     private final DataSource database;
     private final String subscription;
@@ -91,20 +89,9 @@ public final class PostgresReplicationLag implements ReplicationLag {
         }
     }
 
-    /**
-     * The end of the WAL written so far, from the insert position: when the last record ended exactly at a page
-     * boundary, {@code pg_current_wal_insert_lsn()} points past the next page's header (24 bytes, 40 on the first
-     * page of a segment), where no record exists yet — nothing flushes it, and no WAL sender reports it. The
-     * page start is then the end (as after {@code pg_switch_wal()}).
-     */
+    /** The end of the WAL written so far, from the insert position ({@link WalEnd#of}). */
     static long endOfWal(long insert, long pageSize, long segmentSize) {
-        if (insert % segmentSize == LONG_PAGE_HEADER) {
-            return insert - LONG_PAGE_HEADER;
-        }
-        if (insert % pageSize == SHORT_PAGE_HEADER && insert % segmentSize != SHORT_PAGE_HEADER) {
-            return insert - SHORT_PAGE_HEADER;
-        }
-        return insert;
+        return WalEnd.of(insert, pageSize, segmentSize);
     }
 
     /**

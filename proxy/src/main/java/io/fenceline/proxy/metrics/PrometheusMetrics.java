@@ -87,6 +87,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
     private final ConcurrentMap<String, Counter> schemaUnchecked = new ConcurrentHashMap<>();
     private final ConcurrentMap<Integer, Gauge> versionGauges = new ConcurrentHashMap<>();
     private volatile java.util.function.Supplier<java.util.Map<Integer, Integer>> versionCounts;
+    private final TelemetryMeters telemetry = new TelemetryMeters(registry);
 
     public PrometheusMetrics() {
         Gauge.builder(CONNECTIONS_ACTIVE, active, AtomicLong::get)
@@ -235,6 +236,21 @@ public final class PrometheusMetrics implements ProxyMetrics {
     }
 
     @Override
+    public void replication(ReplicationView view) {
+        telemetry.replication(view);
+    }
+
+    @Override
+    public void applyLatency(String group, String cluster, String upstream, double seconds) {
+        telemetry.applyLatency(group, cluster, upstream, seconds);
+    }
+
+    @Override
+    public void fleet(FleetView view) {
+        telemetry.fleet(view);
+    }
+
+    @Override
     public void cacheHit() {
         cacheHits.increment();
     }
@@ -350,6 +366,7 @@ public final class PrometheusMetrics implements ProxyMetrics {
     /** The registry in Prometheus text format. */
     public String scrape() {
         refreshVersionGauges();
+        telemetry.refresh();
         return registry.scrape();
     }
 }

@@ -2,6 +2,8 @@ package io.fenceline.proxy.metrics;
 
 import io.fenceline.proxy.sql.InspectionListener;
 
+import java.util.Map;
+
 /**
  * What the data path reports, statement inspection included ({@link InspectionListener}). Every method does nothing by default, so a session can call it
  * unconditionally; implementations must be cheap and thread-safe (called on event loops).
@@ -145,6 +147,61 @@ public interface ProxyMetrics extends InspectionListener {
 
         /** The highest version this cluster acked the {@code expand} step of (0 when none). */
         int appliedVersion();
+    }
+
+    /** Registers the replication-telemetry gauges (once, at start, with a {@code group:} section). */
+    default void replication(ReplicationView view) {
+    }
+
+    /**
+     * What the replication-telemetry gauges read (measured off the data path by the telemetry probe); every method
+     * is called on the scraping thread and must be cheap.
+     */
+    interface ReplicationView {
+        /** The group's name (a tag). */
+        String group();
+
+        /** This proxy's cluster (a tag). */
+        String cluster();
+
+        /** At most this old is what this cluster shows of the writer's commits (0 on the writer; NaN unknown). */
+        double lagSeconds();
+
+        /** Bytes of the writer's newest published position not applied here (0 on the writer; NaN unknown). */
+        double lagBytes();
+    }
+
+    /**
+     * One apply-latency sample of the cluster pair {@code upstream} (the writer) → {@code cluster} (this proxy's):
+     * how long a position the writer published took to be seen applied here. Called by the telemetry probe, a few
+     * times per status interval, never on the data path.
+     */
+    default void applyLatency(String group, String cluster, String upstream, double seconds) {
+    }
+
+    /** Registers the group-wide gauges (once, at start, with a {@code group:} section). */
+    default void fleet(FleetView view) {
+    }
+
+    /**
+     * The whole group as followed from etcd: every cluster's applied version, connections per version and migration
+     * steps. Read on scrape; maps are copies, keyed by cluster.
+     */
+    interface FleetView {
+        /** The group's name (a tag). */
+        String group();
+
+        /** Every known cluster's applied schema version (its highest expand ack; 0 without one). */
+        Map<String, Integer> appliedVersions();
+
+        /** Per cluster, open connections per declared schema version, summed over its proxies' status records. */
+        Map<String, Map<Integer, Integer>> connections();
+
+        /** Per cluster, migration steps per outcome ({@code applied}, {@code failed}, {@code rolled_back}). */
+        Map<String, Map<String, Long>> steps();
+
+        /** Seconds the current run has waited for {@code kind} ({@code gate}, {@code cooldown}, {@code window}). */
+        double waitSeconds(String kind);
     }
 
     /** The schema policy refused a connection or a statement, for {@code reason} (outside_window, table, column, ddl, ...). */

@@ -2,12 +2,15 @@ package io.fenceline.proxy.net;
 
 import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.replication.ReplicationCommand;
+import io.fenceline.proxy.sql.LargeObjects;
 import io.fenceline.proxy.sql.LastText;
 import io.fenceline.proxy.sql.SessionEffects;
 import io.fenceline.proxy.sql.SessionStatement;
 import io.fenceline.proxy.sql.StatementKind;
 import io.fenceline.proxy.sql.StatementSplitter;
 import io.fenceline.proxy.sql.Verdict;
+import io.fenceline.proxy.wire.frontend.FunctionCall;
 import io.fenceline.proxy.wire.frontend.Query;
 import io.netty.buffer.ByteBuf;
 
@@ -20,7 +23,8 @@ import java.util.concurrent.CompletableFuture;
  * session's encoding and string rules; the first statement refused is replaced, with the rest of the text, by a
  * DO block that raises the denial. While the cluster may not write, a statement after the end of a transaction
  * in the same text, and a statement that would lift read-only, are refused too ({@link ReadOnlyFence}). A
- * FunctionCall is judged as not understood.
+ * FunctionCall is judged by its function's OID ({@link LargeObjects}: large-object readers are reads, writers
+ * writes), any other as not understood.
  */
 final class SimplePath {
 
@@ -50,8 +54,11 @@ final class SimplePath {
         if (sql == null) {
             return replaceQuery(frame, "", SessionText.NON_STANDARD, false);
         }
+        Verdict command = ReplicationCommand.verdict(path.replication(), sql);
         List<Verdict> verdicts;
-        if (sql.length() >= path.inspector.offloadThreshold()) {
+        if (command != null) {
+            verdicts = List.of(command);
+        } else if (sql.length() >= path.inspector.offloadThreshold()) {
             CompletableFuture<List<Verdict>> f = path.inspectAsync(sql);
             if (!f.isDone()) {
                 path.waitFor = f;
@@ -159,19 +166,25 @@ final class SimplePath {
     }
 
     /**
-     * FunctionCall runs a function by OID: the proxy cannot see what it does, so the path.policy judges a
-     * not-understood verdict. It is answered like a Query, so a denial is the same server-raised error.
+     * FunctionCall runs a function by OID: large-object functions are judged by what they do ({@link
+     * LargeObjects}), any other function gets a not-understood verdict. A denial is answered like a Query, so it
+     * is the same server-raised error.
      */
     StatementPath.Outcome functionCall(ByteBuf frame) {
-        Decision d = path.policy.decide(StatementPolicy.Point.FUNCTION_CALL, FUNCTION_CALL_VERDICT, path);
+        Verdict verdict = FunctionCall.decode(frame) instanceof FunctionCall.Ok ok
+                ? LargeObjects.functionCall(ok.call().functionOid(), ok.call().intArgument(1)) : FUNCTION_CALL_VERDICT;
+        Decision d = path.policy.decide(StatementPolicy.Point.FUNCTION_CALL, verdict, path);
         if (d instanceof Decision.Hold hold) {
             return path.hold(hold);
         }
         if (d instanceof Decision.Deny deny) {
             return replaceQuery(frame, "", deny, false);
         }
-        path.marks.wrote(path.nextRequest());
-        path.marks.unflushed = true;
+        long request = path.nextRequest();
+        if (verdict.mayWrite()) {
+            path.marks.wrote(request);
+            path.marks.unflushed = true;
+        }
         path.forward = frame;
         return StatementPath.Outcome.FORWARD;
     }

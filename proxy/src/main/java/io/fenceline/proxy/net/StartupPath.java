@@ -79,8 +79,10 @@ final class StartupPath {
         CancelKey key = new CancelKey(cancel.processId(), cancel.secretKey());
         SocketAddress issuer = h.shared.cancelKeys().issuerOf(key).orElse(null);
         if (issuer == null) {
-            // Like PostgreSQL: an unknown key is ignored silently, so keys cannot be probed.
-            log.debug("CancelRequest with an unknown key for process {} ignored", cancel.processId());
+            // Like PostgreSQL: an unknown key gets no answer, so keys cannot be probed. Logged, because behind one
+            // Service with several proxy instances the key may be another instance's (docs/data-path.md).
+            log.info("CancelRequest for process {} ignored: no session of this proxy holds its key (it may belong to "
+                    + "another proxy instance, which this one cannot reach)", cancel.processId());
             h.closing = true;
             h.client.close();
             return;

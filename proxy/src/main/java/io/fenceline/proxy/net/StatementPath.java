@@ -85,6 +85,7 @@ final class StatementPath implements SessionFacts {
     private long heldSince = SessionFacts.NOT_HELD;
     /** The next message starts a request (the previous one ended with a Query, FunctionCall or Sync). */
     private boolean requestStart = true;
+    private io.fenceline.proxy.replication.ReplicationMode replication;
 
     StatementPath(Inspector inspector, Executor executor, StatementPolicy policy, Session session,
                   ByteBufAllocator alloc, int maxPrepared) {
@@ -195,7 +196,7 @@ final class StatementPath implements SessionFacts {
         if (model().lost() != null) {
             return failed(frame, new ProtocolViolation("08P01", fence.failure()));
         }
-        if (requestStart && startsRequest(type)) {
+        if (requestStart && startsRequest(type) && replication().runsSql()) {
             ReadOnlyFence.Step step = fence.beforeRequest();
             if (step == ReadOnlyFence.Step.WAIT) {
                 ByteBuf injected = fence.injected();
@@ -229,6 +230,15 @@ final class StatementPath implements SessionFacts {
             }
         }
         return o;
+    }
+
+    /** The session's walsender mode, from its StartupMessage (a physical walsender runs no SQL: nothing to fence). */
+    io.fenceline.proxy.replication.ReplicationMode replication() {
+        if (replication == null) {
+            replication = session.startup() == null ? io.fenceline.proxy.replication.ReplicationMode.NONE
+                    : io.fenceline.proxy.replication.ReplicationMode.of(session.startup().parameters());
+        }
+        return replication;
     }
 
     /** Messages that open a request: the first of them after a Query, FunctionCall or Sync. */

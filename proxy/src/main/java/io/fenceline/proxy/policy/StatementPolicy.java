@@ -28,7 +28,8 @@ public interface StatementPolicy {
         PARSE,
         /** An extended-protocol {@code Execute}: the portal's statement runs now. */
         EXECUTE,
-        /** A {@code FunctionCall} (a function by OID, runs now): always a not-understood verdict. */
+        /** A {@code FunctionCall} (a function by OID, runs now): large-object functions by what they do, any other
+         * not understood. */
         FUNCTION_CALL,
         /**
          * The commit of a transaction that forwarded a possible write ({@link SessionFacts#transactionWrote()}),

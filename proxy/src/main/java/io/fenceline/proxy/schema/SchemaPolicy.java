@@ -5,6 +5,7 @@ import io.fenceline.config.records.Window;
 import io.fenceline.proxy.policy.Decision;
 import io.fenceline.proxy.policy.SessionFacts;
 import io.fenceline.proxy.policy.StatementPolicy;
+import io.fenceline.proxy.sql.Resolution;
 import io.fenceline.proxy.sql.StatementKind;
 import io.fenceline.proxy.sql.TableName;
 import io.fenceline.proxy.sql.Verdict;
@@ -23,8 +24,12 @@ import java.util.Set;
  *   <li>DDL is refused with 42501;</li>
  *   <li>a statement the inspector did not fully understand follows {@code schema.notUnderstood}: {@code reads}
  *       when it starts like a query, {@code ddl} otherwise (0A000 when refused, counted when allowed);</li>
- *   <li>every table read or written must exist in the version's catalog (42P01) and every column resolved
- *       to a table must exist in it (42703); the hint names the version that has it.</li>
+ *   <li>every table read or written must exist in the version's catalog (42P01), and every column reference,
+ *       resolved as PostgreSQL resolves it with the version's catalog ({@code *} expanded to the version's
+ *       columns), must exist there (42703; positional INSERTs and set operations that the version's columns
+ *       do not fill: 42601; ORDER BY / GROUP BY positions past the select list: 42P10) and reach the same column
+ *       in the live database's catalog, every version of the window together ({@link SchemaView#live()});
+ *       the hint names the version that has it.</li>
  * </ol>
  * System relations ({@code pg_catalog}, {@code information_schema}, unqualified {@code pg_*} names) are not
  * checked. A version whose catalog is not published is not checked either (counted as unchecked). Reads one
@@ -109,24 +114,46 @@ final class SchemaPolicy implements StatementPolicy {
         if (d != null) {
             return d;
         }
-        if (!verdict.columns().isEmpty()) {
-            for (Map.Entry<TableName, Set<String>> e : verdict.columns().entrySet()) {
-                TableName t = e.getKey();
-                Set<String> known = catalog.columns(t.schema(), t.name());
-                if (known == null) {
-                    continue;
-                }
-                for (String column : e.getValue()) {
-                    if (!known.contains(column) && !SYSTEM_COLUMNS.contains(column)) {
-                        return owner.refuse(Refusal.COLUMN, new Decision.Deny(SchemaEnforcement.UNDEFINED_COLUMN,
-                                "column \"" + column + "\" of relation \"" + t + "\" does not exist in schema version "
-                                        + version, columnHint(view, version, t, column)));
-                    }
-                }
+        Resolution r = verdict.resolveColumns(catalog, view.live());
+        if (r instanceof Resolution.Refused refusal) {
+            return refuseColumn(refusal, view, version);
+        }
+        if (r instanceof Resolution.Unchecked) {
+            d = columnMap(verdict, catalog, view, version);
+            if (d != null) {
+                return d;
             }
         }
         catalog.pass(verdict);
         return Decision.ALLOW;
+    }
+
+    /** A reference the resolver refused: PostgreSQL's code, with the version that has the column as a hint. */
+    private Decision refuseColumn(Resolution.Refused r, SchemaView view, int version) {
+        String hint = r.table() != null && r.column() != null ? columnHint(view, version, r.table(), r.column())
+                : "the statement names the columns it uses only through names of schema version " + version
+                        + " (no * or positions that reach further)";
+        return owner.refuse(Refusal.COLUMN, new Decision.Deny(r.sqlState(), r.message() + " in schema version "
+                + version, hint));
+    }
+
+    /** The check of a verdict without a parse tree: each column its map resolved to a table. */
+    private Decision columnMap(Verdict verdict, SchemaView.Index catalog, SchemaView view, int version) {
+        for (Map.Entry<TableName, Set<String>> e : verdict.columns().entrySet()) {
+            TableName t = e.getKey();
+            Set<String> known = catalog.columns(t.schema(), t.name());
+            if (known == null) {
+                continue;
+            }
+            for (String column : e.getValue()) {
+                if (!known.contains(column) && !SYSTEM_COLUMNS.contains(column)) {
+                    return owner.refuse(Refusal.COLUMN, new Decision.Deny(SchemaEnforcement.UNDEFINED_COLUMN,
+                            "column \"" + column + "\" of relation \"" + t + "\" does not exist in schema version "
+                                    + version, columnHint(view, version, t, column)));
+                }
+            }
+        }
+        return null;
     }
 
     private Decision tables(Set<TableName> tables, SchemaView.Index catalog, SchemaView view) {

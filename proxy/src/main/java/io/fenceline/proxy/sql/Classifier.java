@@ -91,7 +91,7 @@ final class Classifier {
     private Verdict parse(int from, int to) {
         String text = from == 0 && to == t.size() ? Normaliser.render(t) : Normaliser.render(t.subList(from, to));
         try {
-            return TreeAnalyzer.analyze(CalciteParser.parse(text));
+            return LargeObjects.openForReading(t.subList(from, to), TreeAnalyzer.analyze(CalciteParser.parse(text)));
         } catch (SqlParseException e) {
             String message = e.getMessage() == null ? "parse error" : e.getMessage();
             int nl = message.indexOf('\n');

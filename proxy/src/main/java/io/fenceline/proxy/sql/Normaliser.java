@@ -86,15 +86,20 @@ final class Normaliser {
                     // A sign belongs to the constant when it follows an operator, "(", "," or a
                     // key word: "+ -1234" and "+ 77" normalise alike.
                     Token prev = out.isEmpty() ? null : out.get(out.size() - 1);
+                    boolean signed = false;
                     if (prev != null && (prev.is(Token.Type.OPERATOR, "-") || prev.is(Token.Type.OPERATOR, "+"))) {
                         Token before = out.size() >= 2 ? out.get(out.size() - 2) : null;
                         if (before == null || before.type() == Token.Type.OPERATOR || before.isPunct('(')
                                 || before.isPunct(',') || (before.type() == Token.Type.WORD
                                 && SIGN_CONTEXT_WORDS.contains(before.text()))) {
                             out.remove(out.size() - 1);
+                            signed = true;
                         }
                     }
-                    out.add(with(t, "0"));
+                    // lo_open's mode decides whether it writes (LargeObjects): a writing mode keeps a spelling
+                    // of its own, so reading and writing opens do not share a cached verdict.
+                    out.add(with(t, LargeObjects.isOpenMode(out, next)
+                            ? LargeObjects.openModeText(t.text(), signed) : "0"));
                 }
                 case PARAMETER -> out.add(with(t, "?"));
                 case OPERATOR -> out.add(CALCITE_OPERATORS.contains(t.text()) ? t : with(t, "||"));

@@ -37,12 +37,12 @@ final class References {
         }
     }
 
-    Verdict verdict(StatementKind kindIfReading) {
+    Verdict verdict(StatementKind kindIfReading, org.apache.calcite.sql.SqlNode tree) {
         StatementKind kind = ddl ? StatementKind.DDL
                 : (writes || !written.isEmpty()) && kindIfReading == StatementKind.READ
                         ? StatementKind.WRITE : kindIfReading;
         Map<TableName, Set<String>> cols = new LinkedHashMap<>();
         columns.forEach((t, c) -> cols.put(t, Set.copyOf(c)));
-        return new Verdict(kind, read, written, cols, functions, true, "");
+        return new Verdict(kind, read, written, new ColumnReferences(cols, tree), functions, true, "");
     }
 }

@@ -7,7 +7,10 @@ import java.util.Set;
 /**
  * What one statement does to the session the proxy follows, read from its tokens: whether it commits or ends
  * the transaction, whether it would lift the session's read-only state, and which SQL-level prepared statement
- * it creates or removes ({@code PREPARE}, {@code DEALLOCATE}, {@code DISCARD ALL}). Only statements that can
+ * it creates or removes ({@code PREPARE}, {@code DEALLOCATE}, {@code DISCARD ALL}). "Ends the transaction" is what
+ * the fence needs: after such a statement the rest of the request may run in a transaction the proxy did not see
+ * begin read-only (COMMIT, ROLLBACK [TO], and {@code DISCARD ALL} / {@code RESET ALL}, which reset the read-only
+ * default the proxy set; the next request asserts it again). Only statements that can
  * have such an effect are lexed ({@link #mayHaveEffects}), so ordinary reads and writes cost nothing here.
  *
  * <p>The proxy acts on a prepared-statement effect only when the server confirms it (its CommandComplete tag);
@@ -82,10 +85,23 @@ public record SessionEffects(boolean commits, boolean endsTransaction, boolean l
                     name = identifier(t.get(k));
                 }
             }
-            case "discard" -> prepared = second.equals("all") ? Prepared.DISCARD_ALL : Prepared.NONE;
+            case "discard" -> {
+                if (second.equals("all")) {
+                    // DISCARD ALL resets every setting, the proxy's read-only default among them, and in the
+                    // extended protocol it commits at once (it may not run in a transaction): a statement after
+                    // it in the same batch would begin a transaction that may write.
+                    prepared = Prepared.DISCARD_ALL;
+                    ends = true;
+                }
+            }
             case "begin", "start" -> lifts |= readWrite(t);
             case "set" -> lifts |= setLifts(t);
-            case "reset" -> lifts |= t.size() > 1 && READ_ONLY_SETTINGS.contains(identifier(t.get(1)));
+            case "reset" -> {
+                lifts |= t.size() > 1 && READ_ONLY_SETTINGS.contains(identifier(t.get(1)));
+                // RESET ALL takes the read-only default back to the role's or database's; the transaction under
+                // way stays read-only, but nothing else may follow in the same request.
+                ends |= t.size() == 2 && t.get(1).isWord("all");
+            }
             default -> {
             }
         }

@@ -70,7 +70,7 @@ final class TreeAnalyzer {
     static Verdict analyze(SqlNode statement) {
         TreeAnalyzer a = new TreeAnalyzer();
         a.statement(statement, new Scope(null));
-        return a.refs.verdict(StatementKind.READ);
+        return a.refs.verdict(StatementKind.READ, statement);
     }
 
     private Scope statement(SqlNode node, Scope outer) {

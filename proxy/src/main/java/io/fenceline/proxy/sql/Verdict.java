@@ -36,7 +36,7 @@ public record Verdict(StatementKind kind, Set<TableName> tablesRead, Set<TableNa
         Objects.requireNonNull(kind, "kind");
         tablesRead = Set.copyOf(tablesRead);
         tablesWritten = Set.copyOf(tablesWritten);
-        columns = Map.copyOf(columns);
+        columns = columns instanceof ColumnReferences ? columns : Map.copyOf(columns);
         functions = Set.copyOf(functions);
         Objects.requireNonNull(detail, "detail");
     }
@@ -79,6 +79,16 @@ public record Verdict(StatementKind kind, Set<TableName> tablesRead, Set<TableNa
     /** True when the statement is DDL, is opaque code, or was not understood. */
     public boolean mayBeDdl() {
         return !understood || kind == StatementKind.DDL || kind == StatementKind.OTHER;
+    }
+
+    /**
+     * Resolves the statement's column references as PostgreSQL would on a database holding {@code version}'s
+     * catalog, and checks that the live database's catalog ({@code live}: every column a table may have there)
+     * resolves each to the same column ({@link Resolver}). {@link Resolution#UNCHECKED} when the verdict was made
+     * without a parse (then only {@link #columns()} is known).
+     */
+    public Resolution resolveColumns(Relations version, Relations live) {
+        return columns instanceof ColumnReferences c ? Resolver.check(c.tree(), version, live) : Resolution.UNCHECKED;
     }
 
     /** Every table the statement references, read or written. */

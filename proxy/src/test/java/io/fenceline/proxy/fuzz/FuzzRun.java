@@ -41,7 +41,12 @@ final class FuzzRun {
                     + fence.failingIndexes().stream().limit(40).toList() + "; " + fence.findings().size()
                     + " distinct smallest sessions printed above");
             out.println("fuzz-fence: schema versions: " + schema.statements() + " statements, "
-                    + schema.disagreements().size() + " disagreements with PostgreSQL on a version's own catalog");
+                    + schema.disagreements().size() + " disagreements with PostgreSQL on a version's own catalog: "
+                    + schema.disagreements().stream().filter(SchemaOracle.Disagreement::leak).count() + " leaks, "
+                    + schema.disagreements().stream().filter(d -> !d.leak() && !d.byDesign()).count()
+                    + " false refusals, "
+                    + schema.disagreements().stream().filter(SchemaOracle.Disagreement::byDesign).count()
+                    + " refused because the live database would resolve them outside the version");
             return new Result(fence, schema);
         }
     }

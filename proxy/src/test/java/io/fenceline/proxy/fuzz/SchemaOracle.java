@@ -58,6 +58,15 @@ final class SchemaOracle implements AutoCloseable {
             return !proxy.contains("in schema version");
         }
 
+        /**
+         * A refusal on purpose: the text is valid on version N's catalog, but the live database, which holds the
+         * other version's columns too, would resolve a reference (a NATURAL JOIN, a position over {@code *}, a
+         * positional INSERT, an unqualified name a table gained) to a column outside version N.
+         */
+        boolean byDesign() {
+            return proxy.contains("in the live database");
+        }
+
         String describe() {
             return "SCHEMA disagreement, version " + version + " (" + protocol + "): " + sql
                     + "\n  through the proxy: " + proxy + "\n  PostgreSQL holding only version " + version + "'s catalog: "
@@ -112,7 +121,7 @@ final class SchemaOracle implements AutoCloseable {
                     String viaProxy = attempt(through[v][mode], sql);
                     String onScratch = attempt(scratch[v], sql);
                     boolean proxyRefused = viaProxy.contains("in schema version");
-                    boolean scratchMissing = onScratch.startsWith("42P01") || onScratch.startsWith("42703");
+                    boolean scratchMissing = versionRefuses(onScratch);
                     String onLive = null;
                     if (!proxyRefused && scratchMissing) {
                         onLive = attempt(live, sql);
@@ -147,6 +156,19 @@ final class SchemaOracle implements AutoCloseable {
             throw new IllegalStateException("the schema oracle failed: " + e.getMessage(), e);
         }
         return new Report(statements, found);
+    }
+
+    /**
+     * Whether PostgreSQL's answer on version N's catalog is a refusal the catalog causes: an unknown relation
+     * (42P01) or column (42703), and, since a {@code *} expands to the version's columns, a positional INSERT or
+     * set operation whose column count does not fit (42601 "INSERT has more expressions than target columns",
+     * "each UNION query must have the same number of columns") and an ORDER BY / GROUP BY position past the
+     * select list (42P10).
+     */
+    static boolean versionRefuses(String answer) {
+        return answer.startsWith("42P01") || answer.startsWith("42703") || answer.startsWith("42P10")
+                || answer.startsWith("42601") && (answer.contains("more expressions than target columns")
+                        || answer.contains("same number of columns"));
     }
 
     /** "ok", or the SQLSTATE and message of the failure; always rolled back. */

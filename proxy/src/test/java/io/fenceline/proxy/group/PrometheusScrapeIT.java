@@ -65,6 +65,7 @@ class PrometheusScrapeIT {
     private static PrometheusServer prometheus;
     private static int refusedOnB;
     private static long epoch;
+    private static Instant gateSince;
     private static final List<Connection> held = new ArrayList<>();
 
     @BeforeAll
@@ -93,8 +94,22 @@ class PrometheusScrapeIT {
         // Then, as changes the proxies watch: V2's expand acked on a, V1's ack on b deleted, the run halted.
         rig.observer.store().put(keys.ack(group, "a", 2, Step.EXPAND), new Ack("c2", Instant.now(), 1)).join();
         rig.observer.store().delete(keys.ack(group, "b", 1, Step.EXPAND)).join();
+        gateSince = Instant.now().minusSeconds(90);
         rig.observer.store().put(keys.migration(group), new MigrationJournal("run-1", 2, MigrationJournal.State.HALTED,
-                Step.EXPAND, 1, Set.of("a"), 1, Instant.now(), "gate failed in the test")).join();
+                Step.EXPAND, 1, Set.of("a"), 1, Instant.now(), "gate failed in the test", Map.of(),
+                new MigrationJournal.Timing(null, gateSince, gateSince, new MigrationJournal.Wait("gate", gateSince,
+                        gateSince.plusSeconds(3600), "waiting for the gate in the test")))).join();
+        // Control's audit records of steps: V2's expand applied on a; on b one failed, one rolled back, and one ack of
+        // a step already applied (not counted again).
+        var audit = rig.observer.store();
+        audit.appendAudit(group, Instant.now(), "control", "ack", "a", Map.of("version", "2", "step", "expand",
+                "outcome", "applied")).join();
+        audit.appendAudit(group, Instant.now(), "control", "step-failed", "b", Map.of("version", "2", "step", "expand",
+                "reason", "in the test")).join();
+        audit.appendAudit(group, Instant.now(), "control", "rolled-back-step", "b", Map.of("version", "1", "step",
+                "expand")).join();
+        audit.appendAudit(group, Instant.now(), "control", "ack", "b", Map.of("version", "1", "step", "expand",
+                "outcome", "already-applied")).join();
         await("Prometheus sees the changes", () -> has("fenceline_proxy_migration_state{state=\"halted\"," + g + "} == 1")
                 && has("fenceline_proxy_schema_applied_version{cluster=\"a\"," + g + "} == 2")
                 && has("fenceline_proxy_schema_applied_version{cluster=\"b\"," + g + "} == 0"));
@@ -187,7 +202,7 @@ class PrometheusScrapeIT {
                 alerts.put(rule.path("name").asText(), rule.path("query").asText());
             }
         }
-        assertEquals(10, alerts.size(), "Prometheus loaded: " + alerts.keySet());
+        assertEquals(12, alerts.size(), "Prometheus loaded: " + alerts.keySet());
         List<String> problems = new ArrayList<>();
         alerts.forEach((alert, expr) -> {
             prometheus.query(expr); // valid against the scraped data (an error would throw)
@@ -235,6 +250,78 @@ class PrometheusScrapeIT {
         assertTrue(value("time() - max by (group) (fenceline_proxy_migration_updated_timestamp_seconds{" + g + "})") < 600);
         // Connections per version: the three held open, all of the window's version 1.
         assertEquals(3, value("sum(fenceline_proxy_schema_connections{version=\"1\"})"));
+    }
+
+    /**
+     * The replication telemetry against etcd and PostgreSQL: a, the writer etcd names, is 0 s behind; b's lag in seconds
+     * comes down to no more than the age of a WAL position etcd holds and b's PostgreSQL confirms applied; b measured
+     * apply latencies of the pair a -> b, a none of its own.
+     */
+    @Test
+    void replicationLagInSecondsAndApplyLatencyAgreeWithEtcdAndPostgres() throws Exception {
+        String g = "group=\"" + group + "\"";
+        assertEquals(0, value("max(fenceline_proxy_replication_lag_seconds{cluster=\"a\"," + g + "})"));
+        // A position the writer published, then b's own database applied it (its subscription's origin reached it).
+        io.fenceline.config.records.WalPosition p = rig.observer.store().get(rig.observer.keys().walPosition(group),
+                io.fenceline.config.records.WalPosition.class).join().orElseThrow().value();
+        assertEquals("a", p.cluster());
+        await("b's PostgreSQL applied " + p.lsn(), () -> appliedOnB() >= p.lsn());
+        double age = p.at().toEpochMilli() / 1000.0;
+        await("b's lag in seconds is no more than the age of a position b's PostgreSQL applied", () ->
+                has("fenceline_proxy_replication_lag_seconds{cluster=\"b\"," + g + "} <= time() - " + age));
+        assertTrue(value("max(fenceline_proxy_replication_lag_seconds{cluster=\"b\"," + g + "})") >= 0);
+        // Apply latency: samples of the pair a -> b only; each a positive time under a minute on this idle machine.
+        double count = value("sum(fenceline_proxy_replication_apply_latency_seconds_count{upstream=\"a\",cluster=\"b\"," + g + "})");
+        assertTrue(count >= 1, "samples: " + count);
+        assertTrue(prometheus.query("fenceline_proxy_replication_apply_latency_seconds_count{cluster=\"a\"," + g + "}").isEmpty(),
+                "the writer measures no latency of its own WAL");
+        double mean = value("sum(fenceline_proxy_replication_apply_latency_seconds_sum{upstream=\"a\",cluster=\"b\"," + g + "}) / " + count);
+        assertTrue(mean > 0 && mean < 60, "mean apply latency " + mean);
+        // The lease-bound record status reads says the same about b.
+        var telemetry = rig.observer.store().getPrefix(rig.observer.keys().clusterPrefix(group, "b") + "telemetry/").join();
+        assertEquals(1, telemetry.size(), "one telemetry record per proxy of b");
+        var record = io.fenceline.config.records.Records.fromJson(telemetry.get(0).key(), telemetry.get(0).value(),
+                io.fenceline.config.records.ReplicationTelemetry.class);
+        assertEquals("a", record.upstream());
+        assertTrue(record.lagSeconds() != null && record.applyLatencySeconds() != null, record.toString());
+    }
+
+    /**
+     * The group-wide series of both proxies against etcd and the clients: applied versions and drift from the acks,
+     * connections per cluster and version from the connections this test holds open, step counts from the audit
+     * records it wrote, the gate wait from the journal's timing.
+     */
+    @Test
+    void driftConnectionsStepsAndWaitsAgreeWithEtcdAndTheClients() {
+        String g = "group=\"" + group + "\"";
+        for (String agg : List.of("min", "max")) { // both proxies see the same
+            assertEquals(2, value(agg + "(fenceline_proxy_group_applied_version{cluster=\"a\"," + g + "})"));
+            assertEquals(0, value(agg + "(fenceline_proxy_group_applied_version{cluster=\"b\"," + g + "})"));
+            assertEquals(2, value(agg + "(fenceline_proxy_group_newest_applied_version{" + g + "})"));
+            assertEquals(1, value(agg + "(fenceline_proxy_group_clusters_behind{" + g + "})"));
+            assertEquals(2, value(agg + "(fenceline_proxy_group_connections{cluster=\"a\",version=\"1\"," + g + "})"));
+            assertEquals(1, value(agg + "(fenceline_proxy_group_connections{cluster=\"b\",version=\"1\"," + g + "})"));
+            assertEquals(1, value(agg + "(fenceline_proxy_migration_steps{cluster=\"a\",outcome=\"applied\"," + g + "})"));
+            assertEquals(0, value(agg + "(fenceline_proxy_migration_steps{cluster=\"b\",outcome=\"applied\"," + g + "})"));
+            assertEquals(1, value(agg + "(fenceline_proxy_migration_steps{cluster=\"b\",outcome=\"failed\"," + g + "})"));
+            assertEquals(1, value(agg + "(fenceline_proxy_migration_steps{cluster=\"b\",outcome=\"rolled_back\"," + g + "})"));
+            assertEquals(0, value(agg + "(fenceline_proxy_migration_wait_seconds{kind=\"cooldown\"," + g + "})"));
+        }
+        double waited = value("min(fenceline_proxy_migration_wait_seconds{kind=\"gate\"," + g + "})");
+        assertTrue(waited >= 90 && waited < 3600, "the gate has waited since " + gateSince + ": " + waited);
+    }
+
+    private static long appliedOnB() {
+        try (Connection c = java.sql.DriverManager.getConnection(rig.pgB.jdbcUrl("postgres"), rig.pgB.superuser(), null);
+             Statement st = c.createStatement();
+             // What the subscription's apply worker confirmed (a keepalive's position) or applied (its origin).
+             ResultSet rs = st.executeQuery("SELECT greatest((SELECT max(latest_end_lsn) FROM pg_stat_subscription st"
+                     + " WHERE st.subid = s.oid AND st.relid IS NULL), (SELECT o.remote_lsn FROM pg_replication_origin_status o"
+                     + " WHERE o.external_id = 'pg_' || s.oid)) - '0/0'::pg_lsn FROM pg_subscription s WHERE s.subname = 'sub_a'")) {
+            return rs.next() && rs.getBigDecimal(1) != null ? rs.getBigDecimal(1).longValueExact() : -1;
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Whether an instant query returns series. */

@@ -81,20 +81,23 @@ class RestingFenceIT {
         Properties p = new Properties();
         p.setProperty("user", "app");
         p.setProperty("options", "-c default_transaction_read_only=off");
-        try (Connection c = DriverManager.getConnection(pg.jdbcUrl("postgres"), p); Statement s = c.createStatement()) {
-            for (String sql : statements) {
-                s.execute(sql);
-            }
-            return "committed";
-        } catch (SQLException e) {
-            return e.getSQLState();
-        }
+        return outcome(() -> DriverManager.getConnection(pg.jdbcUrl("postgres"), p), statements);
     }
 
     /** A write through the proxy: "committed" or the SQLSTATE. */
     private String throughProxy(String sql) {
-        try (Connection c = proxy.connect(); Statement s = c.createStatement()) {
-            s.execute(sql);
+        return outcome(proxy::connect, sql);
+    }
+
+    private interface Connector {
+        Connection open() throws SQLException;
+    }
+
+    private static String outcome(Connector connector, String... statements) {
+        try (Connection c = connector.open(); Statement s = c.createStatement()) {
+            for (String sql : statements) {
+                s.execute(sql);
+            }
             return "committed";
         } catch (SQLException e) {
             return e.getSQLState();

@@ -27,6 +27,7 @@ class AlertRulesTest {
     void everySeriesAnAlertQueriesIsExported() throws IOException {
         PrometheusMetrics metrics = new PrometheusMetrics();
         metrics.authority(new FixedAuthorityView("main", true, 3, true, "writable"));
+        FixedTelemetry.register(metrics);
         metrics.migration(new ProxyMetrics.MigrationView() {
             @Override
             public String group() {

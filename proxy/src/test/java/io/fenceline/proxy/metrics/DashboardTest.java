@@ -51,6 +51,9 @@ class DashboardTest {
         metrics.schemaConnections(() -> Map.of(11, 3, 12, 5));
         // The write authority's gauges exist once a group: section starts the authority.
         metrics.authority(new FixedAuthorityView("main", true, 3.0, true, "writable"));
+        FixedTelemetry.register(metrics);
+        // The migration panels query the journal's gauges, which exist once the authority follows the journal.
+        metrics.migration(new FixedMigrationView("main", "eu", "expanding", 2, 1.7e9, 1));
         Set<String> samples = new TreeSet<>();
         Set<String> labels = new HashSet<>(TARGET_LABELS);
         for (String line : metrics.scrape().split("\n")) {

@@ -48,6 +48,11 @@ class SessionEffectsTest {
         assertTrue(of("abort").endsTransaction());
         assertFalse(of("SAVEPOINT a").endsTransaction());
         assertFalse(of("BEGIN").endsTransaction());
+        // Both reset the read-only default the proxy set: nothing may follow them in the same request.
+        assertTrue(of("DISCARD ALL").endsTransaction());
+        assertTrue(of("reset all").endsTransaction());
+        assertFalse(of("DISCARD PLANS").endsTransaction());
+        assertFalse(of("RESET search_path").endsTransaction());
     }
 
     @Test

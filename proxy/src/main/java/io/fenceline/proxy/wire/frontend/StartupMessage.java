@@ -16,7 +16,7 @@ import java.util.Map;
  * {@code user}, {@code database} and {@code options}, ending with an empty name.
  *
  * @param protocolVersion the requested version, {@code 196608} for 3.0
- * @param parameters      parameters in the order sent; {@code user} is always present
+ * @param parameters      parameters in the order sent (a repeated name: its last value); {@code user} is always present
  */
 public record StartupMessage(int protocolVersion, Map<String, String> parameters) implements StartupPacket {
 
@@ -86,9 +86,9 @@ public record StartupMessage(int protocolVersion, Map<String, String> parameters
             if (name.isEmpty()) {
                 return new Invalid(ProtocolViolation.of("StartupMessage has an empty parameter name before its end"));
             }
-            if (params.put(name, value) != null) {
-                return new Invalid(ProtocolViolation.of("StartupMessage repeats parameter \"" + name + "\""));
-            }
+            // PostgreSQL accepts a repeated parameter and the last value wins (ProcessStartupPacket assigns it
+            // again); the map keeps the first position and the last value, which the server reads the same way.
+            params.put(name, value);
         }
         if (view.readerIndex() != end - 1) {
             return new Invalid(ProtocolViolation.of("StartupMessage parameters overrun the packet"));
