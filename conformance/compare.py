@@ -3,8 +3,10 @@
 
   compare.py --count DIR       one line: the outcome counts of the reports in DIR
   compare.py --results DIR --doc FILE --command CMD --seconds S --suites a,b
-                               prints per suite "direct: N passed; proxy: K passed; proxy-only failures: X" and
-                               writes FILE (docs/conformance.md) from DIR/<suite>/<target>/reports
+                               prints per suite and proxy "direct: N passed; proxy: K passed; proxy-only
+                               failures: X" (the writer against direct, the non-writer against read-only
+                               PostgreSQL) and rewrites the results part of FILE (docs/conformance.md) from
+                               DIR/<suite>/<target>/reports (conformance/report.py)
 
 Reports are JUnit-style XML: the JUnit Platform console launcher's legacy reports (pgJDBC) and mocha's xunit
 reporter (node-postgres). A test is keyed by its class (or suite) and name; its outcome is passed, failed

@@ -81,6 +81,18 @@ HBA
   psql_local test -c "CREATE EXTENSION hstore" >/dev/null
 }
 
+# pg_read_only: the read-only baseline. default_transaction_read_only = on for every new session of the cluster,
+# set the way the proxy's database fence sets it on a non-writer (ALTER SYSTEM, then a reload), after the setup of
+# pg_cluster_start; returns once a fresh session sees it.
+pg_read_only() {
+  psql_local postgres -c "ALTER SYSTEM SET default_transaction_read_only = on" -c "SELECT pg_reload_conf()" >/dev/null
+  wait_until 30 "default_transaction_read_only = on in a new session" pg_sees_read_only
+}
+
+pg_sees_read_only() {
+  [[ "$(psql_local test -tAc 'SHOW default_transaction_read_only')" == on ]]
+}
+
 # psql_local DB ARGS...: psql as postgres over the cluster's socket (setup and checks, never through the proxy).
 psql_local() {
   local db=$1; shift
