@@ -126,13 +126,47 @@ def fmt_counts(c, seconds):
     return s + (f" ({seconds} s)" if seconds is not None else "")
 
 
+def duration(seconds):
+    try:
+        seconds = int(seconds)
+    except ValueError:
+        return seconds
+    return f"{seconds // 60} min {seconds % 60} s"
+
+
+def runs_shown(args, suites):
+    """[(run id, command, seconds, [suite/target...])] of the runs whose results are in args.results, from
+    results/runs.tsv (one line per run: start, command, wall time) and each target's run file; the run in
+    progress (not in runs.tsv yet) is args.command with args.seconds."""
+    known = {}
+    tsv = os.path.join(args.results, "runs.tsv")
+    if os.path.exists(tsv):
+        with open(tsv, encoding="utf-8") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 3:
+                    known[parts[0]] = (parts[1], parts[2])
+    used = {}
+    for s in suites:
+        for t in ("direct", "writer", "readonly", "reader"):
+            try:
+                with open(os.path.join(args.results, s, t, "run"), encoding="utf-8") as f:
+                    used.setdefault(f.read().strip(), []).append(f"{s}/{t}")
+            except OSError:
+                continue
+    shown = []
+    for run_id in sorted(used):
+        command, seconds = known.get(run_id, (args.command, str(args.seconds)))
+        shown.append((run_id, command, seconds, used[run_id]))
+    return shown
+
+
 def generated(args, suites, analyses, findings, out):
-    minutes = args.seconds // 60
-    doc = [
-        BEGIN,
-        "",
-        f"Last run: `{args.command}`, wall time {minutes} min {args.seconds % 60} s on the 2-core development machine",
-        "(shared with other jobs), including the build of the suites.",
+    doc = [BEGIN, "", "The results below come from these runs of `bin/conformance` on the 2-core development machine",
+           "(shared with other jobs; wall time including the build of the suites):", ""]
+    for run_id, command, seconds, targets in runs_shown(args, suites):
+        doc.append(f"- {run_id}: `{command}`, {duration(seconds)}; targets {', '.join(targets)}")
+    doc += [
         "",
         "```",
         *out,

@@ -53,6 +53,9 @@ class DriverConformanceIT {
     private static EtcdCluster etcd;
     private static PostgresServer pg;
     private static ProxyChild proxy;
+    /** The non-writer: its own cluster, fenced by a proxy that is not a candidate of its group. */
+    private static PostgresServer readOnlyPg;
+    private static ProxyChild nonWriter;
 
     @RegisterExtension
     static final ProxyLogsOnFailure LOGS = new ProxyLogsOnFailure();
@@ -62,10 +65,24 @@ class DriverConformanceIT {
         etcd = EtcdCluster.start(1);
         pg = PostgresServer.builder().setting("max_prepared_transactions", "10").start();
         pg.execute("CREATE EXTENSION IF NOT EXISTS hstore");
-        proxy = LOGS.watch(ProxyChild.start(ProxyChild.Spec.of(GroupRig.newGroup(), "a", null), pg,
-                List.of(etcd.member(0).clientPort())));
-        proxy.awaitServing(Duration.ofSeconds(90));
-        GroupRig.await("the writer proxy lets a write through", Duration.ofSeconds(90), () -> {
+        readOnlyPg = PostgresServer.builder().start();
+        readOnlyPg.execute("CREATE EXTENSION IF NOT EXISTS hstore");
+        readOnlyPg.execute("CREATE TABLE cf_ro (id int PRIMARY KEY, v text)");
+        readOnlyPg.execute("INSERT INTO cf_ro SELECT g, 'v' || g FROM generate_series(1, 30) g");
+        // Both children start before either is awaited: their JVMs' start-up overlaps.
+        List<Integer> etcdPorts = List.of(etcd.member(0).clientPort());
+        // A 20 s lease: a writer whose renewals stall past its lease on a very loaded machine (3 s did at a load
+        // average of 54) rightly turns read-only, which is not what these cases compare.
+        proxy = LOGS.watch(ProxyChild.start(ProxyChild.Spec.of(GroupRig.newGroup(), "a", null)
+                .withLease(Duration.ofSeconds(20), Duration.ofSeconds(1)), pg, etcdPorts));
+        // As bin/conformance's reader: cluster b of a group whose only candidate is a (which has no proxy), so
+        // it never writes and fences its database, which is then the read-only baseline (PostgreSQL with
+        // default_transaction_read_only = on, set by the fence) compared with the same database through it.
+        ProxyChild.Spec readerSpec = new ProxyChild.Spec(GroupRig.newGroup(), "b", List.of("a"), "a", "manual",
+                Duration.ofSeconds(3), Duration.ofMillis(500), null, Duration.ofSeconds(5), true);
+        nonWriter = LOGS.watch(ProxyChild.start(readerSpec, readOnlyPg, etcdPorts));
+        proxy.awaitServing(Duration.ofSeconds(120));
+        GroupRig.await("the writer proxy lets a write through", Duration.ofSeconds(120), () -> {
             try (Connection c = proxy.connect(); Statement s = c.createStatement()) {
                 s.execute("CREATE TABLE IF NOT EXISTS conformance_probe (id int); DROP TABLE conformance_probe");
                 return true;
@@ -73,13 +90,32 @@ class DriverConformanceIT {
                 return false;
             }
         });
+        nonWriter.awaitServing(Duration.ofSeconds(120));
+        GroupRig.await("the non-writer refuses a write with 25006 and its database is read-only by itself",
+                Duration.ofSeconds(120), () -> {
+                    try (Connection c = nonWriter.connect(); Statement s = c.createStatement()) {
+                        s.execute("CREATE TABLE conformance_probe (id int)");
+                        return false;
+                    } catch (SQLException e) {
+                        if (!"25006".equals(e.getSQLState())) {
+                            return false;
+                        }
+                    }
+                    return "on".equals(readOnlyPg.queryValue("postgres", "SHOW default_transaction_read_only"));
+                });
     }
 
     @AfterAll
     static void stop() {
-        List<String> leaks = proxy == null ? List.of() : proxy.leakReports();
-        if (proxy != null) {
-            proxy.close();
+        List<String> leaks = new ArrayList<>();
+        for (ProxyChild p : new ProxyChild[] {proxy, nonWriter}) {
+            if (p != null) {
+                leaks.addAll(p.leakReports());
+                p.close();
+            }
+        }
+        if (readOnlyPg != null) {
+            readOnlyPg.close();
         }
         if (pg != null) {
             pg.close();
@@ -113,6 +149,31 @@ class DriverConformanceIT {
         String proxied = transcript(new Connections(proxy.jdbcUrl()), scenario);
         assertFalse(direct.isBlank(), "the scenario wrote nothing directly: it compares nothing");
         assertEquals(direct, proxied, "the transcript through the writer proxy differs from PostgreSQL's own");
+    }
+
+    /** The scenario against the fenced database itself (the read-only baseline), then through the non-writer. */
+    private void assertSameThroughNonWriter(Scenario scenario) throws Exception {
+        String direct = transcript(new Connections(readOnlyPg.jdbcUrl("postgres")), scenario);
+        String proxied = transcript(new Connections(nonWriter.jdbcUrl()), scenario);
+        assertFalse(direct.isBlank(), "the scenario wrote nothing directly: it compares nothing");
+        assertEquals(direct, proxied, "the transcript through the non-writer differs from read-only PostgreSQL's own");
+    }
+
+    /** Runs one statement and writes its rows or update count, or its SQLSTATE. */
+    private static void attempt(Statement s, String sql, StringBuilder t) {
+        t.append(sql).append(" -> ");
+        try {
+            if (s.execute(sql)) {
+                t.append('\n');
+                try (ResultSet rs = s.getResultSet()) {
+                    rows(rs, t);
+                }
+            } else {
+                t.append("count ").append(s.getUpdateCount()).append('\n');
+            }
+        } catch (SQLException e) {
+            t.append(state(e));
+        }
     }
 
     private static String transcript(Connections connections, Scenario scenario) throws Exception {
@@ -442,6 +503,99 @@ class DriverConformanceIT {
                 try (ResultSet rs = ns.executeQuery("SELECT 'still usable'")) {
                     rows(rs, t);
                 }
+            }
+        });
+    }
+
+    // --- The read-only subset, through a non-writer ------------------------------------------------------
+
+    /** Reads in the extended protocol on a read-only database: server-prepared statements past the threshold,
+     *  a fetch-size portal in a transaction, parameter metadata and binary transfer (pgJDBC's
+     *  PreparedStatementTest, CursorFetchTest, ParameterMetaDataTest, as they pass on read-only PostgreSQL). */
+    @Test
+    void readsPassThroughTheNonWriter() throws Exception {
+        assertSameThroughNonWriter((c, t) -> {
+            try (Connection conn = c.open("prepareThreshold", "2", "binaryTransfer", "true")) {
+                try (PreparedStatement sel = conn.prepareStatement("SELECT v FROM cf_ro WHERE id = ?")) {
+                    for (int i = 1; i <= 6; i++) {
+                        sel.setInt(1, i);
+                        try (ResultSet rs = sel.executeQuery()) {
+                            rows(rs, t);
+                        }
+                    }
+                }
+                conn.setAutoCommit(false);
+                try (PreparedStatement ps = conn.prepareStatement("SELECT id, v FROM cf_ro WHERE id > ? ORDER BY id")) {
+                    ps.setFetchSize(4);
+                    ps.setInt(1, 10);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rows(rs, t);
+                    }
+                }
+                conn.commit();
+                conn.setAutoCommit(true);
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "SELECT ?::int4 + 1 AS n, ?::text[] AS arr, 'a=>1'::hstore AS h")) {
+                    ParameterMetaData pmd = ps.getParameterMetaData();
+                    for (int i = 1; i <= pmd.getParameterCount(); i++) {
+                        t.append("param ").append(i).append(' ').append(pmd.getParameterTypeName(i)).append('\n');
+                    }
+                    ps.setInt(1, 41);
+                    ps.setArray(2, conn.createArrayOf("text", new Object[] {"x", null}));
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rows(rs, t);
+                    }
+                }
+                // pgJDBC's PGObjectGetTest reads "select null::interval": the non-writer refused it with 25006
+                // (the inspector did not understand "::interval") until the normaliser quoted the type name.
+                try (PreparedStatement ps = conn.prepareStatement(
+                        "SELECT null::interval AS i, ?::interval AS j, '2 days'::interval * 2 AS k")) {
+                    ps.setString(1, "1 day");
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rows(rs, t);
+                    }
+                }
+            }
+        });
+    }
+
+    /** Writes are refused with 25006 as read-only PostgreSQL refuses them, in autocommit and in a transaction
+     *  (which is then aborted: 25P02 until ROLLBACK), and with autosave the driver's savepoint keeps the
+     *  transaction usable; a read-only connection (pgJDBC's readOnly=true) and a query timeout's cancel behave
+     *  alike (pgJDBC's ConnectionTest.readOnly_always, AutoRollbackTest, StatementTest). */
+    @Test
+    void writesAreRefusedAsReadOnlyPostgresRefusesThem() throws Exception {
+        assertSameThroughNonWriter((c, t) -> {
+            try (Connection conn = c.open(); Statement s = conn.createStatement()) {
+                attempt(s, "SHOW default_transaction_read_only", t);
+                attempt(s, "INSERT INTO cf_ro VALUES (100, 'x')", t);
+                attempt(s, "UPDATE cf_ro SET v = 'y' WHERE id = 1", t);
+                attempt(s, "SELECT count(*) FROM cf_ro", t);
+                conn.setAutoCommit(false);
+                attempt(s, "SELECT v FROM cf_ro WHERE id = 2", t);
+                attempt(s, "DELETE FROM cf_ro WHERE id = 2", t);
+                attempt(s, "SELECT 1 AS after_error", t);
+                conn.rollback();
+                attempt(s, "SELECT 2 AS after_rollback", t);
+                conn.commit();
+                conn.setAutoCommit(true);
+                s.setQueryTimeout(1);
+                attempt(s, "SELECT pg_sleep(30)", t);
+                s.setQueryTimeout(0);
+                attempt(s, "SELECT 'still usable' AS state", t);
+            }
+            try (Connection conn = c.open("autosave", "always"); Statement s = conn.createStatement()) {
+                conn.setAutoCommit(false);
+                attempt(s, "SELECT v FROM cf_ro WHERE id = 3", t);
+                attempt(s, "INSERT INTO cf_ro VALUES (101, 'x')", t);
+                attempt(s, "SELECT v FROM cf_ro WHERE id = 4", t);
+                conn.commit();
+            }
+            try (Connection conn = c.open("readOnly", "true", "readOnlyMode", "always");
+                 Statement s = conn.createStatement()) {
+                t.append("readOnly ").append(conn.isReadOnly()).append('\n');
+                attempt(s, "SELECT v FROM cf_ro WHERE id = 5", t);
+                attempt(s, "INSERT INTO cf_ro VALUES (102, 'x')", t);
             }
         });
     }
