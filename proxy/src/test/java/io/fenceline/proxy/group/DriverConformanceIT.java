@@ -42,9 +42,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
  * The fast subset of {@code bin/conformance} (docs/conformance.md): behaviours that pgJDBC's own test suite
  * exercises, each run as one scenario directly against PostgreSQL and then through a writer proxy (a child JVM with a
  * {@code group:} section, real etcd, inspection on), and the two transcripts compared; the read-only subset runs
- * against a non-writer's fenced database itself (read-only PostgreSQL) and then through that non-writer. A scenario writes what a
- * program would see — rows, update counts, SQLSTATEs, warnings, notifications — and nothing that legitimately
- * differs between connections (pids, OIDs, times).
+ * against a non-writer's fenced database itself (read-only PostgreSQL) and then through that non-writer. A
+ * scenario writes what a program would see — rows, update counts, SQLSTATEs, warnings, notifications — and
+ * nothing that legitimately differs between connections (pids, OIDs, times).
  *
  * <p>The cases follow pgJDBC's test classes named in each method's comment. A scenario that writes nothing
  * fails (it would compare nothing), and so does the class when the child's leak detector reports a buffer.
