@@ -93,3 +93,21 @@ fenceline_prerequisites() {
   source "$(dirname "${BASH_SOURCE[0]}")/prometheus.sh"
   fenceline_prometheus
 }
+
+# What bin/conformance needs beyond fenceline_prerequisites: Node.js and npm (node-postgres's suites), tar and xz.
+# As root, what is missing is installed with apt-get; otherwise the exact command is printed and the caller stops.
+fenceline_conformance_prerequisites() {
+  local packages=()
+  command -v node >/dev/null 2>&1 || packages+=(nodejs)
+  command -v npm >/dev/null 2>&1 || packages+=(npm)
+  command -v tar >/dev/null 2>&1 || packages+=(tar)
+  if (( ${#packages[@]} > 0 )); then
+    local install_cmd="apt-get update && apt-get install -y ${packages[*]}"
+    [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1 \
+      || fail "bin/conformance needs ${packages[*]}. Run as root: ${install_cmd}"
+    say "installing what bin/conformance needs: ${install_cmd}"
+    apt-get update
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "${packages[@]}"
+  fi
+  say "node $(node --version), npm $(npm --version)"
+}

@@ -109,6 +109,10 @@ final class Normaliser {
                         // A name part of a qualified name is never a key word in PostgreSQL
                         // (a1_0.at, pg_catalog.count, result.table_cat): quote it for Calcite.
                         out.add(new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()));
+                    } else if (t.text().equals("interval") && prev != null && prev.is(Token.Type.OPERATOR, "::")) {
+                        // Calcite's grammar has no "::interval" (an interval type needs its qualifier there); a
+                        // type name refers to no table or column, so it is quoted as a type name Calcite accepts.
+                        out.add(new Token(Token.Type.QUOTED_IDENTIFIER, t.text(), t.start(), t.end()));
                     } else {
                         k = word(in, k, out);
                     }
