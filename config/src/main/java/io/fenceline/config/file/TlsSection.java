@@ -61,6 +61,7 @@ final class TlsSection {
             // Neither half: name what is missing (a tls: section that does nothing is a mistake).
             r.problem(KEY + ".certificate", "required key is missing (give certificate and key, or upstream)");
             r.problem(KEY + ".key", "required key is missing (give certificate and key, or upstream)");
+            clientCertificates(r, n, n.has("client_ca")); // its own problems too: every problem at once
             return Optional.empty();
         }
         Optional<Path> certificate = EtcdAccessSection.file(r, n, KEY, "certificate", baseDir);
