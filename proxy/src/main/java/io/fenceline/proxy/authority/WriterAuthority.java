@@ -138,9 +138,10 @@ public final class WriterAuthority implements AutoCloseable {
     /** The epoch whose first WAL position this proxy published (the gate opens only after that). */
     private long publishedEpoch;
     private boolean sessionsFenced = true;
-    /** Bumped at each fencing and each resume of the sessions: a late cancel of an earlier fencing is dropped. */
-    private volatile long sessionFencing;
-    /** Completes when the cancels of the current fencing go (see {@link #fenceSessionsAndDatabase}). */
+    /**
+     * Completes when the cancels of the current fencing go (see {@link #fenceSessionsAndDatabase}); cancelled when
+     * the sessions resume first, so that a late cancel never reaches the writes of a new tenure.
+     */
     private CompletableFuture<Void> cancels;
     private boolean reconfirming;
     private long generation;
@@ -548,7 +549,10 @@ public final class WriterAuthority implements AutoCloseable {
 
     private void openGate(Confirmed target) {
         if (sessionsFenced) {
-            sessionFencing++;
+            if (cancels != null) {
+                cancels.cancel(false);
+                cancels = null;
+            }
             sessions.resume();
             sessionsFenced = false;
         }
@@ -578,15 +582,8 @@ public final class WriterAuthority implements AutoCloseable {
         if (!sessionsFenced) {
             sessionsFenced = true;
             sessions.rollbackWritingCommits(sessionReason);
-            long fencing = ++sessionFencing;
-            CompletableFuture<Void> go = new CompletableFuture<>();
-            cancels = go;
-            go.thenRun(() -> {
-                // Not if the sessions were resumed meanwhile: the writes running now belong to a new tenure.
-                if (sessionFencing == fencing) {
-                    sessions.cancelRunningWrites(sessionReason);
-                }
-            });
+            cancels = new CompletableFuture<>();
+            cancels.thenRun(() -> sessions.cancelRunningWrites(sessionReason));
         }
         CompletableFuture<Void> refusing = new CompletableFuture<>();
         CompletableFuture<Void> fenced = requestReadOnly(databaseReason, refusing);

@@ -89,15 +89,20 @@ final class StartupPath {
         }
     }
 
-    /** Closes the way PostgreSQL does for bytes it cannot take as a startup packet: logged, nothing written. */
-    private void closeSilently(String reason) {
-        log.info("closing client {} without a reply, as PostgreSQL does: {}", h.client.remoteAddress(), reason);
+    /** The connection ends during startup: nothing more is read, the session and its startup timer end. */
+    private void endStartup() {
         h.closing = true;
         h.decoder.mode(FrontendDecoder.Mode.HALTED);
         h.session.close();
         if (h.startupTimer != null) {
             h.startupTimer.cancel(false);
         }
+    }
+
+    /** Closes the way PostgreSQL does for bytes it cannot take as a startup packet: logged, nothing written. */
+    private void closeSilently(String reason) {
+        log.info("closing client {} without a reply, as PostgreSQL does: {}", h.client.remoteAddress(), reason);
+        endStartup();
         h.client.close();
     }
 
@@ -107,12 +112,7 @@ final class StartupPath {
             refuse(new ErrorResponse(ErrorResponse.FATAL, "0A000", code.message()));
             return;
         }
-        h.closing = true;
-        h.decoder.mode(FrontendDecoder.Mode.HALTED);
-        h.session.close();
-        if (h.startupTimer != null) {
-            h.startupTimer.cancel(false);
-        }
+        endStartup();
         h.shared.metrics().error("0A000");
         log.info("refusing client {}: 0A000 {}", h.client.remoteAddress(), code.message());
         byte[] text = ("FATAL:  " + code.message() + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
@@ -122,12 +122,7 @@ final class StartupPath {
 
     /** Writes {@code error} and closes; nothing reached the database. */
     private void refuse(ErrorResponse error) {
-        h.closing = true;
-        h.decoder.mode(FrontendDecoder.Mode.HALTED);
-        h.session.close();
-        if (h.startupTimer != null) {
-            h.startupTimer.cancel(false);
-        }
+        endStartup();
         h.shared.metrics().error(error.sqlState());
         log.info("refusing client {}: {} {}", h.client.remoteAddress(), error.sqlState(), error.message());
         h.client.writeAndFlush(error.encode(h.client.alloc())).addListener(ChannelFutureListener.CLOSE);
@@ -254,12 +249,7 @@ final class StartupPath {
 
     /** Refuses the connection before anything reached the database: FATAL with the denial's SQLSTATE and hint. */
     private void refuseStartup(Decision.Deny deny) {
-        h.closing = true;
-        h.decoder.mode(FrontendDecoder.Mode.HALTED);
-        h.session.close();
-        if (h.startupTimer != null) {
-            h.startupTimer.cancel(false);
-        }
+        endStartup();
         h.shared.metrics().error(deny.sqlState());
         log.info("refusing h.client {}: {} {}", h.client.remoteAddress(), deny.sqlState(), deny.message());
         h.client.writeAndFlush(ErrorResponse.fatal(new ProtocolViolation(deny.sqlState(), deny.message()))
